@@ -1,0 +1,39 @@
+# Bootstraps the virtualenv, then delegates to invoke (tasks.py).
+# Quick start: `make run` (site + form handler on http://127.0.0.1:8000) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
+INVOKE := $(VENV)/bin/invoke
+
+.PHONY: run build check test lint format new-mission clean
+
+$(STAMP): requirements.lock
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: $(STAMP)
+	$(INVOKE) run
+
+build: $(STAMP)
+	$(INVOKE) build
+
+check: $(STAMP)
+	$(INVOKE) check
+
+test: $(STAMP)
+	$(INVOKE) test
+
+lint: $(STAMP)
+	$(INVOKE) lint
+
+format: $(STAMP)
+	$(INVOKE) format
+
+# make new-mission ID=je-distribue-des-colis
+new-mission: $(STAMP)
+	$(INVOKE) new-mission --id "$(ID)"
+
+clean:
+	rm -rf output var/cache .pytest_cache .ruff_cache

@@ -1,0 +1,27 @@
+"""The content core of reserve-civique: model, loading and validation.
+
+Pure Python: imports neither Pelican nor Flask, so the static site, the form
+handler and the content check share one loader and one set of rules.
+"""
+
+from .loader import LoadResult, load_catalog, load_content
+from .models import CLOSED, OPEN, PAST, STRUCTURE_TYPES, Catalog, Contact, Domain, Location, Mission, Structure
+from .problems import ContentError, Problem
+
+__all__ = [
+    "CLOSED",
+    "OPEN",
+    "PAST",
+    "STRUCTURE_TYPES",
+    "Catalog",
+    "Contact",
+    "ContentError",
+    "Domain",
+    "LoadResult",
+    "Location",
+    "Mission",
+    "Problem",
+    "Structure",
+    "load_catalog",
+    "load_content",
+]

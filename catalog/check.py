@@ -1,0 +1,44 @@
+"""The content check: ``python -m catalog.check [CONTENT_DIR]`` (``make check``).
+
+Prints every problem, one per line (``file:line: field: message``), errors
+first then warnings, and exits with status 1 when there is any error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from .loader import load_content
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the check; return the exit status."""
+    parser = argparse.ArgumentParser(prog="catalog.check", description="Vérifie le contenu (missions, structures, domaines).")
+    parser.add_argument("content_dir", nargs="?", default="content", help="dossier du contenu (par défaut : content)")
+    parser.add_argument("--today", type=dt.date.fromisoformat, default=None, help="date du jour, AAAA-MM-JJ (pour les tests)")
+    parser.add_argument("--strict", action="store_true", help="les avertissements font aussi échouer la vérification")
+    args = parser.parse_args(argv)
+
+    content_dir = Path(args.content_dir)
+    if not content_dir.is_dir():
+        print(f"{args.content_dir}: dossier introuvable", file=sys.stderr)
+        return 2
+    result = load_content(content_dir, today=args.today, display_root=Path.cwd())
+    for problem in result.errors + result.warnings:
+        print(problem)
+    catalog = result.catalog
+    summary = (
+        f"{len(catalog.missions)} mission(s), {len(catalog.structures)} structure(s), "
+        f"{len(catalog.domains)} domaine(s) ; {len(result.errors)} erreur(s), {len(result.warnings)} avertissement(s)"
+    )
+    print(summary)
+    if result.errors or (args.strict and result.warnings):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""Load the content directory into a :class:`Catalog`, reporting every problem at once.
+
+Layout::
+
+    content/domains.yaml            the mission domains
+    content/structures/<slug>.yaml  one host structure per file
+    content/missions/<id>.yaml      one mission per file
+
+This module is the single loader used by the content check, the Pelican
+plugin and the form handler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import rules
+from .models import DEFAULT_AGE_MAX, DEFAULT_AGE_MIN, Catalog, Contact, Domain, Location, Mission, Structure
+from .problems import ContentError, Problem, ProblemList
+from .schema import schema_problems
+from .yamlfile import YamlSyntaxError, load_yaml
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DOMAINS_FILE = "domains.yaml"
+
+
+@dataclass
+class LoadResult:
+    """A catalog built from every valid file, and the problems found."""
+
+    catalog: Catalog
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "erreur"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "erreur"]
+
+
+class _Reader:
+    """Reads files and turns each into data or problems."""
+
+    def __init__(self, content_dir: Path, display_root: Path, problems: ProblemList):
+        self.content_dir = content_dir
+        self.display_root = display_root
+        self.problems = problems
+
+    def display(self, path: Path) -> str:
+        try:
+            return os.path.relpath(path, self.display_root)
+        except ValueError:  # pragma: no cover - other drive on Windows
+            return str(path)
+
+    def read(self, path: Path, schema: str):
+        """Parse and schema-check one file; return its data, or ``None`` when unusable."""
+        shown = self.display(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.problems.add(shown, 1, "", "le fichier n'est pas encodé en UTF-8")
+            return None
+        try:
+            data = load_yaml(text)
+        except YamlSyntaxError as error:
+            self.problems.add(shown, error.line, error.field, str(error))
+            return None
+        found = schema_problems(schema, data)
+        for line, field_name, message in found:
+            self.problems.add(shown, line, field_name, message)
+        return data if isinstance(data, dict) else None
+
+    def list_dir(self, name: str) -> list[tuple[str, Path]]:
+        """``(id, path)`` for each content file in ``name``; misnamed files are problems."""
+        folder = self.content_dir / name
+        if not folder.is_dir():
+            self.problems.add(self.display(folder), 1, "", "dossier introuvable")
+            return []
+        entries, seen = [], {}
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(".") or path.name.lower() == "readme.md" or path.is_dir():
+                continue
+            shown = self.display(path)
+            stem, suffix = path.stem, path.suffix
+            if suffix != ".yaml":
+                hint = "renommez-le en .yaml" if suffix in (".yml", ".YAML", ".YML") else "seuls les fichiers .yaml sont lus"
+                self.problems.add(shown, 1, "", f"extension « {suffix or 'aucune'} » : {hint}")
+                continue
+            if not SLUG_RE.match(stem):
+                self.problems.add(
+                    shown, 1, "",
+                    "nom de fichier invalide : minuscules sans accents, chiffres et tirets seulement "
+                    "(le nom sert d'identifiant et d'adresse)",
+                )
+                continue
+            if stem in seen:  # pragma: no cover - impossible on a case-sensitive file system
+                self.problems.add(shown, 1, "", f"identifiant en double (déjà utilisé par {seen[stem]})")
+                continue
+            seen[stem] = shown
+            entries.append((stem, path))
+        return entries
+
+
+def _tuple(value) -> tuple[str, ...]:
+    return tuple(value) if isinstance(value, list) else ()
+
+
+def _domains(reader: _Reader) -> dict[str, Domain]:
+    path = reader.content_dir / DOMAINS_FILE
+    if not path.is_file():
+        reader.problems.add(reader.display(path), 1, "", "fichier des domaines introuvable")
+        return {}
+    data = reader.read(path, "domains")
+    items = data.get("domains") if data else None
+    if not isinstance(items, list):
+        return {}
+    domains: dict[str, Domain] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("slug"), str):
+            continue
+        slug = item["slug"]
+        line = items.line_of(index)
+        if slug in domains:
+            reader.problems.add(reader.display(path), line, f"domains[{index + 1}].slug", f"domaine « {slug} » en double")
+            continue
+        try:
+            domain = Domain(
+                slug=slug,
+                label=str(item["label"]),
+                description=str(item["description"]),
+                health_guidelines=_tuple(item.get("health_guidelines")),
+                age_min=_int(item.get("age_min"), DEFAULT_AGE_MIN),
+                age_max=_int(item.get("age_max"), DEFAULT_AGE_MAX),
+            )
+        except KeyError:
+            continue  # already reported by the schema
+        if domain.age_min > domain.age_max:
+            reader.problems.add(
+                reader.display(path), item.line_of("age_min"), f"domains[{index + 1}].age_min",
+                f"l'âge minimal ({domain.age_min}) dépasse l'âge maximal ({domain.age_max})",
+            )
+        domains[slug] = domain
+    return domains
+
+
+def _int(value, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _structures(reader: _Reader) -> tuple[dict[str, Structure], set[str]]:
+    structures: dict[str, Structure] = {}
+    present: set[str] = set()  # files that exist, even when invalid
+    for slug, path in reader.list_dir("structures"):
+        present.add(slug)
+        errors_before = reader.problems.error_count
+        data = reader.read(path, "structure")
+        if data is None:
+            continue
+        shown = reader.display(path)
+        rules.check_structure(data, shown, reader.problems)
+        if reader.problems.error_count > errors_before:
+            continue
+        contact = data["contact"]
+        structures[slug] = Structure(
+            slug=slug,
+            name=data["name"],
+            type=data["type"],
+            description=data["description"],
+            city=data["city"],
+            postal_code=data["postal_code"],
+            contact=Contact(contact["name"], contact["email"], contact.get("phone")),
+            website=data.get("website"),
+            siret=data.get("siret"),
+            rna=data.get("rna"),
+        )
+    return structures, present
+
+
+def _missions(
+    reader: _Reader, domains: dict[str, Domain], structure_ids: set[str], today: dt.date
+) -> dict[str, Mission]:
+    missions: dict[str, Mission] = {}
+    for mission_id, path in reader.list_dir("missions"):
+        errors_before = reader.problems.error_count
+        data = reader.read(path, "mission")
+        if data is None:
+            continue
+        shown = reader.display(path)
+        rules.check_mission(data, shown, reader.problems, domains, structure_ids, today)
+        if reader.problems.error_count > errors_before:
+            continue
+        domain = domains[data["domain"]]
+        location = data.get("location")
+        missions[mission_id] = Mission(
+            id=mission_id,
+            title=data["title"],
+            domain=data["domain"],
+            structure=data["structure"],
+            summary=data["summary"],
+            description=data["description"],
+            remote=data["remote"],
+            department=data["department"],
+            start=data["start"],
+            end=data.get("end"),
+            places=data["places"],
+            age_min=data.get("age_min", domain.age_min),
+            age_max=data.get("age_max", domain.age_max),
+            location=Location(location["address"], location["postal_code"], location["city"]) if location else None,
+            schedule=data.get("schedule"),
+            requirements=_tuple(data.get("requirements")),
+            health_guidelines=_tuple(data.get("health_guidelines")),
+            published=data.get("published"),
+            closed=bool(data.get("closed", False)),
+            source=shown,
+        )
+    return missions
+
+
+def load_content(content_dir: str | os.PathLike, *, today: dt.date | None = None,
+                 display_root: str | os.PathLike | None = None) -> LoadResult:
+    """Load and check everything under ``content_dir``.
+
+    Never raises on bad content: the result holds a catalog of the valid files
+    and the list of problems (errors and warnings), sorted by file and line.
+    ``display_root`` is the directory paths are shown relative to (default:
+    the parent of ``content_dir``, i.e. the repository).
+    """
+    content_dir = Path(content_dir).resolve()
+    root = Path(display_root).resolve() if display_root else content_dir.parent
+    today = today or dt.date.today()
+    problems = ProblemList()
+    reader = _Reader(content_dir, root, problems)
+    domains = _domains(reader)
+    structures, structure_files = _structures(reader)
+    missions = _missions(reader, domains, structure_files, today)
+    # A mission whose structure file exists but is invalid has already been
+    # reported through the structure; it cannot be published without it.
+    missions = {k: m for k, m in missions.items() if m.structure in structures}
+    catalog = Catalog(domains=domains, structures=structures, missions=missions)
+    return LoadResult(catalog, problems.errors + problems.warnings)
+
+
+def load_catalog(content_dir: str | os.PathLike, *, today: dt.date | None = None,
+                 display_root: str | os.PathLike | None = None) -> Catalog:
+    """Load the catalog, raising :class:`ContentError` (with every problem) on any error."""
+    result = load_content(content_dir, today=today, display_root=display_root)
+    if result.errors:
+        raise ContentError(result.errors)
+    return result.catalog

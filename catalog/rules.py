@@ -1,0 +1,153 @@
+"""Rules beyond the JSON Schema: references, consistency, checksums, moderation hints.
+
+Each function receives data already checked against its schema and only
+checks values whose type is right (a wrong type was reported by the schema).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+
+from .geo import DEPARTMENTS, department_name, department_of_postal_code, is_valid_siret
+from .models import DEFAULT_AGE_MAX, DEFAULT_AGE_MIN, Domain
+from .problems import ProblemList
+
+MANY_PLACES = 70
+TITLE_START = re.compile(r"^J(e\b|['’])")
+
+
+def _is_str(value) -> bool:
+    return isinstance(value, str)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _suggest(value: str, choices) -> str:
+    close = difflib.get_close_matches(value, sorted(choices), n=1, cutoff=0.6)
+    return f" ; vouliez-vous dire « {close[0]} » ?" if close else ""
+
+
+def _check_postal_code(value, path: str, line: int, field_name: str, problems: ProblemList) -> str | None:
+    """Report a postal code that is not French; return its department."""
+    if not _is_str(value) or not value.isdigit() or len(value) != 5:
+        return None
+    department = department_of_postal_code(value)
+    if department is None:
+        problems.add(path, line, field_name, f"code postal inconnu en France (reçu « {value} »)")
+    return department
+
+
+def check_structure(data: dict, path: str, problems: ProblemList) -> None:
+    """Rules for one structure file: SIRET checksum, French postal code, contact e-mail."""
+    siret = data.get("siret")
+    if _is_str(siret) and siret.isdigit() and len(siret) == 14 and not is_valid_siret(siret):
+        problems.add(path, data.line_of("siret"), "siret", f"numéro SIRET invalide : la clé de contrôle ne correspond pas (reçu « {siret} »)")
+    _check_postal_code(data.get("postal_code"), path, data.line_of("postal_code"), "postal_code", problems)
+    contact = data.get("contact")
+    if isinstance(contact, dict) and _is_str(contact.get("email")):
+        try:
+            validate_email(contact["email"], check_deliverability=False)
+        except EmailNotValidError:
+            problems.add(
+                path, contact.line_of("email"), "contact.email",
+                f"adresse e-mail invalide (reçu « {contact['email']} »)",
+            )
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if c.isalnum() or c.isspace())
+    return " ".join(text.split())
+
+
+def check_mission(
+    data: dict,
+    path: str,
+    problems: ProblemList,
+    domains: dict[str, Domain],
+    structure_ids: set[str],
+    today: dt.date,
+) -> None:
+    """Rules for one mission file: references, place, department, dates, ages, hints."""
+    domain = None
+    value = data.get("domain")
+    if _is_str(value):
+        domain = domains.get(value)
+        if domain is None:
+            problems.add(path, data.line_of("domain"), "domain",
+                         f"domaine inconnu « {value} »{_suggest(value, domains)}")
+    value = data.get("structure")
+    if _is_str(value) and value not in structure_ids:
+        problems.add(path, data.line_of("structure"), "structure",
+                     f"structure inconnue « {value} » : aucun fichier content/structures/{value}.yaml{_suggest(value, structure_ids)}")
+
+    _check_place(data, path, problems)
+    _check_dates(data, path, problems)
+    _check_ages(data, path, problems, domain)
+    _hints(data, path, problems, today)
+
+
+def _check_place(data: dict, path: str, problems: ProblemList) -> None:
+    location = data.get("location")
+    if data.get("remote") is False and "location" not in data:
+        problems.add(path, data.line_of("remote"), "location", "champ obligatoire pour une mission sur place (remote: false)")
+    department = data.get("department")
+    known = _is_str(department) and department in DEPARTMENTS
+    if _is_str(department) and not known and re.fullmatch(r"[0-9]{2}|2[AB]|97[1-6]", department):
+        problems.add(path, data.line_of("department"), "department", f"département inconnu (reçu « {department} »)")
+    if isinstance(location, dict):
+        code = location.get("postal_code")
+        line = location.line_of("postal_code")
+        found = _check_postal_code(code, path, line, "location.postal_code", problems)
+        if found and known and found != department:
+            problems.add(
+                path, line, "location.postal_code",
+                f"le code postal {code} est dans le département {found} ({department_name(found)}), "
+                f"pas dans le département {department} indiqué par department",
+            )
+
+
+def _check_dates(data: dict, path: str, problems: ProblemList) -> None:
+    start, end = data.get("start"), data.get("end")
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+        problems.add(path, data.line_of("end"), "end",
+                     f"la date de fin ({end.isoformat()}) est antérieure à la date de début ({start.isoformat()})")
+
+
+def _check_ages(data: dict, path: str, problems: ProblemList, domain: Domain | None) -> None:
+    low, high = data.get("age_min"), data.get("age_max")
+    if not (low is None or _is_int(low)) or not (high is None or _is_int(high)):
+        return
+    default_low = domain.age_min if domain else DEFAULT_AGE_MIN
+    default_high = domain.age_max if domain else DEFAULT_AGE_MAX
+    eff_low = default_low if low is None else low
+    eff_high = default_high if high is None else high
+    if eff_low > eff_high:
+        key = "age_min" if low is not None else "age_max"
+        suffix = "" if (low is not None and high is not None) else " (valeur par défaut du domaine pour l'autre borne)"
+        problems.add(path, data.line_of(key), key,
+                     f"l'âge minimal ({eff_low}) dépasse l'âge maximal ({eff_high}){suffix}")
+
+
+def _hints(data: dict, path: str, problems: ProblemList, today: dt.date) -> None:
+    """Moderation hints: printed as warnings, they never fail the check."""
+    title, summary = data.get("title"), data.get("summary")
+    if _is_str(title) and not TITLE_START.match(title.strip()):
+        problems.warn(path, data.line_of("title"), "title", "le titre devrait commencer par « Je » ou « J' » (par ex. « Je distribue des colis alimentaires »)")
+    places = data.get("places")
+    if _is_int(places) and places > MANY_PLACES:
+        problems.warn(path, data.line_of("places"), "places", f"{places} places : vérifiez ce nombre (plus de {MANY_PLACES})")
+    end = data.get("end")
+    if isinstance(end, dt.date) and end < today and not data.get("closed"):
+        problems.warn(path, data.line_of("end"), "end", f"la date de fin ({end.isoformat()}) est passée : la mission n'apparaît plus dans les listes")
+    if _is_str(title) and _is_str(summary):
+        t, s = _normalise(title), _normalise(summary)
+        if t and (s == t or s.startswith(t)):
+            problems.warn(path, data.line_of("summary"), "summary", "le résumé répète le titre : dites plutôt ce que fera le bénévole")

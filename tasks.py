@@ -1,0 +1,70 @@
+"""Project tasks (invoke). The Makefile bootstraps .venv and calls these.
+
+    invoke check          validate the content (every problem, file:line)
+    invoke build          build the static site into output/
+    invoke run            build, then serve site + form handler + mail catcher on :8000
+    invoke test           lint, then the whole test suite
+    invoke new-mission    scaffold content/missions/<id>.yaml
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from invoke import task
+
+ROOT = Path(__file__).parent
+PY = sys.executable
+
+
+@task
+def check(c, content="content", strict=False):
+    """Validate all content; non-zero exit on any error."""
+    c.run(f"{PY} -m catalog.check {content}" + (" --strict" if strict else ""), pty=False)
+
+
+@task
+def build(c, settings="pelicanconf.py", output="output"):
+    """Build the static site (content check included: bad content fails the build)."""
+    c.run(f"{PY} -m pelican --fatal errors -s {settings} -o {output} --delete-output-directory")
+
+
+@task
+def lint(c):
+    """ruff: lint and formatting."""
+    c.run(f"{PY} -m ruff check .")
+    c.run(f"{PY} -m ruff format --check .")
+
+
+@task
+def format(c):  # noqa: A001 - invoke task name
+    """Apply ruff's formatting and safe fixes."""
+    c.run(f"{PY} -m ruff check --fix .")
+    c.run(f"{PY} -m ruff format .")
+
+
+@task(pre=[lint])
+def test(c, k=""):
+    """Lint, then run the whole test suite."""
+    c.run(f"{PY} -m pytest" + (f" -k '{k}'" if k else ""), pty=False)
+
+
+@task
+def run(c, port=8000):
+    """Build the site, then serve it with the form handler and a local mail catcher."""
+    build(c)
+    c.run(f"{PY} -m devtools.server --port {port}", pty=False)
+
+
+@task(name="new-mission")
+def new_mission(c, id=""):  # noqa: A002 - the user-facing option is --id
+    """Create content/missions/<id>.yaml from the commented template."""
+    from catalog.scaffold import ScaffoldError
+    from catalog.scaffold import new_mission as scaffold
+
+    try:
+        path = scaffold(ROOT / "content", id)
+    except ScaffoldError as error:
+        sys.exit(f"new-mission : {error}")
+    print(f"{path.relative_to(ROOT)} créé : complétez-le, puis lancez `make check`.")
