@@ -19,8 +19,9 @@ run: $(STAMP)
 build: $(STAMP)
 	$(INVOKE) build
 
+# make check [CONTENT=path/to/content]
 check: $(STAMP)
-	$(INVOKE) check
+	$(INVOKE) check --content "$(or $(CONTENT),content)"
 
 test: $(STAMP)
 	$(INVOKE) test

@@ -1,10 +1,10 @@
 """Project tasks (invoke). The Makefile bootstraps .venv and calls these.
 
-    invoke check          validate the content (every problem, file:line)
-    invoke build          build the static site into output/
-    invoke run            build, then serve site + form handler + mail catcher on :8000
-    invoke test           lint, then the whole test suite
-    invoke new-mission    scaffold content/missions/<id>.yaml
+invoke check          validate the content (every problem, file:line)
+invoke build          build the static site into output/
+invoke run            build, then serve site + form handler + mail catcher on :8000
+invoke test           lint, then the whole test suite
+invoke new-mission    scaffold content/missions/<id>.yaml
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def lint(c):
 
 
 @task
-def format(c):  # noqa: A001 - invoke task name
+def format(c):
     """Apply ruff's formatting and safe fixes."""
     c.run(f"{PY} -m ruff check --fix .")
     c.run(f"{PY} -m ruff format .")
@@ -58,7 +58,7 @@ def run(c, port=8000):
 
 
 @task(name="new-mission")
-def new_mission(c, id=""):  # noqa: A002 - the user-facing option is --id
+def new_mission(c, id=""):
     """Create content/missions/<id>.yaml from the commented template."""
     from catalog.scaffold import ScaffoldError
     from catalog.scaffold import new_mission as scaffold

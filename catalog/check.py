@@ -16,9 +16,13 @@ from .loader import load_content
 
 def main(argv: list[str] | None = None) -> int:
     """Run the check; return the exit status."""
-    parser = argparse.ArgumentParser(prog="catalog.check", description="Vérifie le contenu (missions, structures, domaines).")
+    parser = argparse.ArgumentParser(
+        prog="catalog.check", description="Vérifie le contenu (missions, structures, domaines)."
+    )
     parser.add_argument("content_dir", nargs="?", default="content", help="dossier du contenu (par défaut : content)")
-    parser.add_argument("--today", type=dt.date.fromisoformat, default=None, help="date du jour, AAAA-MM-JJ (pour les tests)")
+    parser.add_argument(
+        "--today", type=dt.date.fromisoformat, default=None, help="date du jour, AAAA-MM-JJ (pour les tests)"
+    )
     parser.add_argument("--strict", action="store_true", help="les avertissements font aussi échouer la vérification")
     args = parser.parse_args(argv)
 

@@ -89,12 +89,18 @@ class _Reader:
             shown = self.display(path)
             stem, suffix = path.stem, path.suffix
             if suffix != ".yaml":
-                hint = "renommez-le en .yaml" if suffix in (".yml", ".YAML", ".YML") else "seuls les fichiers .yaml sont lus"
+                hint = (
+                    "renommez-le en .yaml"
+                    if suffix in (".yml", ".YAML", ".YML")
+                    else "seuls les fichiers .yaml sont lus"
+                )
                 self.problems.add(shown, 1, "", f"extension « {suffix or 'aucune'} » : {hint}")
                 continue
             if not SLUG_RE.match(stem):
                 self.problems.add(
-                    shown, 1, "",
+                    shown,
+                    1,
+                    "",
                     "nom de fichier invalide : minuscules sans accents, chiffres et tirets seulement "
                     "(le nom sert d'identifiant et d'adresse)",
                 )
@@ -127,7 +133,9 @@ def _domains(reader: _Reader) -> dict[str, Domain]:
         slug = item["slug"]
         line = items.line_of(index)
         if slug in domains:
-            reader.problems.add(reader.display(path), line, f"domains[{index + 1}].slug", f"domaine « {slug} » en double")
+            reader.problems.add(
+                reader.display(path), line, f"domains[{index + 1}].slug", f"domaine « {slug} » en double"
+            )
             continue
         try:
             domain = Domain(
@@ -142,7 +150,9 @@ def _domains(reader: _Reader) -> dict[str, Domain]:
             continue  # already reported by the schema
         if domain.age_min > domain.age_max:
             reader.problems.add(
-                reader.display(path), item.line_of("age_min"), f"domains[{index + 1}].age_min",
+                reader.display(path),
+                item.line_of("age_min"),
+                f"domains[{index + 1}].age_min",
                 f"l'âge minimal ({domain.age_min}) dépasse l'âge maximal ({domain.age_max})",
             )
         domains[slug] = domain
@@ -222,8 +232,9 @@ def _missions(
     return missions
 
 
-def load_content(content_dir: str | os.PathLike, *, today: dt.date | None = None,
-                 display_root: str | os.PathLike | None = None) -> LoadResult:
+def load_content(
+    content_dir: str | os.PathLike, *, today: dt.date | None = None, display_root: str | os.PathLike | None = None
+) -> LoadResult:
     """Load and check everything under ``content_dir``.
 
     Never raises on bad content: the result holds a catalog of the valid files
@@ -246,8 +257,9 @@ def load_content(content_dir: str | os.PathLike, *, today: dt.date | None = None
     return LoadResult(catalog, problems.errors + problems.warnings)
 
 
-def load_catalog(content_dir: str | os.PathLike, *, today: dt.date | None = None,
-                 display_root: str | os.PathLike | None = None) -> Catalog:
+def load_catalog(
+    content_dir: str | os.PathLike, *, today: dt.date | None = None, display_root: str | os.PathLike | None = None
+) -> Catalog:
     """Load the catalog, raising :class:`ContentError` (with every problem) on any error."""
     result = load_content(content_dir, today=today, display_root=display_root)
     if result.errors:

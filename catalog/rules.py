@@ -48,7 +48,12 @@ def check_structure(data: dict, path: str, problems: ProblemList) -> None:
     """Rules for one structure file: SIRET checksum, French postal code, contact e-mail."""
     siret = data.get("siret")
     if _is_str(siret) and siret.isdigit() and len(siret) == 14 and not is_valid_siret(siret):
-        problems.add(path, data.line_of("siret"), "siret", f"numéro SIRET invalide : la clé de contrôle ne correspond pas (reçu « {siret} »)")
+        problems.add(
+            path,
+            data.line_of("siret"),
+            "siret",
+            f"numéro SIRET invalide : la clé de contrôle ne correspond pas (reçu « {siret} »)",
+        )
     _check_postal_code(data.get("postal_code"), path, data.line_of("postal_code"), "postal_code", problems)
     contact = data.get("contact")
     if isinstance(contact, dict) and _is_str(contact.get("email")):
@@ -56,7 +61,9 @@ def check_structure(data: dict, path: str, problems: ProblemList) -> None:
             validate_email(contact["email"], check_deliverability=False)
         except EmailNotValidError:
             problems.add(
-                path, contact.line_of("email"), "contact.email",
+                path,
+                contact.line_of("email"),
+                "contact.email",
                 f"adresse e-mail invalide (reçu « {contact['email']} »)",
             )
 
@@ -81,12 +88,17 @@ def check_mission(
     if _is_str(value):
         domain = domains.get(value)
         if domain is None:
-            problems.add(path, data.line_of("domain"), "domain",
-                         f"domaine inconnu « {value} »{_suggest(value, domains)}")
+            problems.add(
+                path, data.line_of("domain"), "domain", f"domaine inconnu « {value} »{_suggest(value, domains)}"
+            )
     value = data.get("structure")
     if _is_str(value) and value not in structure_ids:
-        problems.add(path, data.line_of("structure"), "structure",
-                     f"structure inconnue « {value} » : aucun fichier content/structures/{value}.yaml{_suggest(value, structure_ids)}")
+        problems.add(
+            path,
+            data.line_of("structure"),
+            "structure",
+            f"structure inconnue « {value} » : aucun fichier content/structures/{value}.yaml{_suggest(value, structure_ids)}",
+        )
 
     _check_place(data, path, problems)
     _check_dates(data, path, problems)
@@ -97,7 +109,9 @@ def check_mission(
 def _check_place(data: dict, path: str, problems: ProblemList) -> None:
     location = data.get("location")
     if data.get("remote") is False and "location" not in data:
-        problems.add(path, data.line_of("remote"), "location", "champ obligatoire pour une mission sur place (remote: false)")
+        problems.add(
+            path, data.line_of("remote"), "location", "champ obligatoire pour une mission sur place (remote: false)"
+        )
     department = data.get("department")
     known = _is_str(department) and department in DEPARTMENTS
     if _is_str(department) and not known and re.fullmatch(r"[0-9]{2}|2[AB]|97[1-6]", department):
@@ -108,7 +122,9 @@ def _check_place(data: dict, path: str, problems: ProblemList) -> None:
         found = _check_postal_code(code, path, line, "location.postal_code", problems)
         if found and known and found != department:
             problems.add(
-                path, line, "location.postal_code",
+                path,
+                line,
+                "location.postal_code",
                 f"le code postal {code} est dans le département {found} ({department_name(found)}), "
                 f"pas dans le département {department} indiqué par department",
             )
@@ -117,8 +133,12 @@ def _check_place(data: dict, path: str, problems: ProblemList) -> None:
 def _check_dates(data: dict, path: str, problems: ProblemList) -> None:
     start, end = data.get("start"), data.get("end")
     if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
-        problems.add(path, data.line_of("end"), "end",
-                     f"la date de fin ({end.isoformat()}) est antérieure à la date de début ({start.isoformat()})")
+        problems.add(
+            path,
+            data.line_of("end"),
+            "end",
+            f"la date de fin ({end.isoformat()}) est antérieure à la date de début ({start.isoformat()})",
+        )
 
 
 def _check_ages(data: dict, path: str, problems: ProblemList, domain: Domain | None) -> None:
@@ -132,22 +152,40 @@ def _check_ages(data: dict, path: str, problems: ProblemList, domain: Domain | N
     if eff_low > eff_high:
         key = "age_min" if low is not None else "age_max"
         suffix = "" if (low is not None and high is not None) else " (valeur par défaut du domaine pour l'autre borne)"
-        problems.add(path, data.line_of(key), key,
-                     f"l'âge minimal ({eff_low}) dépasse l'âge maximal ({eff_high}){suffix}")
+        problems.add(
+            path, data.line_of(key), key, f"l'âge minimal ({eff_low}) dépasse l'âge maximal ({eff_high}){suffix}"
+        )
 
 
 def _hints(data: dict, path: str, problems: ProblemList, today: dt.date) -> None:
     """Moderation hints: printed as warnings, they never fail the check."""
     title, summary = data.get("title"), data.get("summary")
     if _is_str(title) and not TITLE_START.match(title.strip()):
-        problems.warn(path, data.line_of("title"), "title", "le titre devrait commencer par « Je » ou « J' » (par ex. « Je distribue des colis alimentaires »)")
+        problems.warn(
+            path,
+            data.line_of("title"),
+            "title",
+            "le titre devrait commencer par « Je » ou « J' » (par ex. « Je distribue des colis alimentaires »)",
+        )
     places = data.get("places")
     if _is_int(places) and places > MANY_PLACES:
-        problems.warn(path, data.line_of("places"), "places", f"{places} places : vérifiez ce nombre (plus de {MANY_PLACES})")
+        problems.warn(
+            path, data.line_of("places"), "places", f"{places} places : vérifiez ce nombre (plus de {MANY_PLACES})"
+        )
     end = data.get("end")
     if isinstance(end, dt.date) and end < today and not data.get("closed"):
-        problems.warn(path, data.line_of("end"), "end", f"la date de fin ({end.isoformat()}) est passée : la mission n'apparaît plus dans les listes")
+        problems.warn(
+            path,
+            data.line_of("end"),
+            "end",
+            f"la date de fin ({end.isoformat()}) est passée : la mission n'apparaît plus dans les listes",
+        )
     if _is_str(title) and _is_str(summary):
         t, s = _normalise(title), _normalise(summary)
         if t and (s == t or s.startswith(t)):
-            problems.warn(path, data.line_of("summary"), "summary", "le résumé répète le titre : dites plutôt ce que fera le bénévole")
+            problems.warn(
+                path,
+                data.line_of("summary"),
+                "summary",
+                "le résumé répète le titre : dites plutôt ce que fera le bénévole",
+            )

@@ -54,7 +54,7 @@ class YamlSyntaxError(Exception):
 class _LineLoader(_BaseLoader):
     """Safe loader that records lines and refuses duplicate keys."""
 
-    def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML API
+    def construct_mapping(self, node, deep=False):
         if not isinstance(node, yaml.MappingNode):
             return super().construct_mapping(node, deep=deep)
         self.flatten_mapping(node)
@@ -73,7 +73,7 @@ class _LineLoader(_BaseLoader):
             mapping[key] = self.construct_object(value_node, deep=True)
         return mapping
 
-    def construct_sequence(self, node, deep=False):  # noqa: D102 - PyYAML API
+    def construct_sequence(self, node, deep=False):
         seq = LineList(self.construct_object(child, deep=True) for child in node.value)
         seq.line = node.start_mark.line + 1
         seq.item_lines = [child.start_mark.line + 1 for child in node.value]
@@ -111,7 +111,7 @@ def _describe(error: yaml.YAMLError) -> str:
 def load_yaml(text: str):
     """Parse one YAML document; raise :class:`YamlSyntaxError` with a line."""
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - safe loader subclass
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
