@@ -1,0 +1,160 @@
+"""Open data and subscriptions: missions.json, missions.csv, Atom feeds, iCalendar files.
+
+Everything is derived from the content only (no clock), so two builds of the
+same content give the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import feedgenerator
+import icalendar
+
+from .views import MissionView
+
+CSV_COLUMNS = [
+    "id", "url", "title", "domain", "domain_label", "structure", "structure_name", "structure_type", "summary",
+    "remote", "address", "postal_code", "city", "department", "start", "end", "schedule", "places", "age_min",
+    "age_max", "requirements", "health_guidelines", "published",
+]  # fmt: skip
+
+
+def public_record(view: MissionView, site_url: str) -> dict:
+    """A mission's public fields (never the structure's private contact)."""
+    m = view.mission
+    loc = m.location
+    return {
+        "id": m.id,
+        "url": site_url + view.url,
+        "title": m.title,
+        "domain": {"slug": view.domain.slug, "label": view.domain.label},
+        "structure": {k: view.structure[k] for k in ("slug", "name", "type", "type_label", "city")},
+        "summary": m.summary,
+        "description": m.description,
+        "remote": m.remote,
+        "location": {"address": loc.address, "postal_code": loc.postal_code, "city": loc.city} if loc else None,
+        "department": m.department,
+        "start": m.start.isoformat(),
+        "end": m.end.isoformat() if m.end else None,
+        "schedule": m.schedule,
+        "places": m.places,
+        "age_min": m.age_min,
+        "age_max": m.age_max,
+        "requirements": list(m.requirements),
+        "health_guidelines": list(view.health_guidelines),
+        "published": m.published.isoformat() if m.published else None,
+    }
+
+
+def missions_json(views: list[MissionView], site_url: str) -> str:
+    """``/missions.json``: every open mission, described by ``/missions.schema.json``."""
+    data = {
+        "$schema": site_url + "/missions.schema.json",
+        "licence": "Licence Ouverte 2.0 (Etalab)",
+        "missions": [public_record(v, site_url) for v in views],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+
+def missions_csv(views: list[MissionView], site_url: str) -> str:
+    """``/missions.csv``: the same records, flattened; lists joined with `` | ``."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for view in views:
+        r = public_record(view, site_url)
+        loc = r["location"] or {}
+        writer.writerow({
+            **{k: r[k] for k in ("id", "url", "title", "summary", "department", "start", "end", "schedule", "places",
+                                 "age_min", "age_max", "published")},
+            "domain": r["domain"]["slug"], "domain_label": r["domain"]["label"],
+            "structure": r["structure"]["slug"], "structure_name": r["structure"]["name"],
+            "structure_type": r["structure"]["type"],
+            "remote": "oui" if r["remote"] else "non",
+            "address": loc.get("address", ""), "postal_code": loc.get("postal_code", ""), "city": loc.get("city", ""),
+            "requirements": " | ".join(r["requirements"]), "health_guidelines": " | ".join(r["health_guidelines"]),
+        })  # fmt: skip
+    return out.getvalue()
+
+
+def _as_datetime(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _published(view: MissionView) -> dt.date:
+    return view.published or view.start
+
+
+class _Feed(feedgenerator.Atom1Feed):
+    """Atom feed whose <updated> comes from the content, never from the clock."""
+
+    updated: dt.datetime
+
+    def latest_post_date(self):
+        return self.updated
+
+
+def atom_feed(title: str, feed_path: str, page_path: str, views: list[MissionView], site_url: str) -> str:
+    """An Atom feed of missions, newest publication first."""
+    ordered = sorted(views, key=lambda v: (_published(v), v.id), reverse=True)
+    updated = _as_datetime(max((_published(v) for v in ordered), default=dt.date(2020, 1, 1)))
+    feed = _Feed(
+        title=title,
+        link=site_url + page_path,
+        feed_url=site_url + feed_path,
+        description="",
+        language="fr",
+        feed_guid=site_url + feed_path,
+    )
+    feed.updated = updated
+    for view in ordered:
+        where = "à distance" if view.remote else f"{view.city} ({view.department})"
+        feed.add_item(
+            title=view.title,
+            link=site_url + view.url,
+            unique_id=site_url + view.url,
+            description=f"{view.summary} — {where}, {view.dates_text}.",
+            pubdate=_as_datetime(_published(view)),
+            updateddate=_as_datetime(_published(view)),
+            categories=[view.domain.label],
+        )
+    out = io.StringIO()
+    feed.write(out, "utf-8")
+    return out.getvalue()
+
+
+def _event(view: MissionView, site_url: str, host: str) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", f"mission-{view.id}@{host}")
+    event.add("dtstamp", _as_datetime(_published(view)))
+    event.add("summary", view.title)
+    event.add("dtstart", view.start)
+    last = view.end or view.start
+    event.add("dtend", last + dt.timedelta(days=1))  # all-day: DTEND is exclusive
+    where = "À distance" if view.remote else f"{view.location.address}, {view.location.postal_code} {view.location.city}"
+    event.add("location", where)
+    details = [view.summary]
+    if view.schedule:
+        details.append(f"Horaires : {view.schedule}")
+    details.append(f"Structure : {view.structure['name']}")
+    details.append(f"Candidater : {site_url}{view.url}")
+    event.add("description", "\n".join(details))
+    event.add("url", site_url + view.url)
+    event.add("categories", [view.domain.label])
+    return event
+
+
+def calendar(views: list[MissionView], site_url: str, name: str) -> bytes:
+    """An iCalendar file with one all-day event per mission (its whole span)."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Réserve civique//Je veux aider//FR")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    host = site_url.split("://", 1)[-1].split("/", 1)[0] or "localhost"
+    for view in sorted(views, key=lambda v: v.id):
+        cal.add_component(_event(view, site_url, host))
+    return cal.to_ical()

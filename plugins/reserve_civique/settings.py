@@ -1,0 +1,63 @@
+"""The plugin's settings, namespaced under ``RESERVE_CIVIQUE`` in pelicanconf.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+
+DEFAULTS = {
+    "content_dir": "content",
+    "today": None,
+    "per_page": 20,
+    "latest": 6,
+    "handler_path": "/api",
+}
+
+
+class SettingsError(Exception):
+    """A ``RESERVE_CIVIQUE`` setting is wrong; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class PluginSettings:
+    """Typed settings.
+
+    content_dir: the content folder (YAML), relative to the site's folder.
+    today: the build's date (``AAAA-MM-JJ``); missions ended before it are
+        past. Default: the real date. Tests and reproducible builds set it.
+    per_page: missions per listing page.
+    latest: missions shown as "latest" on the home page.
+    handler_path: where the form handler answers, on the same origin.
+    """
+
+    content_dir: str
+    today: dt.date
+    per_page: int
+    latest: int
+    handler_path: str
+
+    @classmethod
+    def from_pelican(cls, settings: dict) -> PluginSettings:
+        """Read and check ``settings["RESERVE_CIVIQUE"]``."""
+        raw = settings.get("RESERVE_CIVIQUE", {})
+        if not isinstance(raw, dict):
+            raise SettingsError("reserve_civique: RESERVE_CIVIQUE doit être un dictionnaire")
+        unknown = set(raw) - set(DEFAULTS)
+        if unknown:
+            raise SettingsError(
+                f"reserve_civique: réglage(s) inconnu(s) {sorted(unknown)} ; réglages possibles : {sorted(DEFAULTS)}"
+            )
+        values = {**DEFAULTS, **raw}
+        today = values["today"]
+        if today is None:
+            today = dt.date.today()
+        elif isinstance(today, str):
+            try:
+                today = dt.date.fromisoformat(today)
+            except ValueError:
+                raise SettingsError(f"reserve_civique: today doit être une date AAAA-MM-JJ (reçu {today!r})") from None
+        values["today"] = today
+        for name in ("per_page", "latest"):
+            if not isinstance(values[name], int) or values[name] < 1:
+                raise SettingsError(f"reserve_civique: {name} doit être un entier ≥ 1 (reçu {values[name]!r})")
+        return cls(**{f.name: values[f.name] for f in fields(cls)})

@@ -1,0 +1,177 @@
+"""View models: what the templates see, built from the catalog (public fields only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import quote_plus
+
+from catalog import Catalog, Domain, Mission
+from catalog.geo import department_name
+from catalog.text import date_long, date_range, render_markdown, slugify
+
+STATUS_TEXT = {
+    "open": "Ouverte",
+    "closed": "Close : cette mission ne recrute plus.",
+    "past": "Terminée : la date de fin de cette mission est passée.",
+}
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A list of open missions under one heading (a domain, a department, a town…)."""
+
+    kind: str  # domaine, departement, commune, structure, a-distance
+    key: str
+    title: str
+    url: str
+    missions: list
+    intro: str = ""
+    feed_url: str = ""
+
+
+@dataclass
+class MissionView:
+    """One mission as shown on the site."""
+
+    mission: Mission
+    domain: Domain
+    structure: dict
+    status: str
+    description_html: str
+    dates_text: str
+    health_guidelines: tuple[str, ...]
+    url: str
+    town_url: str | None
+    department_name: str
+    osm_url: str | None
+    start_text: str
+    applications_url: str
+    extra: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        # mission fields (title, summary, places…) read through, e.g. ``view.title``
+        return getattr(self.mission, name)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def status_text(self) -> str:
+        return STATUS_TEXT[self.status]
+
+    @property
+    def structure_url(self) -> str:
+        return f"/structures/{self.structure['slug']}/"
+
+    @property
+    def domain_url(self) -> str:
+        return f"/domaines/{self.domain.slug}/"
+
+
+def mission_url(mission_id: str) -> str:
+    """Root-relative URL of a mission page."""
+    return f"/missions/{mission_id}/"
+
+
+def osm_link(mission: Mission) -> str | None:
+    """A plain link to OpenStreetMap's search for the mission's address (nothing embedded)."""
+    if mission.location is None:
+        return None
+    loc = mission.location
+    return "https://www.openstreetmap.org/search?query=" + quote_plus(f"{loc.address}, {loc.postal_code} {loc.city}")
+
+
+def build_mission_views(catalog: Catalog, today: dt.date, handler_path: str) -> dict[str, MissionView]:
+    """A view for every mission, open or not (closed and past pages stay online)."""
+    views = {}
+    for mission in sorted(catalog.missions.values(), key=lambda m: m.id):
+        structure = catalog.structure_of(mission)
+        views[mission.id] = MissionView(
+            mission=mission,
+            domain=catalog.domain_of(mission),
+            structure=structure.public_dict(),
+            status=mission.status(today),
+            description_html=render_markdown(mission.description),
+            dates_text=date_range(mission.start, mission.end),
+            health_guidelines=catalog.health_guidelines(mission),
+            url=mission_url(mission.id),
+            town_url=f"/communes/{slugify(mission.city)}/" if mission.city else None,
+            department_name=department_name(mission.department),
+            osm_url=osm_link(mission),
+            start_text=date_long(mission.start),
+            applications_url=f"{handler_path}/missions/{mission.id}/applications",
+        )
+    return views
+
+
+def sort_open(views) -> list[MissionView]:
+    """Open missions, soonest first."""
+    return sorted((v for v in views if v.is_open), key=lambda v: (v.start, v.title, v.id))
+
+
+def build_listings(catalog: Catalog, views: dict[str, MissionView]) -> dict[str, list[Listing]]:
+    """Listings by domain, department, town, structure, and the remote one; each sorted by title."""
+    by: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for view in views.values():
+        by["domaine"][view.domain.slug].append(view)
+        by["departement"][view.department].append(view)
+        if view.city:
+            by["commune"][slugify(view.city)].append(view)
+        by["structure"][view.structure["slug"]].append(view)
+    listings: dict[str, list[Listing]] = {}
+    listings["domaine"] = [
+        Listing(
+            "domaine",
+            d.slug,
+            d.label,
+            f"/domaines/{d.slug}/",
+            sort_open(by["domaine"].get(d.slug, [])),
+            intro=d.description,
+            feed_url=f"/flux/domaines/{d.slug}.atom",
+        )
+        for d in catalog.domains.values()
+    ]
+    listings["departement"] = [
+        Listing(
+            "departement",
+            code,
+            f"{department_name(code)} ({code})",
+            f"/departements/{code}/",
+            sort_open(items),
+            feed_url=f"/flux/departements/{code}.atom",
+        )
+        for code, items in sorted(by["departement"].items())
+    ]
+    listings["commune"] = sorted(
+        (
+            Listing("commune", slug, items[0].city, f"/communes/{slug}/", sort_open(items))
+            for slug, items in by["commune"].items()
+        ),
+        key=lambda listing: listing.key,
+    )
+    listings["structure"] = [
+        Listing(
+            "structure",
+            s.slug,
+            s.name,
+            f"/structures/{s.slug}/",
+            sort_open(by["structure"].get(s.slug, [])),
+            intro=s.description,
+        )
+        for s in sorted(catalog.structures.values(), key=lambda s: s.slug)
+    ]
+    remote = sort_open(v for v in views.values() if v.remote)
+    listings["a-distance"] = [
+        Listing(
+            "a-distance",
+            "a-distance",
+            "Missions à distance",
+            "/a-distance/",
+            remote,
+            intro="Des missions à faire depuis chez soi, par téléphone, par visio ou par courrier.",
+        )
+    ]
+    return listings
