@@ -85,7 +85,9 @@ class CatalogGenerator(Generator):
         with open(path, mode, **kwargs) as handle:
             handle.write(data)
         if url is not None:
-            page = SimpleNamespace(url=url.lstrip("/"), date=self.site_date, status="published" if indexed else "hidden")
+            page = SimpleNamespace(
+                url=url.lstrip("/"), date=self.site_date, status="published" if indexed else "hidden"
+            )
             signals.content_written.send(path, context={"page": page})
 
     def _render(self, template: str, relpath: str, *, url: str, indexed: bool = True, **extra) -> None:
@@ -128,6 +130,7 @@ class CatalogGenerator(Generator):
             self._write(f"ressources/{resource.file}", resource.path.read_bytes())
         self._render("search", "recherche/index.html", url="/recherche/")
         self._render("thanks", "merci/index.html", url="/merci/", indexed=False)
+        self._render("thanks_waiting", "merci/liste-attente/index.html", url="/merci/liste-attente/", indexed=False)
         self._render("not_found", "404.html", url="/404.html", indexed=False)
         self._write_open_data()
         self._write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.site_url}/sitemap.xml\n")
@@ -153,12 +156,15 @@ class CatalogGenerator(Generator):
         self._write("missions.csv", opendata.missions_csv(self.open, site))
         self._write("missions.ics", opendata.calendar(self.open, site, "Missions de la réserve civique"))
         self._write(
-            "flux/missions.atom", opendata.atom_feed("Missions de la réserve civique", "/flux/missions.atom", "/missions/", self.open, site)
+            "flux/missions.atom",
+            opendata.atom_feed("Missions de la réserve civique", "/flux/missions.atom", "/missions/", self.open, site),
         )
         for listing in self.listings["domaine"] + self.listings["departement"]:
             self._write(
                 listing.feed_url.lstrip("/"),
-                opendata.atom_feed(f"Missions : {listing.title}", listing.feed_url, listing.url, listing.missions, site),
+                opendata.atom_feed(
+                    f"Missions : {listing.title}", listing.feed_url, listing.url, listing.missions, site
+                ),
             )
 
     def _json_ld(self, view) -> str:

@@ -135,7 +135,9 @@ def _event(view: MissionView, site_url: str, host: str) -> icalendar.Event:
     event.add("dtstart", view.start)
     last = view.end or view.start
     event.add("dtend", last + dt.timedelta(days=1))  # all-day: DTEND is exclusive
-    where = "À distance" if view.remote else f"{view.location.address}, {view.location.postal_code} {view.location.city}"
+    where = (
+        "À distance" if view.remote else f"{view.location.address}, {view.location.postal_code} {view.location.city}"
+    )
     event.add("location", where)
     details = [view.summary]
     if view.schedule:

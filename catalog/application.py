@@ -1,0 +1,232 @@
+"""A volunteer's application: the rules, with one French message per field at fault."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+
+from .geo import department_of_postal_code
+from .models import Mission
+
+FIELDS = (
+    "first_name", "last_name", "email", "phone", "birth_date", "postal_code", "message",
+    "accept_requirements", "consent",
+)  # fmt: skip
+NAME_MAX = 100
+MESSAGE_MAX = 2000
+TRUE_VALUES = {"oui", "on", "true", "1", "yes"}
+BIDI_AND_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+@dataclass(frozen=True)
+class Application:
+    """A checked application, ready to be stored."""
+
+    first_name: str
+    last_name: str
+    email: str  # as typed, normalised (domain lower-cased, IDN allowed)
+    email_ascii: str  # the same address with an ASCII domain, for SMTP
+    phone: str | None
+    birth_date: dt.date
+    postal_code: str
+    message: str | None
+    accepted_requirements: bool
+
+    @property
+    def email_key(self) -> str:
+        """Key for duplicates and erasure: case-insensitive address."""
+        return self.email_ascii.lower()
+
+
+def _has_control(text: str, allow_newlines: bool = False) -> bool:
+    for char in text:
+        if allow_newlines and char in "\n\t":
+            continue
+        if unicodedata.category(char) in ("Cc", "Cs", "Co") or char in "\u2028\u2029":
+            return True
+    return bool(BIDI_AND_INVISIBLE.search(text))
+
+
+def _text(data: dict, name: str) -> tuple[str | None, str | None]:
+    """Return (value, error) for a one-line text field; ``None`` value when absent or empty."""
+    value = data.get(name)
+    if value is None:
+        return None, None
+    if not isinstance(value, str):
+        return None, "doit être un texte"
+    value = value.strip()
+    return (value or None), None
+
+
+def _checkbox(data: dict, name: str) -> bool:
+    value = data.get(name)
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.strip().lower() in TRUE_VALUES
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Age in whole years on ``day``."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _check_name(data, name, label, errors) -> str | None:
+    value, error = _text(data, name)
+    if error:
+        errors[name] = f"Le {label} {error}"
+    elif value is None:
+        errors[name] = f"Saisissez votre {label}"
+    elif len(value) > NAME_MAX:
+        errors[name] = f"Le {label} doit faire {NAME_MAX} caractères au plus"
+    elif _has_control(value):
+        errors[name] = f"Le {label} contient des caractères non autorisés (retour à la ligne, caractère invisible…)"
+    elif not any(c.isalpha() for c in value):
+        errors[name] = f"Le {label} doit contenir au moins une lettre"
+    else:
+        return unicodedata.normalize("NFC", value)
+    return None
+
+
+def _check_email(data, errors) -> tuple[str, str] | None:
+    value, error = _text(data, "email")
+    if error or value is None:
+        errors["email"] = "Saisissez votre adresse e-mail, par exemple nom@exemple.fr"
+        return None
+    if len(value) > 254 or _has_control(value):
+        errors["email"] = "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr"
+        return None
+    try:
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as failure:
+        if "@" not in value:
+            errors["email"] = "L'adresse e-mail doit contenir un @, par exemple nom@exemple.fr"
+        elif any(ord(c) > 127 for c in value.split("@", 1)[0]):
+            errors["email"] = "La partie avant le @ ne doit pas contenir d'accent ni de caractère spécial"
+        else:
+            errors["email"] = "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr"
+        del failure
+        return None
+    return checked.normalized, f"{checked.local_part}@{checked.ascii_domain}"
+
+
+def _check_phone(data, errors) -> str | None:
+    value, error = _text(data, "phone")
+    if error:
+        errors["phone"] = "Le téléphone doit être un texte"
+        return None
+    if value is None:
+        return None
+    digits = re.sub(r"\D", "", value)
+    if (
+        _has_control(value)
+        or not re.fullmatch(r"\+?[0-9 .()\-]{6,25}", value)
+        or not (9 <= len(digits) <= 15)
+        or (not value.startswith("+") and not digits.startswith("0"))
+    ):
+        errors["phone"] = "Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78 ou +33 6 12 34 56 78"
+        return None
+    return value
+
+
+def _check_birth_date(data, mission: Mission, today: dt.date, errors) -> dt.date | None:
+    value, error = _text(data, "birth_date")
+    if error or value is None:
+        errors["birth_date"] = "Saisissez votre date de naissance, par exemple 1985-04-27"
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        birth = dt.date.fromisoformat(value)
+    except ValueError:
+        errors["birth_date"] = (
+            "La date de naissance doit être une date réelle au format année-mois-jour, par exemple 1985-04-27"
+        )
+        return None
+    if birth > today:
+        errors["birth_date"] = "La date de naissance doit être dans le passé"
+        return None
+    age = age_on(birth, today)
+    if age > 120:
+        errors["birth_date"] = "Vérifiez l'année de votre date de naissance"
+        return None
+    if not mission.age_min <= age <= mission.age_max:
+        errors["birth_date"] = (
+            f"Cette mission est ouverte aux personnes de {mission.age_min} à {mission.age_max} ans ; "
+            f"d'après votre date de naissance, vous avez {age} ans"
+        )
+        return None
+    return birth
+
+
+def _check_postal_code(data, errors) -> str | None:
+    value, error = _text(data, "postal_code")
+    if error or value is None:
+        errors["postal_code"] = "Saisissez votre code postal, par exemple 02000"
+        return None
+    value = value.replace(" ", "")
+    if not re.fullmatch(r"[0-9]{5}", value) or department_of_postal_code(value) is None:
+        errors["postal_code"] = "Saisissez un code postal français à 5 chiffres, par exemple 02000"
+        return None
+    return value
+
+
+def _check_message(data, errors) -> str | None:
+    value = data.get("message")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        errors["message"] = "Le message doit être un texte"
+        return None
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(value) > MESSAGE_MAX:
+        errors["message"] = (
+            f"Le message doit faire {MESSAGE_MAX:,} caractères au plus (il en fait {len(value):,})".replace(
+                ",", "\u202f"
+            )
+        )
+        return None
+    if _has_control(value, allow_newlines=True):
+        errors["message"] = "Le message contient des caractères non autorisés (caractères de contrôle ou invisibles)"
+        return None
+    return value or None
+
+
+def validate_application(data: dict, mission: Mission, today: dt.date) -> tuple[Application | None, dict[str, str]]:
+    """Check the posted fields; return ``(application, {})`` or ``(None, {field: message})``.
+
+    Messages are in French and name the field; the order of ``errors`` follows the form.
+    """
+    errors: dict[str, str] = {}
+    first_name = _check_name(data, "first_name", "prénom", errors)
+    last_name = _check_name(data, "last_name", "nom", errors)
+    email = _check_email(data, errors)
+    phone = _check_phone(data, errors)
+    birth = _check_birth_date(data, mission, today, errors)
+    postal_code = _check_postal_code(data, errors)
+    message = _check_message(data, errors)
+    accepted = _checkbox(data, "accept_requirements")
+    if mission.requirements and not accepted:
+        errors["accept_requirements"] = "Cochez cette case pour accepter les engagements de la mission"
+    if not _checkbox(data, "consent"):
+        errors["consent"] = "Cochez cette case pour accepter la transmission de vos données à la structure"
+    if errors:
+        ordered = {name: errors[name] for name in FIELDS if name in errors}
+        return None, ordered
+    return (
+        Application(
+            first_name=first_name,
+            last_name=last_name,
+            email=email[0],
+            email_ascii=email[1],
+            phone=phone,
+            birth_date=birth,
+            postal_code=postal_code,
+            message=message,
+            accepted_requirements=accepted,
+        ),
+        {},
+    )

@@ -1,0 +1,58 @@
+"""The form handler: receives volunteers' applications, stores them, mails them.
+
+flask --app formhandler run                 # development
+gunicorn 'formhandler:create_app()'         # production
+flask --app formhandler outbox run          # a separate delivery worker
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from flask_mail import Mail
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from catalog.text import number, plural
+
+from . import cli, content, db, outbox, security
+from .settings import check, defaults
+
+mail = Mail()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: defaults, then ``instance/config.py``, ``FLASK_*`` variables, then ``test_config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(defaults())
+    before = dict(app.config)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+    else:
+        app.config.from_mapping(test_config)
+    user_keys = {k for k, v in app.config.items() if k not in before or before[k] is not v}
+    check(app.config, user_keys)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.urandom(32)  # no sessions are used; Flask wants one
+
+    theme_templates = os.path.join(app.config["THEME_DIR"], "templates")
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(theme_templates)])
+    app.jinja_env.filters.update({"plural": plural, "number": number})
+    app.jinja_env.globals.update(
+        {"SITENAME": app.config["SITE_NAME"], "SITESUBTITLE": "", "SITEURL": app.config["SITE_URL"]}
+    )
+
+    app.json.sort_keys = False  # errors keep the order of the form
+    mail.init_app(app)
+    db.init_app(app)
+    content.init_app(app)
+    outbox.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+
+    from . import applications, health
+
+    app.register_blueprint(applications.bp)
+    app.register_blueprint(health.bp)
+    return app

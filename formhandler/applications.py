@@ -1,0 +1,214 @@
+"""POST /api/missions/<id>/applications and GET /api/missions/<id>."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from catalog.application import FIELDS, validate_application
+
+from . import outbox
+from .content import catalog, today
+from .db import StorageError, get_db, transaction
+from .mails import application_mails
+from .security import limiter, origin_allowed, posted_email_key
+
+bp = Blueprint("applications", __name__, url_prefix="/api")
+log = logging.getLogger(__name__)
+
+DUPLICATE_WINDOW = 24 * 3600
+HONEYPOT = "website"
+
+
+def wants_json() -> bool:
+    """JSON answers for API clients and the page's script; HTML for a plain form post."""
+    if request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def posted_data() -> dict:
+    """The posted fields, from a form or a JSON object (anything else is an empty dict)."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        return data if isinstance(data, dict) else {}
+    return {key: request.form.get(key) for key in request.form}
+
+
+def _thanks_url(waiting_list: bool) -> str:
+    site = current_app.config["SITE_URL"].rstrip("/")
+    return f"{site}/merci/liste-attente/" if waiting_list else f"{site}/merci/"
+
+
+def _success(application_id: str, waiting_list: bool, created: bool = True):
+    if wants_json():
+        return jsonify({"id": application_id, "waiting_list": waiting_list}), 201
+    return redirect(_thanks_url(waiting_list), code=303)
+
+
+def _problem(status: int, message: str):
+    """An error answer: JSON ``{"error": message}`` or the site's HTML error page."""
+    if wants_json():
+        return jsonify({"error": message}), status
+    return render_template(
+        "handler_error.html",
+        status=status,
+        message=message,
+        mission_id=request.view_args.get("mission_id") if request.view_args else None,
+    ), status
+
+
+def _too_fast(data: dict) -> bool:
+    value = data.get("fill_seconds")
+    if value in (None, ""):
+        return False  # no JavaScript on the page: nothing measured
+    try:
+        return float(value) < current_app.config["MIN_FILL_SECONDS"]
+    except (TypeError, ValueError):
+        return False
+
+
+def _ip_limit() -> str:
+    return current_app.config["RATELIMIT_PER_IP"]
+
+
+def _email_limit() -> str:
+    return current_app.config["RATELIMIT_PER_EMAIL"]
+
+
+@bp.before_request
+def check_origin():
+    if request.method == "POST" and not origin_allowed():
+        return _problem(
+            403, "Cette demande ne vient pas d'une page du site : envoyez le formulaire depuis la page de la mission."
+        )
+    return None
+
+
+@bp.post("/missions/<mission_id>/applications")
+@limiter.limit(_ip_limit)
+@limiter.limit(_email_limit, key_func=posted_email_key)
+def apply(mission_id: str):
+    """Check, store (application + mails, one transaction), then answer."""
+    current = catalog()
+    mission = current.missions.get(mission_id)
+    if mission is None:
+        return _problem(404, "Cette mission n'existe pas ou n'est plus en ligne.")
+    day = today()
+    if not mission.is_open(day):
+        return _problem(409, "Cette mission ne recrute plus : elle est close ou terminée.")
+    data = posted_data()
+    if data.get(HONEYPOT) or _too_fast(data):
+        # Answered exactly like a success; nothing is stored or sent.
+        log.info("envoi ignoré (filtre anti-robot) pour la mission %s", mission_id)
+        return _success(secrets.token_hex(16), False)
+    application, errors = validate_application(data, mission, day)
+    if errors:
+        if wants_json():
+            return jsonify({"errors": errors}), 422
+        values = {k: data.get(k) for k in FIELDS if isinstance(data.get(k), str)}
+        return render_template(
+            "application_errors.html", mission=mission_page(current, mission), errors=errors, values=values
+        ), 422
+
+    now = time.time()
+    application_id = secrets.token_hex(16)
+    try:
+        with transaction() as conn:
+            duplicate = conn.execute(
+                "SELECT id, waiting_list FROM applications WHERE mission_id = ? AND email_key = ? AND created_at > ?"
+                " ORDER BY created_at DESC LIMIT 1",
+                (mission.id, application.email_key, now - DUPLICATE_WINDOW),
+            ).fetchone()
+            if duplicate is not None:
+                log.info("candidature %s : doublon, rien de nouveau n'est envoyé", duplicate["id"])
+                return _success(duplicate["id"], bool(duplicate["waiting_list"]), created=False)
+            taken = conn.execute("SELECT COUNT(*) FROM applications WHERE mission_id = ?", (mission.id,)).fetchone()[0]
+            waiting_list = taken >= mission.places
+            mails = application_mails(current, mission, application, application_id, waiting_list, now)
+            conn.execute(
+                "INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email, email_key, phone,"
+                " birth_date, postal_code, message, accepted_requirements, waiting_list)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    application_id, mission.id, now, application.first_name, application.last_name, application.email,
+                    application.email_key, application.phone, application.birth_date.isoformat(),
+                    application.postal_code, application.message, int(application.accepted_requirements),
+                    int(waiting_list),
+                ),
+            )  # fmt: skip
+            outbox.enqueue(conn, mails, application_id, now)
+    except StorageError as error:
+        log.error("candidature non enregistrée pour la mission %s : %s", mission_id, type(error).__name__)
+        return _problem(
+            503, "Votre candidature n'a pas pu être enregistrée. Rien n'a été envoyé : réessayez dans quelques minutes."
+        )
+    log.info("candidature %s enregistrée pour la mission %s", application_id, mission.id)
+    outbox.notify()
+    return _success(application_id, waiting_list)
+
+
+@bp.get("/missions/<mission_id>")
+def status(mission_id: str):
+    """``{"open": bool, "places": P, "applications": N}`` for the page's live availability."""
+    mission = catalog().missions.get(mission_id)
+    if mission is None:
+        return jsonify({"error": "Cette mission n'existe pas."}), 404
+    try:
+        count = get_db().execute("SELECT COUNT(*) FROM applications WHERE mission_id = ?", (mission_id,)).fetchone()[0]
+    except Exception:
+        abort(503)
+    return jsonify({"open": mission.is_open(today()), "places": mission.places, "applications": count})
+
+
+def mission_page(current, mission):
+    """What the shared form partial needs to render again, with the errors."""
+    from types import SimpleNamespace
+
+    structure = current.structure_of(mission)
+    return SimpleNamespace(
+        id=mission.id,
+        title=mission.title,
+        url=f"/missions/{mission.id}/",
+        structure={"name": structure.name},
+        requirements=mission.requirements,
+        age_min=mission.age_min,
+        age_max=mission.age_max,
+        applications_url=f"/api/missions/{mission.id}/applications",
+    )
+
+
+@bp.app_errorhandler(413)
+def too_large(error):
+    return _problem(413, "La demande est trop volumineuse : raccourcissez votre message.")
+
+
+@bp.app_errorhandler(429)
+def too_many(error):
+    return _problem(429, "Trop d'envois en peu de temps : patientez quelques minutes avant de réessayer.")
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    return _problem(404, "Cette adresse n'existe pas.")
+
+
+@bp.app_errorhandler(405)
+def not_allowed(error):
+    return _problem(405, "Cette adresse n'accepte pas cette méthode.")
+
+
+@bp.app_errorhandler(HTTPException)
+def other_http(error: HTTPException):
+    return _problem(error.code or 500, "La demande n'a pas pu être traitée.")
+
+
+@bp.app_errorhandler(Exception)
+def unexpected(error):
+    log.exception("erreur inattendue")
+    return _problem(500, "Une erreur inattendue s'est produite. Réessayez dans quelques minutes.")

@@ -1,0 +1,140 @@
+"""SQLite storage: one long-lived connection per thread, WAL, synchronous=FULL.
+
+Nothing is acknowledged before its transaction is committed: callers use
+:func:`transaction`, which opens ``BEGIN IMMEDIATE`` and commits or rolls back.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+
+from flask import Flask, current_app
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS applications (
+    id TEXT PRIMARY KEY,
+    mission_id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    email_key TEXT NOT NULL,
+    phone TEXT,
+    birth_date TEXT NOT NULL,
+    postal_code TEXT NOT NULL,
+    message TEXT,
+    accepted_requirements INTEGER NOT NULL DEFAULT 0,
+    waiting_list INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS applications_mission ON applications (mission_id, email_key, created_at);
+CREATE INDEX IF NOT EXISTS applications_email ON applications (email_key);
+CREATE INDEX IF NOT EXISTS applications_created ON applications (created_at);
+
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    application_id TEXT,
+    kind TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    message_id TEXT NOT NULL UNIQUE,
+    message BLOB NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    next_attempt_at REAL NOT NULL,
+    lease_until REAL,
+    sent_at REAL,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS outbox_application ON outbox (application_id);
+"""
+
+_local = threading.local()
+
+
+class StorageError(Exception):
+    """The database cannot be written: the request must not be acknowledged."""
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """Open a connection with the durability settings; create the schema if needed."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=True)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def get_db() -> sqlite3.Connection:
+    """This thread's connection to the app's database (opened once, kept open)."""
+    path = current_app.config["DATABASE"]
+    conns = getattr(_local, "conns", None)
+    if conns is None:
+        conns = _local.conns = {}
+    conn = conns.get(path)
+    if conn is None:
+        try:
+            conn = connect(path)
+        except (sqlite3.Error, OSError) as error:
+            raise StorageError(str(error)) from error
+        conns[path] = conn
+    return conn
+
+
+def close_thread_connections() -> None:
+    """Close this thread's connections (tests, worker shutdown)."""
+    for conn in getattr(_local, "conns", {}).values():
+        conn.close()
+    _local.conns = {}
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection | None = None):
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; any SQLite error becomes :class:`StorageError`."""
+    conn = conn or get_db()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:
+        raise StorageError(str(error)) from error
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except sqlite3.Error as error:
+        _rollback(conn)
+        raise StorageError(str(error)) from error
+    except BaseException:
+        _rollback(conn)
+        raise
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def init_schema(path: str) -> None:
+    """Create the tables (idempotent)."""
+    conn = connect(path)
+    try:
+        conn.executescript(SCHEMA)
+    finally:
+        conn.close()
+
+
+def init_app(app: Flask) -> None:
+    """Create the schema at start when the database can be written."""
+    try:
+        init_schema(app.config["DATABASE"])
+    except (sqlite3.Error, OSError) as error:
+        # The handler still starts: posts answer 503 until storage works.
+        app.logger.error("base de données inutilisable au démarrage : %s", type(error).__name__)

@@ -1,0 +1,270 @@
+"""The outbox: mails are stored with their application, then delivered by a worker.
+
+- A mail is rendered once (its Message-ID never changes across retries).
+- A worker *claims* due mails in a transaction (status ``sending`` with a
+  lease), so several threads or processes never send the same mail twice;
+  a worker that dies mid-send leaves a lease that expires, and the mail is
+  sent again with the same Message-ID (the only possible duplicate).
+- Temporary failures (refused connection, timeout, 4xx) are retried with
+  exponential backoff up to ``OUTBOX_LIFETIME``; a 5xx fails at once and
+  is reported to ``OPERATOR_EMAIL``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from .db import StorageError, get_db, transaction
+from .mails import OutgoingMail, operator_mail
+
+log = logging.getLogger(__name__)
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+
+
+def enqueue(conn, mails: list[OutgoingMail], application_id: str | None, now: float) -> None:
+    """Insert mails in the caller's open transaction."""
+    conn.executemany(
+        "INSERT INTO outbox (application_id, kind, sender, recipients, message_id, message, created_at, next_attempt_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(application_id, m.kind, m.sender, json.dumps(m.recipients), m.message_id, m.data, now, now) for m in mails],
+    )
+
+
+@dataclass
+class DeliveryError(Exception):
+    """One mail could not be delivered; ``permanent`` says whether to give up."""
+
+    message: str
+    permanent: bool
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def classify(error: Exception) -> DeliveryError:
+    """Temporary (retry) or permanent (give up) from an SMTP or network error."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        permanent = bool(codes) and all(500 <= code < 600 for code in codes)
+        return DeliveryError(f"destinataire(s) refusé(s) : codes {sorted(set(codes))}", permanent)
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return DeliveryError(f"authentification SMTP refusée ({error.smtp_code}) : vérifiez MAIL_USERNAME", False)
+    if isinstance(error, smtplib.SMTPResponseException):
+        permanent = 500 <= error.smtp_code < 600
+        return DeliveryError(f"réponse SMTP {error.smtp_code}", permanent)
+    if isinstance(error, TimeoutError):
+        return DeliveryError("délai SMTP dépassé", False)
+    if isinstance(error, (smtplib.SMTPException, OSError)):
+        return DeliveryError(f"SMTP indisponible ({type(error).__name__})", False)
+    return DeliveryError(f"erreur inattendue ({type(error).__name__})", False)
+
+
+class SmtpSender:
+    """One SMTP connection with a timeout on every operation (Flask-Mail has none)."""
+
+    def __init__(self, config):
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self):
+        c = self.config
+        timeout = c["MAIL_TIMEOUT"]
+        if c["MAIL_USE_SSL"]:
+            self.smtp = smtplib.SMTP_SSL(
+                c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            self.smtp = smtplib.SMTP(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout)
+            if c["MAIL_USE_TLS"]:
+                self.smtp.starttls(context=ssl.create_default_context())
+        if c["MAIL_USERNAME"] and c["MAIL_PASSWORD"]:
+            self.smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"])
+        return self
+
+    def send(self, sender: str, recipients: list[str], data: bytes) -> None:
+        refused = self.smtp.sendmail(sender, recipients, data)
+        if refused:  # some recipients refused, others accepted: report as refused
+            raise smtplib.SMTPRecipientsRefused(refused)
+
+    def __exit__(self, *exc):
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+
+
+def retry_delay(attempts: int, base: int, cap: int) -> float:
+    """Exponential backoff: base, 2·base, 4·base… capped at ``cap`` (attempts ≥ 1)."""
+    return float(min(base * 2 ** max(0, attempts - 1), cap))
+
+
+def claim(conn, now: float, lease: int, limit: int = 20) -> list:
+    """Reserve up to ``limit`` due mails for this worker (atomic across processes)."""
+    with transaction(conn):
+        rows = conn.execute(
+            "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
+            " WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= ?)"
+            " OR (status = 'sending' AND lease_until < ?) ORDER BY next_attempt_at, id LIMIT ?)"
+            " RETURNING id, application_id, kind, sender, recipients, message_id, message, attempts, created_at",
+            (now + lease, now, now, limit),
+        ).fetchall()
+    return sorted(rows, key=lambda r: r["id"])
+
+
+def _mark_sent(conn, row, now: float) -> None:
+    with transaction(conn):
+        conn.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
+            (now, row["id"]),
+        )
+
+
+def _mark_failed_attempt(conn, row, error: DeliveryError, now: float, config) -> str:
+    expired = now - row["created_at"] >= config["OUTBOX_LIFETIME"]
+    if error.permanent or expired:
+        reason = str(error) if error.permanent else f"abandonné après {row['attempts']} tentative(s) : {error}"
+        with transaction(conn):
+            conn.execute(
+                "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?",
+                (reason, row["id"]),
+            )
+            report = operator_mail(row, reason, now)
+            if report is not None:
+                enqueue(conn, [report], row["application_id"], now)
+        log.error("courrier %s en échec définitif (%s) : %s", row["id"], row["kind"], reason)
+        return FAILED
+    delay = retry_delay(row["attempts"], config["OUTBOX_RETRY_BASE"], config["OUTBOX_RETRY_MAX"])
+    with transaction(conn):
+        conn.execute(
+            "UPDATE outbox SET status = 'pending', lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            (now + delay, str(error), row["id"]),
+        )
+    log.warning("courrier %s reporté de %d s : %s", row["id"], delay, error)
+    return PENDING
+
+
+def deliver_due(app: Flask | None = None, *, now: float | None = None) -> dict[str, int]:
+    """Send every due mail once; return counts by outcome (sent, pending, failed)."""
+    app = app or current_app._get_current_object()
+    counts = {SENT: 0, PENDING: 0, FAILED: 0}
+    with app.app_context():
+        conn = get_db()
+        config = app.config
+        while True:
+            moment = now if now is not None else time.time()
+            rows = claim(conn, moment, config["OUTBOX_LEASE_SECONDS"])
+            if not rows:
+                return counts
+            _deliver_batch(conn, rows, config, counts, now)
+            if now is not None:  # a fixed clock: one pass only (tests)
+                return counts
+
+
+def _deliver_batch(conn, rows, config, counts, now) -> None:
+    remaining = list(rows)
+    try:
+        with SmtpSender(config) as sender:
+            while remaining:
+                row = remaining[0]
+                try:
+                    sender.send(row["sender"], json.loads(row["recipients"]), row["message"])
+                except smtplib.SMTPRecipientsRefused as error:
+                    remaining.pop(0)
+                    counts[_mark_failed_attempt(conn, row, classify(error), now or time.time(), config)] += 1
+                    continue
+                except smtplib.SMTPResponseException as error:
+                    # the server refused this message; the connection may still be usable
+                    remaining.pop(0)
+                    counts[_mark_failed_attempt(conn, row, classify(error), now or time.time(), config)] += 1
+                    if error.smtp_code in (421,):
+                        raise
+                    continue
+                remaining.pop(0)
+                _mark_sent(conn, row, now or time.time())
+                counts[SENT] += 1
+                log.info("courrier %s envoyé (%s)", row["id"], row["kind"])
+    except Exception as error:  # connection-level failure: every mail left is retried later
+        # a connection-level problem says nothing about the message: always retry
+        problem = DeliveryError(classify(error).message, permanent=False)
+        for row in remaining:
+            counts[_mark_failed_attempt(conn, row, problem, now or time.time(), config)] += 1
+
+
+class OutboxWorker:
+    """A background thread of the web process that delivers the outbox (``OUTBOX_WORKER = "thread"``)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.wake = threading.Event()
+        self.stop_event = threading.Event()
+        self.thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
+                self.thread.start()
+
+    def notify(self) -> None:
+        """A new mail is waiting: deliver it now rather than at the next poll."""
+        self.start()
+        self.wake.set()
+
+    def stop(self, timeout: float = 5) -> None:
+        self.stop_event.set()
+        self.wake.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def _run(self) -> None:
+        poll = self.app.config["OUTBOX_POLL_SECONDS"]
+        while not self.stop_event.is_set():
+            self.wake.clear()
+            try:
+                deliver_due(self.app)
+            except StorageError as error:
+                log.error("outbox : base de données indisponible (%s)", type(error).__name__)
+            except Exception:  # never let the thread die: log and retry at next poll
+                log.exception("outbox : erreur inattendue")
+            self.wake.wait(poll)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the worker; it starts with the first request when ``OUTBOX_WORKER == "thread"``."""
+    worker = OutboxWorker(app)
+    app.extensions["outbox_worker"] = worker
+    if app.config["OUTBOX_WORKER"] == "thread":
+
+        @app.before_request
+        def _start_worker():
+            worker.start()
+
+
+def notify(app: Flask | None = None) -> None:
+    """Wake the delivery thread, if this process runs one."""
+    app = app or current_app._get_current_object()
+    if app.config["OUTBOX_WORKER"] == "thread":
+        app.extensions["outbox_worker"].notify()
+
+
+def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
+    """The ``flask outbox run`` loop: deliver, sleep, repeat (Ctrl-C to stop)."""
+    stop = stop or threading.Event()
+    poll = app.config["OUTBOX_POLL_SECONDS"]
+    while not stop.is_set():
+        try:
+            deliver_due(app)
+        except StorageError as error:
+            log.error("outbox : base de données indisponible (%s)", type(error).__name__)
+        stop.wait(poll)

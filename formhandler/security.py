@@ -1,0 +1,79 @@
+"""Request safety: trusted proxies, Origin allow-list, rate limits, security headers."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def client_ip() -> str:
+    """The client's address: ``remote_addr`` after ProxyFix, which reads X-Forwarded-For
+    only through ``TRUSTED_PROXIES`` hops (a spoofed header changes nothing)."""
+    return request.remote_addr or "-"
+
+
+def posted_email_key() -> str:
+    """Rate-limit key for the per-address limit: the posted e-mail, case-insensitive."""
+    data = request.get_json(silent=True) if request.is_json else request.form
+    value = data.get("email") if isinstance(data, dict) or hasattr(data, "get") else None
+    if not isinstance(value, str) or not value.strip():
+        return "email:-"
+    return "email:" + value.strip().lower()[:254]
+
+
+limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=True)
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def allowed_origins(app: Flask) -> set[str]:
+    configured = app.config["ALLOWED_ORIGINS"]
+    if configured:
+        return {origin_of(o.strip()) for o in configured.split(",") if o.strip()}
+    return {origin_of(app.config["SITE_URL"])}
+
+
+def origin_allowed() -> bool:
+    """A post must come from a page of the site: Origin (or else Referer) in the allow-list."""
+    allowed = current_app.extensions["allowed_origins"]
+    origin = request.headers.get("Origin")
+    if origin and origin != "null":
+        return origin.lower() in allowed
+    referer = request.headers.get("Referer")
+    if referer:
+        return origin_of(referer) in allowed
+    return False
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def _add_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Proxies, limiter, allowed origins and headers."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URI"])
+    limiter.init_app(app)
+    app.extensions["allowed_origins"] = allowed_origins(app)
+    app.after_request(_add_headers)

@@ -1,0 +1,172 @@
+"""The handler's settings: one typed list with defaults and help (kept in the README by a test).
+
+Values come, in order, from these defaults, ``instance/config.py``, ``FLASK_*``
+environment variables (``FLASK_DATABASE``, ``FLASK_MAIL_SERVER``…), then the
+test mapping. An unknown or mistyped setting stops the start with a hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    type: type
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE", "var/reserve-civique.sqlite3", str, "fichier SQLite des candidatures et du courrier sortant"),
+    Setting("CONTENT_DIR", "content", str, "dossier du contenu (missions, structures, domaines)"),
+    Setting(
+        "CONTENT_RELOAD_SECONDS",
+        30,
+        int,
+        "délai entre deux vérifications du contenu : une mission ajoutée est prise en compte sans redémarrage",
+    ),
+    Setting("THEME_DIR", "theme", str, "dossier du thème du site, dont le service reprend l'apparence pour ses pages"),
+    Setting("SITE_URL", "http://127.0.0.1:8000", str, "adresse publique du site ; les redirections n'y mènent que là"),
+    Setting("SITE_NAME", "Je veux aider", str, "nom du site dans les pages et les e-mails"),
+    Setting(
+        "ALLOWED_ORIGINS",
+        "",
+        str,
+        "origines admises pour les envois, séparées par des virgules (par défaut : celle de SITE_URL)",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        int,
+        "nombre de mandataires inverses de confiance devant le service (X-Forwarded-For n'est lu qu'à travers eux)",
+    ),
+    Setting("RETENTION_DAYS", 183, int, "durée de conservation des candidatures, en jours (six mois)"),
+    Setting(
+        "MIN_FILL_SECONDS", 3, int, "durée minimale de saisie du formulaire quand le JavaScript de la page la mesure"
+    ),
+    Setting(
+        "RATELIMIT_PER_IP", "10 per minute;50 per hour", str, "limite d'envois par adresse IP (syntaxe Flask-Limiter)"
+    ),
+    Setting("RATELIMIT_PER_EMAIL", "5 per hour", str, "limite d'envois par adresse e-mail de bénévole"),
+    Setting(
+        "RATELIMIT_STORAGE_URI", "memory://", str, "stockage des compteurs de Flask-Limiter (memory://, redis://…)"
+    ),
+    Setting("MAX_CONTENT_LENGTH", 64 * 1024, int, "taille maximale d'une requête, en octets (413 au-delà)"),
+    Setting(
+        "OUTBOX_WORKER",
+        "thread",
+        str,
+        "« thread » : le service envoie le courrier lui-même ; « none » : c'est `flask outbox run` qui s'en charge",
+    ),
+    Setting(
+        "OUTBOX_RETRY_BASE",
+        300,
+        int,
+        "premier délai avant une nouvelle tentative d'envoi, en secondes ; il double à chaque échec",
+    ),
+    Setting("OUTBOX_RETRY_MAX", 4000, int, "délai maximal entre deux tentatives, en secondes"),
+    Setting(
+        "OUTBOX_LIFETIME",
+        432000,
+        int,
+        "durée pendant laquelle un e-mail est retenté avant d'être abandonné, en secondes (cinq jours)",
+    ),
+    Setting("OUTBOX_POLL_SECONDS", 5, int, "intervalle de scrutation du courrier en attente par le fil d'envoi"),
+    Setting(
+        "OUTBOX_LEASE_SECONDS", 120, int, "durée pendant laquelle un envoi en cours est réservé à un seul processus"
+    ),
+    Setting(
+        "COORDINATORS_EMAIL",
+        "reserve-civique@example.org",
+        str,
+        "adresse des coordinateurs : réponse aux confirmations (retrait, effacement des données)",
+    ),
+    Setting("OPERATOR_EMAIL", "", str, "adresse prévenue quand un e-mail est définitivement refusé (vide : personne)"),
+    Setting("MAIL_SERVER", "127.0.0.1", str, "serveur SMTP (clé de Flask-Mail)"),
+    Setting(
+        "MAIL_PORT", 8025, int, "port SMTP (clé de Flask-Mail) ; 8025 est le serveur de courrier local de `make run`"
+    ),
+    Setting("MAIL_USE_TLS", False, bool, "STARTTLS (clé de Flask-Mail)"),
+    Setting("MAIL_USE_SSL", False, bool, "SMTP sur TLS (clé de Flask-Mail)"),
+    Setting("MAIL_USERNAME", None, str, "identifiant SMTP (clé de Flask-Mail)"),
+    Setting("MAIL_PASSWORD", None, str, "mot de passe SMTP (clé de Flask-Mail)"),
+    Setting(
+        "MAIL_DEFAULT_SENDER",
+        "Je veux aider <ne-pas-repondre@example.org>",
+        str,
+        "expéditeur des e-mails (clé de Flask-Mail)",
+    ),
+    Setting("MAIL_TIMEOUT", 10, int, "délai maximal d'une opération SMTP, en secondes"),
+)
+
+BY_NAME = {s.name: s for s in SETTINGS}
+# Flask's and extensions' own keys that may also be set.
+PASSTHROUGH_PREFIXES = (
+    "SECRET_KEY",
+    "TESTING",
+    "DEBUG",
+    "PROPAGATE_EXCEPTIONS",
+    "SERVER_NAME",
+    "RATELIMIT_",
+    "MAIL_",
+    "SESSION_",
+    "PREFERRED_URL_SCHEME",
+    "APPLICATION_ROOT",
+    "TRAP_",
+    "EXPLAIN_",
+    "JSON",
+    "USE_X_SENDFILE",
+    "SEND_FILE",
+    "TEMPLATES_AUTO_RELOAD",
+    "MAX_FORM",
+    "MAX_COOKIE",
+    "PERMANENT_SESSION",
+    "ENV",
+    "PROVIDE_AUTOMATIC_OPTIONS",
+    "TRUSTED_HOSTS",
+)
+
+
+class SettingsError(Exception):
+    """A setting is unknown or has the wrong type."""
+
+
+def defaults() -> dict:
+    """Every setting's default value."""
+    return {s.name: s.default for s in SETTINGS}
+
+
+def _coerce(setting: Setting, value):
+    if value is None or (isinstance(value, setting.type) and not (setting.type is int and isinstance(value, bool))):
+        return value
+    if setting.type is bool and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("1", "true", "yes", "oui", "on"):
+            return True
+        if lowered in ("0", "false", "no", "non", "off", ""):
+            return False
+    if setting.type is int and isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    if setting.type is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise SettingsError(f"{setting.name} doit être de type {setting.type.__name__} (reçu {value!r}) : {setting.help}")
+
+
+def check(config: dict, user_keys: set[str]) -> None:
+    """Coerce known settings in place; refuse unknown upper-case keys that the user set."""
+    for key in sorted(user_keys):
+        if key in BY_NAME:
+            config[key] = _coerce(BY_NAME[key], config[key])
+        elif key.isupper() and not key.startswith(PASSTHROUGH_PREFIXES):
+            close = difflib.get_close_matches(key, list(BY_NAME), n=1)
+            hint = f" ; vouliez-vous dire {close[0]} ?" if close else ""
+            raise SettingsError(f"réglage inconnu {key}{hint}")
+    for setting in SETTINGS:
+        if setting.name in config and setting.name not in user_keys:
+            config[setting.name] = _coerce(setting, config[setting.name])
