@@ -25,9 +25,17 @@ def check(c, content="content", strict=False):
 
 
 @task
-def build(c, settings="pelicanconf.py", output="output"):
-    """Build the static site (content check included: bad content fails the build)."""
+def build(c, settings="pelicanconf.py", output="output", search=True):
+    """Build the static site (content check included: bad content fails the build), then its search index."""
     c.run(f"{PY} -m pelican --fatal errors -s {settings} -o {output} --delete-output-directory")
+    if search:
+        index(c, output=output)
+
+
+@task
+def index(c, output="output"):
+    """Build the Pagefind search index of the open mission pages."""
+    c.run(f"{PY} -m pagefind --site {output} --glob 'missions/*/index.html' --force-language fr --quiet")
 
 
 @task

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from flask import Flask, current_app
 
@@ -116,10 +116,8 @@ def transaction(conn: sqlite3.Connection | None = None):
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
-    try:
+    with suppress(sqlite3.Error):
         conn.execute("ROLLBACK")
-    except sqlite3.Error:
-        pass
 
 
 def init_schema(path: str) -> None:

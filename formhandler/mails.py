@@ -39,9 +39,8 @@ def _msgid() -> str:
 def _render(message: Message, kind: str) -> OutgoingMail:
     message.msgId = _msgid()
     envelope_sender = parseaddr(message.sender)[1]
-    return OutgoingMail(
-        kind, envelope_sender, [parseaddr(r)[1] for r in message.recipients], message.msgId, message.as_bytes()
-    )
+    recipients = [r[1] if isinstance(r, tuple) else parseaddr(r)[1] for r in message.recipients]
+    return OutgoingMail(kind, envelope_sender, recipients, message.msgId, message.as_bytes())
 
 
 def application_mails(
