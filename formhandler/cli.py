@@ -20,7 +20,7 @@ from collections import Counter
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import outbox as outbox_module
 from .content import catalog
@@ -171,6 +171,7 @@ def resend(outbox_id):
 
 
 @click.command("purge")
+@with_appcontext
 @click.option("--days", type=int, default=None, help="âge maximal en jours (défaut : RETENTION_DAYS)")
 def purge(days):
     """Effacer les candidatures plus anciennes que la durée de conservation, et leur courrier."""
@@ -184,6 +185,7 @@ def purge(days):
 
 
 @click.command("erase")
+@with_appcontext
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="ne pas demander de confirmation")
 def erase(email, yes):

@@ -7,10 +7,13 @@ import os
 import threading
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
 from catalog import Catalog, load_content
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def _signature(content_dir: Path) -> tuple:
@@ -38,7 +41,8 @@ class ContentStore:
     the last catalog.
     """
 
-    def __init__(self, content_dir: str, reload_seconds: int, logger):
+    def __init__(self, content_dir: str, reload_seconds: int, logger, today: dt.date | None = None):
+        self.today = today
         self.content_dir = Path(content_dir)
         self.reload_seconds = reload_seconds
         self.logger = logger
@@ -51,7 +55,7 @@ class ContentStore:
         signature = _signature(self.content_dir)
         if signature == self._signature and self._catalog is not None:
             return
-        result = load_content(self.content_dir)
+        result = load_content(self.content_dir, today=self.today)
         if result.errors:
             self.logger.warning("contenu : %d erreur(s) ; les missions valides restent servies", len(result.errors))
         self._catalog = result.catalog
@@ -82,7 +86,8 @@ def catalog() -> Catalog:
 
 
 def today() -> dt.date:
-    """Today's date in France (applications are judged on the French calendar day)."""
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+    """Today's date in France (applications are judged on the French calendar day), or ``TODAY``."""
+    fixed = current_app.config.get("TODAY")
+    if fixed:
+        return dt.date.fromisoformat(fixed)
+    return dt.datetime.now(PARIS).date()

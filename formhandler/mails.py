@@ -17,6 +17,8 @@ from catalog import Catalog, Mission
 from catalog.application import Application, age_on
 from catalog.text import date_range
 
+from .content import today
+
 STRUCTURE, VOLUNTEER, OPERATOR = "structure", "volunteer", "operator"
 
 
@@ -56,7 +58,7 @@ def application_mails(
         "mission": mission,
         "structure": structure.public_dict(),
         "waiting_list": waiting_list,
-        "age": age_on(application.birth_date, catalog_today(now)),
+        "age": age_on(application.birth_date, today()),
         "dates_text": date_range(mission.start, mission.end),
         "health_guidelines": catalog.health_guidelines(mission),
         "mission_url": f"{site_url}/missions/{mission.id}/",
@@ -102,11 +104,3 @@ def operator_mail(row, error: str, now: float) -> OutgoingMail | None:
     )
     message = Message(subject=f"Courrier en échec ({row['kind']})", recipients=[address], body=body, date=now)
     return _render(message, OPERATOR)
-
-
-def catalog_today(now: float):
-    """The French calendar day of timestamp ``now``."""
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.fromtimestamp(now, ZoneInfo("Europe/Paris")).date()

@@ -43,6 +43,12 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         "nombre de mandataires inverses de confiance devant le service (X-Forwarded-For n'est lu qu'à travers eux)",
     ),
+    Setting(
+        "TODAY",
+        None,
+        str,
+        "date du jour imposée (AAAA-MM-JJ), pour les tests et les démonstrations ; vide : la vraie date",
+    ),
     Setting("RETENTION_DAYS", 183, int, "durée de conservation des candidatures, en jours (six mois)"),
     Setting(
         "MIN_FILL_SECONDS", 3, int, "durée minimale de saisie du formulaire quand le JavaScript de la page la mesure"

@@ -1,0 +1,229 @@
+"""POST /api/missions/<id>/applications: answers, storage, duplicates, waiting list."""
+
+import email
+import email.policy
+import html
+import logging
+
+import pytest
+
+from conftest import SITE, VALID
+from formhandler.outbox import deliver_due
+
+
+def mails_of(smtp):
+    return {m.rcpt_tos[0]: m.message for m in smtp.mails}
+
+
+def test_form_post_redirects_to_the_thank_you_page_and_stores_before_answering(post, rows):
+    response = post()
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"{SITE}/merci/"
+    stored = rows("SELECT * FROM applications")
+    assert len(stored) == 1
+    assert stored[0]["email"] == "jeanne.dupre@exemple.fr"
+    assert stored[0]["birth_date"] == "1990-05-17"
+    assert [r["kind"] for r in rows("SELECT kind FROM outbox ORDER BY id")] == ["structure", "volunteer"]
+
+
+def test_both_mails_arrive_with_the_right_headers_and_content(app, post, smtp, rows):
+    post()
+    assert deliver_due(app) == {"sent": 2, "pending": 0, "failed": 0}
+    got = mails_of(smtp)
+    assert set(got) == {"secret-contact@example.org", "jeanne.dupre@exemple.fr"}
+
+    to_structure = got["secret-contact@example.org"]
+    assert to_structure["To"] == "Alice Privée <secret-contact@example.org>"
+    assert to_structure["Reply-To"] == "Jeanne Dupré <jeanne.dupre@exemple.fr>"
+    assert to_structure["Subject"] == "Candidature de Jeanne Dupré : Je distribue des colis à Laon"
+    text = to_structure.get_body(("plain",)).get_content()
+    assert "Disponible le mardi." in text
+    assert "06 12 34 56 78" in text
+    assert "36 ans" in text  # born 1990-05-17, applied 2026-11-29
+    assert to_structure.get_body(("html",)) is not None
+
+    to_volunteer = got["jeanne.dupre@exemple.fr"]
+    assert to_volunteer["To"] == "Jeanne Dupré <jeanne.dupre@exemple.fr>"
+    assert "secret-contact@example.org" not in to_volunteer.as_string()
+    body = to_volunteer.get_body(("plain",)).get_content()
+    assert "Association d'essai" in body  # the structure's public name
+    assert "Lavez-vous les mains en arrivant." in body and "Portez les gants fournis." in body
+    assert "effacées" in body  # how to withdraw / erase
+    assert "liste d'attente" not in body
+    # the Message-ID stored is the one delivered
+    stored_ids = {r["message_id"] for r in rows("SELECT message_id FROM outbox")}
+    assert {to_structure["Message-ID"], to_volunteer["Message-ID"]} == stored_ids
+    assert {r["status"] for r in rows("SELECT status FROM outbox")} == {"sent"}
+
+
+def test_json_answers_201_with_the_id(post, rows):
+    response = post(json=True)
+    assert response.status_code == 201
+    assert response.json["id"] == rows("SELECT id FROM applications")[0]["id"]
+    assert response.json["waiting_list"] is False
+
+
+def test_errors_as_json_name_each_field_in_form_order(post, rows):
+    response = post(json=True, email="pas-une-adresse", birth_date="2015-01-01", drop=("consent",))
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == ["email", "birth_date", "consent"]
+    assert rows("SELECT * FROM applications") == []
+
+
+def test_errors_as_html_keep_the_values_and_link_back(post, rows):
+    response = post(email="pas-une-adresse", first_name="Zoé <b>", message="Bonjour <script>alert(1)</script>")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert '<html lang="fr">' in page
+    assert "Il y a un problème" in page
+    assert 'href="#email"' in page
+    assert 'id="email-error"' in page and 'aria-invalid="true"' in page
+    assert 'value="pas-une-adresse"' in page
+    assert 'value="Zoé &lt;b&gt;"' in page  # kept, escaped
+    assert "<script>alert(1)" not in page
+    assert 'href="/missions/colis-laon/"' in page
+    assert rows("SELECT * FROM applications") == []
+
+
+@pytest.mark.parametrize(
+    ("mission_id", "status"),
+    [("inconnue", 404), ("maraude-close", 409), ("masques-passee", 409)],
+)
+def test_unknown_closed_and_past_missions(post, rows, mission_id, status):
+    response = post(mission_id, json=True)
+    assert response.status_code == status
+    assert "error" in response.json
+    assert rows("SELECT * FROM applications") == []
+
+
+def test_unknown_mission_html_page(post):
+    response = post("inconnue")
+    assert response.status_code == 404
+    assert "Cette mission n'existe pas" in html.unescape(response.get_data(as_text=True))
+
+
+def test_duplicate_within_a_day_is_a_success_that_sends_nothing_new(app, post, smtp, rows):
+    first = post(json=True)
+    second = post(json=True, email="JEANNE.DUPRE@exemple.fr", message="Encore moi")
+    assert second.status_code == 201
+    assert second.json["id"] == first.json["id"]
+    assert len(rows("SELECT * FROM applications")) == 1
+    deliver_due(app)
+    assert len(smtp.mails) == 2
+
+
+def test_same_person_may_apply_to_another_mission(post, rows):
+    post(json=True)
+    assert post("appels-distance", json=True).status_code == 201
+    assert len(rows("SELECT * FROM applications")) == 2
+
+
+def test_beyond_the_places_applications_go_to_the_waiting_list(app, post, smtp, edit):
+    edit("missions/colis-laon.yaml", "places: 6", "places: 1")
+    app.extensions["content"].reload_seconds = 0
+    assert post(json=True).json["waiting_list"] is False
+    second = post(email="autre@exemple.fr")
+    assert second.status_code == 303
+    assert second.headers["Location"] == f"{SITE}/merci/liste-attente/"
+    deliver_due(app)
+    volunteer = mails_of(smtp)["autre@exemple.fr"]
+    assert "liste d'attente" in volunteer.get_body(("plain",)).get_content()
+    assert mails_of(smtp)["secret-contact@example.org"]["Subject"].startswith("[Liste d'attente]")
+
+
+def test_status_endpoint_counts_applications(client, post):
+    assert client.get("/api/missions/colis-laon").json == {"open": True, "places": 6, "applications": 0}
+    post()
+    assert client.get("/api/missions/colis-laon").json == {"open": True, "places": 6, "applications": 1}
+    assert client.get("/api/missions/maraude-close").json["open"] is False
+    assert client.get("/api/missions/inconnue").status_code == 404
+
+
+@pytest.mark.parametrize("field", ["website"])
+def test_honeypot_looks_like_success_and_does_nothing(app, post, rows, smtp, field):
+    normal = post()
+    trapped = post(email="robot@exemple.fr", **{field: "http://spam.example"})
+    assert trapped.status_code == normal.status_code == 303
+    assert trapped.headers["Location"] == normal.headers["Location"]
+    as_json = post(json=True, email="robot2@exemple.fr", **{field: "x"})
+    assert as_json.status_code == 201 and len(as_json.json["id"]) == 32
+    assert len(rows("SELECT * FROM applications")) == 1
+    deliver_due(app)
+    assert len(smtp.mails) == 2
+
+
+def test_too_fast_posts_look_like_success_and_do_nothing(post, rows):
+    response = post(json=True, fill_seconds="1")
+    assert response.status_code == 201
+    assert rows("SELECT * FROM applications") == []
+    assert post(json=True, fill_seconds="12").status_code == 201
+    assert len(rows("SELECT * FROM applications")) == 1
+
+
+def test_recipients_never_come_from_the_request(app, post, smtp):
+    post(recipients="pirate@example.com", to="pirate@example.com", structure="autre")
+    deliver_due(app)
+    everyone = {r for m in smtp.mails for r in m.rcpt_tos}
+    assert everyone == {"secret-contact@example.org", "jeanne.dupre@exemple.fr"}
+
+
+def test_no_personal_data_in_logs(app, post, caplog):
+    caplog.set_level(logging.DEBUG)
+    post(message="Mon secret")
+    post(email="mauvaise")
+    deliver_due(app)
+    # our records only: the test's own SMTP server (aiosmtpd, "mail.log") logs what it receives
+    text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail.log"))
+    assert "enregistrée" in text
+    for secret in ("Jeanne", "Dupré", "jeanne.dupre", "06 12 34", "1990-05-17", "Mon secret", "mauvaise"):
+        assert secret not in text
+
+
+def test_idn_email_domain_is_accepted_and_mailed_in_ascii(app, post, smtp):
+    response = post(json=True, email="jeanne@exemple-été.fr")
+    assert response.status_code == 201
+    deliver_due(app)
+    ascii_domain = "exemple-été.fr".encode("idna").decode("ascii")
+    assert f"jeanne@{ascii_domain}" in {m.rcpt_tos[0] for m in smtp.mails}
+
+
+def test_oversize_request_is_413(post):
+    response = post(json=True, message="x" * 70_000)
+    assert response.status_code == 413
+    assert "error" in response.json
+
+
+def test_storage_failure_answers_503_and_acknowledges_nothing(make_app, tmp_path, smtp):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the database folder should be")
+    app = make_app(DATABASE=str(blocker / "db.sqlite3"))
+    response = app.test_client().post(
+        "/api/missions/colis-laon/applications", data=VALID, headers={"Origin": SITE, "Accept": "application/json"}
+    )
+    assert response.status_code == 503
+    assert "réessayez" in response.json["error"]
+    assert app.test_client().get("/healthz").status_code == 503
+
+
+def test_security_headers_on_every_answer(client, post):
+    for response in (post(), post(json=True, email="x"), client.get("/healthz"), client.get("/nulle-part")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_reports_the_outbox(app, client, post):
+    post()
+    assert client.get("/healthz").json == {"database": "ok", "outbox": {"pending": 2, "failed": 0, "sent": 0}}
+    deliver_due(app)
+    assert client.get("/healthz").json["outbox"] == {"pending": 0, "failed": 0, "sent": 2}
+
+
+def test_message_is_plain_text_first_and_parses(app, post, smtp):
+    post(first_name="Zoë", last_name="L'Heureux-Çà")
+    deliver_due(app)
+    raw = smtp.by_recipient("secret-contact@example.org")[0].data
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Subject"] == "Candidature de Zoë L'Heureux-Çà : Je distribue des colis à Laon"
+    assert parsed.get_body(("plain", "html")).get_content_type() == "text/plain"

@@ -1,0 +1,84 @@
+"""Coordinators' commands: list, export (neutralised), stats, purge, erase, outbox."""
+
+import csv
+import io
+import time
+
+import pytest
+
+from formhandler.cli import neutralise
+from formhandler.outbox import deliver_due
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=SUM(A1)", "'=SUM(A1)"), ("+33 6", "'+33 6"), ("-2", "'-2"), ("@cmd", "'@cmd"), ("\tx", "'\tx"), ("Jeanne", "Jeanne"), (None, "")],
+)
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_export_neutralises_formulas(post, runner):
+    post(first_name="=HYPERLINK(\"http://evil\")", last_name="+Dupont", message="@SUM(1)", phone="+33 6 12 34 56 78")
+    result = runner.invoke(args=["applications", "export"])
+    assert result.exit_code == 0
+    table = list(csv.DictReader(io.StringIO(result.output)))
+    assert len(table) == 1
+    row = table[0]
+    assert row["first_name"] == "'=HYPERLINK(\"http://evil\")"
+    assert row["last_name"] == "'+Dupont"
+    assert row["message"] == "'@SUM(1)"
+    assert row["phone"] == "'+33 6 12 34 56 78"
+    assert row["mission_title"] == "Je distribue des colis à Laon"
+
+
+def test_list_and_stats(post, runner):
+    post()
+    post("appels-distance", email="autre@exemple.fr")
+    listing = runner.invoke(args=["applications", "list"]).output
+    assert "colis-laon" in listing and "appels-distance" in listing and "2 candidature(s)" in listing
+    stats = runner.invoke(args=["applications", "stats"]).output
+    assert "Aide alimentaire et d'urgence" in stats and "Total : 2" in stats
+
+
+def test_purge_erases_old_applications_and_their_mails(app, post, rows, runner):
+    post()
+    post(email="recent@exemple.fr")
+    old = time.time() - 200 * 86400
+    import sqlite3
+
+    conn = sqlite3.connect(app.config["DATABASE"])
+    conn.execute("UPDATE applications SET created_at = ? WHERE email = 'jeanne.dupre@exemple.fr'", (old,))
+    conn.commit()
+    conn.close()
+    result = runner.invoke(args=["purge"])
+    assert "1 candidature(s) de plus de 183 jours effacée(s)" in result.output
+    assert [r["email"] for r in rows("SELECT email FROM applications")] == ["recent@exemple.fr"]
+    assert len(rows("SELECT * FROM outbox")) == 2
+
+
+def test_erase_everything_about_one_address(post, rows, runner):
+    post()
+    post("appels-distance")
+    post(email="autre@exemple.fr")
+    result = runner.invoke(args=["erase", "JEANNE.DUPRE@exemple.fr", "--yes"])
+    assert "2 candidature(s) effacée(s)" in result.output
+    assert [r["email"] for r in rows("SELECT email FROM applications")] == ["autre@exemple.fr"]
+    remaining = b"".join(r["message"] for r in rows("SELECT message FROM outbox"))
+    assert b"jeanne.dupre" not in remaining
+
+
+def test_outbox_show_run_and_resend(app, post, smtp, runner):
+    post()
+    assert "2 en attente, 0 en échec" in runner.invoke(args=["outbox", "show"]).output
+    assert "2 envoyé(s)" in runner.invoke(args=["outbox", "run", "--once"]).output
+    assert "courrier #1 remis en file" in runner.invoke(args=["outbox", "resend", "1"]).output
+    deliver_due(app)
+    assert len(smtp.mails) == 3
+    assert smtp.mails[0].message["Message-ID"] == smtp.mails[2].message["Message-ID"]
+    assert runner.invoke(args=["outbox", "resend", "99"]).exit_code == 1

@@ -1,0 +1,111 @@
+"""Delivery: SMTP down then up, 4xx then success, 5xx, leases, the background thread."""
+
+import threading
+import time
+
+from devtools.mailcatcher import free_port
+from formhandler.outbox import claim, deliver_due, retry_delay
+
+
+def test_smtp_down_then_up_delivers_once(make_app, smtp, rows):
+    app = make_app(MAIL_PORT=free_port())  # nobody listens there
+    client = app.test_client()
+    from conftest import SITE, VALID
+
+    assert client.post("/api/missions/colis-laon/applications", data=VALID, headers={"Origin": SITE}).status_code == 303
+    now = time.time()
+    assert deliver_due(app, now=now) == {"sent": 0, "pending": 2, "failed": 0}
+    pending = rows("SELECT status, attempts, next_attempt_at, last_error FROM outbox")
+    assert {r["status"] for r in pending} == {"pending"}
+    assert all(r["next_attempt_at"] == now + 300 for r in pending)
+    assert all("SMTP indisponible" in r["last_error"] for r in pending)
+    # not due yet: nothing happens even with the server back
+    app.config["MAIL_PORT"] = smtp.port
+    assert deliver_due(app, now=now + 10) == {"sent": 0, "pending": 0, "failed": 0}
+    assert deliver_due(app, now=now + 301) == {"sent": 2, "pending": 0, "failed": 0}
+    assert deliver_due(app, now=now + 10_000) == {"sent": 0, "pending": 0, "failed": 0}
+    assert len(smtp.mails) == 2
+    assert len({m.message["Message-ID"] for m in smtp.mails}) == 2
+
+
+def test_451_is_retried_with_backoff_and_keeps_its_message_id(app, post, smtp, rows):
+    post()
+    smtp.fail_next("451 4.3.0 Réessayez plus tard".encode("ascii", "replace").decode(), times=3)
+    start = time.time()
+    assert deliver_due(app, now=start)["pending"] == 2  # both refused (451, 451)
+    first_ids = {r["message_id"] for r in rows("SELECT message_id FROM outbox")}
+    assert deliver_due(app, now=start + 300)["pending"] == 1  # third 451, then one accepted
+    attempts = {r["attempts"]: r["next_attempt_at"] - (start + 300) for r in rows("SELECT * FROM outbox WHERE status='pending'")}
+    assert attempts == {2: 600}  # second failure: the delay doubled
+    assert deliver_due(app, now=start + 900) == {"sent": 1, "pending": 0, "failed": 0}
+    assert {m.message["Message-ID"] for m in smtp.mails} == first_ids
+
+
+def test_550_is_not_retried_and_is_reported_to_the_operator(app, post, smtp, rows, runner_for):
+    post()
+    smtp.fail_next("550 5.1.1 Adresse inconnue")
+    now = time.time()
+    assert deliver_due(app, now=now) == {"sent": 1, "pending": 0, "failed": 1}
+    assert deliver_due(app, now=now) == {"sent": 1, "pending": 0, "failed": 0}  # the operator's report
+    failed = rows("SELECT * FROM outbox WHERE status = 'failed'")
+    assert len(failed) == 1 and "550" in failed[0]["last_error"]
+    assert [m.rcpt_tos for m in smtp.mails if m.rcpt_tos == ["operateur@example.org"]] == [["operateur@example.org"]]
+    report = smtp.by_recipient("operateur@example.org")[0].message
+    assert "550" in report.get_content()
+    # never retried
+    assert deliver_due(app, now=time.time() + 10**6)["sent"] == 0
+    output = runner_for(app).invoke(args=["outbox", "show", "--failed"]).output
+    assert "failed" in output and "550" in output
+
+
+def test_mail_older_than_its_lifetime_is_abandoned(make_app, smtp, rows):
+    from conftest import SITE, VALID
+
+    app = make_app(MAIL_PORT=free_port(), OUTBOX_LIFETIME=1000)
+    app.test_client().post("/api/missions/colis-laon/applications", data=VALID, headers={"Origin": SITE})
+    created = rows("SELECT created_at FROM outbox")[0]["created_at"]
+    assert deliver_due(app, now=created + 1001)["failed"] == 2
+    assert {r["status"] for r in rows("SELECT status FROM outbox WHERE kind != 'operator'")} == {"failed"}
+
+
+def test_retry_delays_double_up_to_the_cap():
+    assert [retry_delay(n, 300, 4000) for n in range(1, 7)] == [300, 600, 1200, 2400, 4000, 4000]
+
+
+def test_a_claimed_mail_is_not_claimed_twice_until_its_lease_expires(app, post, rows):
+    post()
+    from formhandler.db import connect
+
+    first, second = connect(app.config["DATABASE"]), connect(app.config["DATABASE"])
+    now = time.time()
+    assert len(claim(first, now, lease=120)) == 2
+    assert claim(second, now, lease=120) == []
+    assert len(claim(second, now + 121, lease=120)) == 2  # a worker died: the lease expired
+
+
+def test_concurrent_workers_never_send_the_same_mail_twice(make_app, smtp, rows):
+    from conftest import SITE, VALID
+
+    app = make_app()
+    client = app.test_client()
+    for n in range(20):
+        client.post("/api/missions/colis-laon/applications", data={**VALID, "email": f"v{n}@exemple.fr"}, headers={"Origin": SITE})
+    threads = [threading.Thread(target=deliver_due, args=(app,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ids = [m.message["Message-ID"] for m in smtp.mails]
+    assert len(ids) == 40 and len(set(ids)) == 40
+
+
+def test_background_thread_delivers_without_any_other_process(make_app, smtp):
+    from conftest import SITE, VALID
+
+    app = make_app(OUTBOX_WORKER="thread")
+    response = app.test_client().post("/api/missions/colis-laon/applications", data=VALID, headers={"Origin": SITE})
+    assert response.status_code == 303
+    deadline = time.monotonic() + 10
+    while len(smtp.mails) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(smtp.mails) == 2

@@ -1,0 +1,52 @@
+"""Settings: typed, documented, from instance/config.py and FLASK_* variables; content reload."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from formhandler import create_app
+from formhandler.settings import SETTINGS, SettingsError
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `(?:FLASK_)?([A-Z_]+)` \|", readme, flags=re.M))
+    assert {s.name for s in SETTINGS} <= documented
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"DATABSE": "x"}, "réglage inconnu DATABSE ; vouliez-vous dire DATABASE ?"),
+        ({"MAIL_PORT": "vingt-cinq"}, "MAIL_PORT doit être de type int"),
+        ({"OUTBOX_RETRY_BASE": "beaucoup"}, "OUTBOX_RETRY_BASE doit être de type int"),
+    ],
+)
+def test_bad_settings_stop_the_start_with_a_hint(tmp_path, config, message):
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        create_app({"DATABASE": str(tmp_path / "db"), **config})
+
+
+def test_prefixed_environment_variables(tmp_path):
+    code = "from formhandler import create_app; a = create_app(); print(a.config['MAIL_PORT'], a.config['DATABASE'], a.config['MAIL_USE_TLS'])"
+    env = {"FLASK_MAIL_PORT": "2525", "FLASK_DATABASE": str(tmp_path / "x.sqlite3"), "FLASK_MAIL_USE_TLS": "true", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["2525", str(tmp_path / "x.sqlite3"), "True"]
+
+
+def test_content_added_is_accepted_without_restart(make_app, content_dir, post):
+    app = make_app(CONTENT_RELOAD_SECONDS=0)
+    client = app.test_client()
+    assert client.get("/api/missions/nouvelle").status_code == 404
+    source = (content_dir / "missions" / "appels-distance.yaml").read_text(encoding="utf-8")
+    (content_dir / "missions" / "nouvelle.yaml").write_text(source, encoding="utf-8")
+    assert client.get("/api/missions/nouvelle").json["open"] is True
+
+
+def test_a_broken_mission_does_not_stop_the_others(make_app, content_dir):
+    (content_dir / "missions" / "cassee.yaml").write_text("title: [\n", encoding="utf-8")
+    app = make_app()
+    assert app.test_client().get("/api/missions/colis-laon").status_code == 200
