@@ -32,7 +32,13 @@ AUTHOR_FEED_ATOM = AUTHOR_FEED_RSS = TRANSLATION_FEED_ATOM = TRANSLATION_FEED_RS
 TAG_FEED_ATOM = TAG_FEED_RSS = None
 
 # Strict templates: an undefined variable fails the build instead of rendering empty.
-JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "extensions": [], "undefined": StrictUndefined}
+JINJA_ENVIRONMENT = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "extensions": [],
+    "undefined": StrictUndefined,
+    "autoescape": True,  # content text is escaped; only sanitised HTML is marked safe
+}
 OUTPUT_RETENTION = []
 DELETE_OUTPUT_DIRECTORY = False  # `invoke build` passes --delete-output-directory
 CACHE_CONTENT = False

@@ -148,3 +148,44 @@ def rows(app):
 def runner_for():
     """A CLI runner for a given app: ``runner_for(app).invoke(args=[...])``."""
     return lambda app: app.test_cli_runner()
+
+
+# -- static site ------------------------------------------------------------------
+
+
+def build_site(content_dir: Path, output: Path, **overrides) -> Path:
+    """Build the site with Pelican into ``output`` (the real plugin and theme)."""
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    settings = read_settings(
+        str(ROOT / "pelicanconf.py"),
+        override={
+            "PATH": str(content_dir),
+            "OUTPUT_PATH": str(output),
+            "THEME": str(ROOT / "theme"),
+            "PLUGIN_PATHS": [str(ROOT / "plugins")],
+            "SITEURL": "https://aider.example.org",
+            "RESERVE_CIVIQUE": {"content_dir": str(content_dir), "today": TODAY.isoformat()},
+            "DELETE_OUTPUT_DIRECTORY": True,
+            **overrides,
+        },
+    )
+    # pelican-sitemap keeps its state in a module-level object that a failed
+    # build (an exception before `finalized`) leaves behind: reset it so each
+    # build in this process writes its own sitemap.
+    from pelican.plugins.sitemap import sitemap
+
+    sitemap.generator._main_pelican = None
+    sitemap.generator.page_queue = []
+    Pelican(settings).run()
+    return output
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The test content built once per module (read-only for tests)."""
+    base = tmp_path_factory.mktemp("site")
+    content = base / "content"
+    shutil.copytree(DATA / "content", content)
+    return build_site(content, base / "output")

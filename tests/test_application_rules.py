@@ -4,10 +4,10 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from conftest import TODAY, VALID
 
 from catalog.application import age_on, validate_application
 from catalog.models import Mission
-from conftest import TODAY, VALID
 
 MISSION = Mission(
     id="m", title="Je teste", domain="d", structure="s", summary="s", description="d", remote=True,
@@ -27,39 +27,103 @@ ROWS = [
     # (changed fields, field at fault, message)
     ({"first_name": ...}, "first_name", "Saisissez votre prénom"),
     ({"first_name": "   "}, "first_name", "Saisissez votre prénom"),
-    ({"first_name": "Jeanne\r\nBcc: pirate@example.com"}, "first_name", "Le prénom contient des caractères non autorisés (retour à la ligne, caractère invisible…)"),
-    ({"first_name": "Jeanne\nX"}, "first_name", "Le prénom contient des caractères non autorisés (retour à la ligne, caractère invisible…)"),
-    ({"first_name": "Jea\x00nne"}, "first_name", "Le prénom contient des caractères non autorisés (retour à la ligne, caractère invisible…)"),
-    ({"first_name": "Jeanne\u202e"}, "first_name", "Le prénom contient des caractères non autorisés (retour à la ligne, caractère invisible…)"),
+    (
+        {"first_name": "Jeanne\r\nBcc: pirate@example.com"},
+        "first_name",
+        "Le prénom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
+    ),
+    (
+        {"first_name": "Jeanne\nX"},
+        "first_name",
+        "Le prénom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
+    ),
+    (
+        {"first_name": "Jea\x00nne"},
+        "first_name",
+        "Le prénom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
+    ),
+    (
+        {"first_name": "Jeanne\u202e"},
+        "first_name",
+        "Le prénom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
+    ),
     ({"first_name": "J" * 101}, "first_name", "Le prénom doit faire 100 caractères au plus"),
     ({"first_name": "1234"}, "first_name", "Le prénom doit contenir au moins une lettre"),
     ({"first_name": 42}, "first_name", "Le prénom doit être un texte"),
     ({"last_name": ...}, "last_name", "Saisissez votre nom"),
-    ({"last_name": "Dupré\rX"}, "last_name", "Le nom contient des caractères non autorisés (retour à la ligne, caractère invisible…)"),
+    (
+        {"last_name": "Dupré\rX"},
+        "last_name",
+        "Le nom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
+    ),
     ({"email": ...}, "email", "Saisissez votre adresse e-mail, par exemple nom@exemple.fr"),
     ({"email": "jeanne"}, "email", "L'adresse e-mail doit contenir un @, par exemple nom@exemple.fr"),
     ({"email": "jeanne@"}, "email", "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr"),
     ({"email": "jeanne@exemple"}, "email", "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr"),
-    ({"email": "jeanne@exemple.fr\r\nBcc: x@y.z"}, "email", "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr"),
-    ({"email": "jéanne@exemple.fr"}, "email", "La partie avant le @ ne doit pas contenir d'accent ni de caractère spécial"),
+    (
+        {"email": "jeanne@exemple.fr\r\nBcc: x@y.z"},
+        "email",
+        "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr",
+    ),
+    (
+        {"email": "jéanne@exemple.fr"},
+        "email",
+        "La partie avant le @ ne doit pas contenir d'accent ni de caractère spécial",
+    ),
     ({"email": ["a@b.fr"]}, "email", "Saisissez votre adresse e-mail, par exemple nom@exemple.fr"),
-    ({"phone": "12"}, "phone", "Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78 ou +33 6 12 34 56 78"),
-    ({"phone": "06 12 34 56 78\r\nX"}, "phone", "Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78 ou +33 6 12 34 56 78"),
-    ({"phone": "appelez-moi"}, "phone", "Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78 ou +33 6 12 34 56 78"),
+    (
+        {"phone": "12"},
+        "phone",
+        "Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78 ou +33 6 12 34 56 78",
+    ),
+    (
+        {"phone": "06 12 34 56 78\r\nX"},
+        "phone",
+        "Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78 ou +33 6 12 34 56 78",
+    ),
+    (
+        {"phone": "appelez-moi"},
+        "phone",
+        "Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78 ou +33 6 12 34 56 78",
+    ),
     ({"birth_date": ...}, "birth_date", "Saisissez votre date de naissance, par exemple 1985-04-27"),
-    ({"birth_date": "17/05/1990"}, "birth_date", "La date de naissance doit être une date réelle au format année-mois-jour, par exemple 1985-04-27"),
-    ({"birth_date": "1990-02-30"}, "birth_date", "La date de naissance doit être une date réelle au format année-mois-jour, par exemple 1985-04-27"),
+    (
+        {"birth_date": "17/05/1990"},
+        "birth_date",
+        "La date de naissance doit être une date réelle au format année-mois-jour, par exemple 1985-04-27",
+    ),
+    (
+        {"birth_date": "1990-02-30"},
+        "birth_date",
+        "La date de naissance doit être une date réelle au format année-mois-jour, par exemple 1985-04-27",
+    ),
     ({"birth_date": "2030-01-01"}, "birth_date", "La date de naissance doit être dans le passé"),
     ({"birth_date": "1850-01-01"}, "birth_date", "Vérifiez l'année de votre date de naissance"),
-    ({"birth_date": "2008-11-30"}, "birth_date", "Cette mission est ouverte aux personnes de 18 à 70 ans ; d'après votre date de naissance, vous avez 17 ans"),
-    ({"birth_date": "1955-11-28"}, "birth_date", "Cette mission est ouverte aux personnes de 18 à 70 ans ; d'après votre date de naissance, vous avez 71 ans"),
+    (
+        {"birth_date": "2008-11-30"},
+        "birth_date",
+        "Cette mission est ouverte aux personnes de 18 à 70 ans ; d'après votre date de naissance, vous avez 17 ans",
+    ),
+    (
+        {"birth_date": "1955-11-28"},
+        "birth_date",
+        "Cette mission est ouverte aux personnes de 18 à 70 ans ; d'après votre date de naissance, vous avez 71 ans",
+    ),
     ({"postal_code": ...}, "postal_code", "Saisissez votre code postal, par exemple 02000"),
     ({"postal_code": "2000"}, "postal_code", "Saisissez un code postal français à 5 chiffres, par exemple 02000"),
     ({"postal_code": "99000"}, "postal_code", "Saisissez un code postal français à 5 chiffres, par exemple 02000"),
     ({"message": "x" * 2001}, "message", "Le message doit faire 2\u202f000 caractères au plus (il en fait 2\u202f001)"),
-    ({"message": "Bonjour\x07"}, "message", "Le message contient des caractères non autorisés (caractères de contrôle ou invisibles)"),
+    (
+        {"message": "Bonjour\x07"},
+        "message",
+        "Le message contient des caractères non autorisés (caractères de contrôle ou invisibles)",
+    ),
     ({"message": {"a": 1}}, "message", "Le message doit être un texte"),
-    ({"accept_requirements": ...}, "accept_requirements", "Cochez cette case pour accepter les engagements de la mission"),
+    (
+        {"accept_requirements": ...},
+        "accept_requirements",
+        "Cochez cette case pour accepter les engagements de la mission",
+    ),
     ({"consent": ...}, "consent", "Cochez cette case pour accepter la transmission de vos données à la structure"),
     ({"consent": "non"}, "consent", "Cochez cette case pour accepter la transmission de vos données à la structure"),
 ]
@@ -72,7 +136,13 @@ def test_each_rule(changes, field, message):
 
 def test_valid_application_is_cleaned():
     application, errors = validate_application(
-        {**VALID, "first_name": "  Jeanne ", "email": "Jeanne@Exemple.FR", "message": "a\r\nb", "postal_code": "02 000"},
+        {
+            **VALID,
+            "first_name": "  Jeanne ",
+            "email": "Jeanne@Exemple.FR",
+            "message": "a\r\nb",
+            "postal_code": "02 000",
+        },
         MISSION,
         TODAY,
     )

@@ -17,20 +17,28 @@ def runner(app):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("=SUM(A1)", "'=SUM(A1)"), ("+33 6", "'+33 6"), ("-2", "'-2"), ("@cmd", "'@cmd"), ("\tx", "'\tx"), ("Jeanne", "Jeanne"), (None, "")],
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+33 6", "'+33 6"),
+        ("-2", "'-2"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("Jeanne", "Jeanne"),
+        (None, ""),
+    ],
 )
 def test_neutralise(value, expected):
     assert neutralise(value) == expected
 
 
 def test_export_neutralises_formulas(post, runner):
-    post(first_name="=HYPERLINK(\"http://evil\")", last_name="+Dupont", message="@SUM(1)", phone="+33 6 12 34 56 78")
+    post(first_name='=HYPERLINK("http://evil")', last_name="+Dupont", message="@SUM(1)", phone="+33 6 12 34 56 78")
     result = runner.invoke(args=["applications", "export"])
     assert result.exit_code == 0
     table = list(csv.DictReader(io.StringIO(result.output)))
     assert len(table) == 1
     row = table[0]
-    assert row["first_name"] == "'=HYPERLINK(\"http://evil\")"
+    assert row["first_name"] == '\'=HYPERLINK("http://evil")'
     assert row["last_name"] == "'+Dupont"
     assert row["message"] == "'@SUM(1)"
     assert row["phone"] == "'+33 6 12 34 56 78"

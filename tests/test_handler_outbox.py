@@ -35,7 +35,9 @@ def test_451_is_retried_with_backoff_and_keeps_its_message_id(app, post, smtp, r
     assert deliver_due(app, now=start)["pending"] == 2  # both refused (451, 451)
     first_ids = {r["message_id"] for r in rows("SELECT message_id FROM outbox")}
     assert deliver_due(app, now=start + 300)["pending"] == 1  # third 451, then one accepted
-    attempts = {r["attempts"]: r["next_attempt_at"] - (start + 300) for r in rows("SELECT * FROM outbox WHERE status='pending'")}
+    attempts = {
+        r["attempts"]: r["next_attempt_at"] - (start + 300) for r in rows("SELECT * FROM outbox WHERE status='pending'")
+    }
     assert attempts == {2: 600}  # second failure: the delay doubled
     assert deliver_due(app, now=start + 900) == {"sent": 1, "pending": 0, "failed": 0}
     assert {m.message["Message-ID"] for m in smtp.mails} == first_ids
@@ -89,7 +91,11 @@ def test_concurrent_workers_never_send_the_same_mail_twice(make_app, smtp, rows)
     app = make_app()
     client = app.test_client()
     for n in range(20):
-        client.post("/api/missions/colis-laon/applications", data={**VALID, "email": f"v{n}@exemple.fr"}, headers={"Origin": SITE})
+        client.post(
+            "/api/missions/colis-laon/applications",
+            data={**VALID, "email": f"v{n}@exemple.fr"},
+            headers={"Origin": SITE},
+        )
     threads = [threading.Thread(target=deliver_due, args=(app,)) for _ in range(4)]
     for t in threads:
         t.start()

@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
+
 from formhandler import create_app
 from formhandler.settings import SETTINGS, SettingsError
 
@@ -32,7 +32,12 @@ def test_bad_settings_stop_the_start_with_a_hint(tmp_path, config, message):
 
 def test_prefixed_environment_variables(tmp_path):
     code = "from formhandler import create_app; a = create_app(); print(a.config['MAIL_PORT'], a.config['DATABASE'], a.config['MAIL_USE_TLS'])"
-    env = {"FLASK_MAIL_PORT": "2525", "FLASK_DATABASE": str(tmp_path / "x.sqlite3"), "FLASK_MAIL_USE_TLS": "true", "PATH": "/usr/bin:/bin"}
+    env = {
+        "FLASK_MAIL_PORT": "2525",
+        "FLASK_DATABASE": str(tmp_path / "x.sqlite3"),
+        "FLASK_MAIL_USE_TLS": "true",
+        "PATH": "/usr/bin:/bin",
+    }
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["2525", str(tmp_path / "x.sqlite3"), "True"]
 
