@@ -19,7 +19,7 @@ MISSION = Mission(
 def errors_for(**changes):
     data = {**VALID, **changes}
     data = {k: v for k, v in data.items() if v is not ...}
-    application, errors = validate_application(data, MISSION, TODAY)
+    _application, errors = validate_application(data, MISSION, TODAY)
     return errors
 
 

@@ -1,5 +1,6 @@
 """The built site: mission pages, listings, closed and past missions, accessibility basics."""
 
+import itertools
 import re
 from html.parser import HTMLParser
 
@@ -159,7 +160,7 @@ def test_every_page_is_french_with_one_h1_ordered_headings_and_a_skip_link(site)
         assert page.lang == "fr", path
         levels = [level for level, _ in page.headings]
         assert levels.count(1) == 1, path
-        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (path, page.headings)
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), (path, page.headings)
         assert 'href="#contenu"' in html and "contenu" in page.ids, path
 
 
