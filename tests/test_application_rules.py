@@ -4,10 +4,10 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from conftest import TODAY, VALID
 
 from catalog.application import age_on, validate_application
 from catalog.models import Mission
+from conftest import TODAY, VALID
 
 MISSION = Mission(
     id="m", title="Je teste", domain="d", structure="s", summary="s", description="d", remote=True,

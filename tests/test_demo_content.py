@@ -3,9 +3,8 @@
 import datetime as dt
 from collections import Counter
 
-from conftest import ROOT
-
 from catalog import load_content
+from conftest import ROOT
 
 TODAY = dt.date(2026, 11, 29)
 

@@ -6,8 +6,8 @@ import html
 import logging
 
 import pytest
-from conftest import SITE, VALID
 
+from conftest import SITE, VALID
 from formhandler.outbox import deliver_due
 
 

@@ -1,8 +1,8 @@
 """Origin allow-list, rate limits, trusted proxies, redirects."""
 
 import pytest
-from conftest import SITE, VALID
 
+from conftest import SITE, VALID
 from formhandler.outbox import deliver_due
 
 URL = "/api/missions/colis-laon/applications"

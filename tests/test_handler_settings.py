@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from formhandler import create_app
 from formhandler.settings import SETTINGS, SettingsError
 

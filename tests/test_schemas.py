@@ -3,10 +3,10 @@
 import re
 
 import pytest
-from conftest import ROOT
 from jsonschema import Draft202012Validator
 
 from catalog.schema import SCHEMA_NAMES, load_schema
+from conftest import ROOT
 
 
 @pytest.mark.parametrize("name", SCHEMA_NAMES)

@@ -9,12 +9,12 @@ import xml.etree.ElementTree as ET
 
 import icalendar
 import pytest
-from conftest import DATA, TODAY, build_site
 from jsonschema import Draft202012Validator, FormatChecker
-from reserve_civique.generator import CatalogBuildError
 
 from catalog import load_catalog
 from catalog.schema import load_schema
+from conftest import DATA, TODAY, build_site
+from reserve_civique.generator import CatalogBuildError
 
 OPEN = {"appels-distance", "colis-laon", "garde-ajaccio"}
 ATOM = "{http://www.w3.org/2005/Atom}"
