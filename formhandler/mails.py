@@ -7,6 +7,8 @@ validated application, never from raw request fields.
 
 from __future__ import annotations
 
+import email
+import email.policy
 from dataclasses import dataclass
 from email.utils import make_msgid, parseaddr
 
@@ -20,6 +22,7 @@ from catalog.text import date_range
 from .content import today
 
 STRUCTURE, VOLUNTEER, OPERATOR = "structure", "volunteer", "operator"
+UNFOLDED = email.policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,17 @@ def _msgid() -> str:
 
 def _render(message: Message, kind: str) -> OutgoingMail:
     message.msgId = _msgid()
+    data = message.as_bytes()
+    # Folding a long accented subject at 78 columns leaves a stray space before
+    # the encoded word ("voisin  âgé" once decoded, a CPython quirk): write the
+    # headers on lines of up to 998 characters, as RFC 5322 allows.
+    parsed = email.message_from_bytes(data, policy=UNFOLDED)
+    del parsed["Subject"]
+    parsed["Subject"] = message.subject
+    data = parsed.as_bytes()
     envelope_sender = parseaddr(message.sender)[1]
     recipients = [r[1] if isinstance(r, tuple) else parseaddr(r)[1] for r in message.recipients]
-    return OutgoingMail(kind, envelope_sender, recipients, message.msgId, message.as_bytes())
+    return OutgoingMail(kind, envelope_sender, recipients, message.msgId, data)
 
 
 def application_mails(

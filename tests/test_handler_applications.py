@@ -220,10 +220,26 @@ def test_healthz_reports_the_outbox(app, client, post):
     assert client.get("/healthz").json["outbox"] == {"pending": 0, "failed": 0, "sent": 2}
 
 
-def test_message_is_plain_text_first_and_parses(app, post, smtp):
-    post(first_name="Zoë", last_name="L'Heureux-Çà")
+def test_message_is_plain_text_first_and_parses(app, post, smtp, edit):
+    edit(
+        "missions/colis-laon.yaml",
+        "title: Je distribue des colis à Laon",
+        "title: Je fais les courses d'un voisin âgé ou malade",
+    )
+    app.extensions["content"].reload_seconds = 0
+    post(first_name="Jean", last_name="Dupont")
+    post(first_name="Zoë", last_name="L'Heureux-Çà", email="zoe@exemple.fr")
     deliver_due(app)
+    subjects = {
+        email.message_from_bytes(m.data, policy=email.policy.default)["Subject"]
+        for m in smtp.by_recipient("secret-contact@example.org")
+    }
+    # a folded, accented subject decodes without a doubled space
+    assert subjects == {
+        "Candidature de Jean Dupont : Je fais les courses d'un voisin âgé ou malade",
+        "Candidature de Zoë L'Heureux-Çà : Je fais les courses d'un voisin âgé ou malade",
+    }
     raw = smtp.by_recipient("secret-contact@example.org")[0].data
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
-    assert parsed["Subject"] == "Candidature de Zoë L'Heureux-Çà : Je distribue des colis à Laon"
+    assert b"\n\n" not in raw.split(b"\r\n\r\n", 1)[0]  # headers are one block
     assert parsed.get_body(("plain", "html")).get_content_type() == "text/plain"
