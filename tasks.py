@@ -65,6 +65,19 @@ def run(c, port=8000):
     c.run(f"{PY} -m devtools.server --port {port}", pty=False)
 
 
+@task
+def screenshots(c):
+    """Take the README's screenshots in Chromium (browser tests) and copy them to docs/screenshots/."""
+    import shutil
+
+    c.run(f"{PY} -m pytest -q tests/browser/test_screenshots.py -p no:cacheprovider", pty=False)
+    target = ROOT / "docs" / "screenshots"
+    target.mkdir(parents=True, exist_ok=True)
+    for png in sorted((ROOT / "test-artifacts" / "screenshots").glob("*.png")):
+        shutil.copy(png, target / png.name)
+        print(f"docs/screenshots/{png.name}")
+
+
 @task(name="new-mission")
 def new_mission(c, id=""):
     """Create content/missions/<id>.yaml from the commented template."""

@@ -1,0 +1,106 @@
+"""axe-core (WCAG 2.1 A/AA) on every page type, and the keyboard path through the form."""
+
+import json
+import urllib.request
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+PAGES = [
+    "/",
+    "/missions/",
+    "/missions/distribution-colis-alimentaires-laon/",  # open, with requirements
+    "/missions/appels-convivialite-saint-quentin/",  # remote
+    "/missions/maraude-hiver-saint-quentin/",  # closed
+    "/missions/distribution-masques-marche-laon/",  # past
+    "/domaines/",
+    "/domaines/aide-alimentaire-urgence/",
+    "/departements/02/",
+    "/communes/saint-quentin/",
+    "/structures/ccas-saint-quentin/",
+    "/a-distance/",
+    "/recherche/",
+    "/ressources/",
+    "/statistiques/",
+    "/donnees-personnelles/",
+    "/merci/",
+    "/merci/liste-attente/",
+    "/nulle-part/",  # 404
+]
+
+
+def violations(page):
+    results = Axe().run(page, options=WCAG)
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in results.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_no_wcag_violation(open_page, path, javascript):
+    page = open_page(path, site_scripts=javascript)
+    found = violations(page)
+    assert found == [], json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_full_mission_page(open_page, live_site):
+    mission = "garde-enfants-soignants-chauny"  # 4 places
+    for n in range(4):
+        data = {"first_name": "Plein", "last_name": f"N{n}", "email": f"a11y{n}@exemple.fr", "birth_date": "1980-01-01",
+                "postal_code": "02300", "consent": True, "accept_requirements": True}  # fmt: skip
+        request = urllib.request.Request(
+            f"{live_site.url}/api/missions/{mission}/applications",
+            data=json.dumps(data).encode(),
+            headers={"Content-Type": "application/json", "Accept": "application/json", "Origin": live_site.url},
+        )
+        urllib.request.urlopen(request).close()
+    page = open_page(f"/missions/{mission}/")
+    page.wait_for_selector(".availability:not(:empty)")
+    assert "liste d'attente" in page.inner_text(".availability")
+    assert violations(page) == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_error_page_and_inline_errors(open_page, javascript):
+    page = open_page("/missions/courses-voisins-soissons/", site_scripts=javascript)
+    page.fill("#email", "faux")
+    page.click("button:has-text('Envoyer ma candidature')")
+    page.wait_for_selector("#email-error")
+    assert violations(page) == []
+
+
+def test_keyboard_reaches_every_field_in_order_with_a_visible_focus(open_page):
+    page = open_page("/missions/distribution-colis-alimentaires-laon/")
+    expected = ["first_name", "last_name", "email", "phone", "birth_date", "postal_code", "message",
+                "accept_requirements", "consent", "submit"]  # fmt: skip
+    reached = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        info = page.evaluate(
+            """() => {
+                const e = document.activeElement;
+                const style = getComputedStyle(e);
+                return {id: e.id || (e.type === 'submit' ? 'submit' : e.tagName),
+                        outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2};
+            }"""
+        )
+        if info["id"] in expected and info["id"] not in reached:
+            reached.append(info["id"])
+            assert info["outline"], f"no visible focus on {info['id']}"
+        if info["id"] == "submit":
+            break
+    assert reached == expected
+    assert "website" not in reached  # the honeypot is out of the tab order
+
+
+def test_skip_link_is_first_and_moves_focus_to_the_content(open_page):
+    page = open_page("/missions/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"
+    assert page.locator(".skip").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "contenu"

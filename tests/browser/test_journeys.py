@@ -1,0 +1,197 @@
+"""A volunteer's journeys, in Debian's Chromium, against the real site and handler."""
+
+import re
+import time
+
+from conftest import TODAY
+
+
+def wait_for_mails(live_site, address, count=1, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        mails = live_site.mails_to(address)
+        if len(mails) >= count:
+            return mails
+        time.sleep(0.1)
+    return live_site.mails_to(address)
+
+
+def wait_until(page, expression, timeout=10.0):
+    """Poll a JavaScript expression from Python (the pages' CSP forbids Playwright's in-page eval)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.evaluate(expression):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"still false after {timeout} s: {expression}")
+
+
+def fill_form(page, email, birth_date="1988-03-14", **overrides):
+    values = {"first_name": "Camille", "last_name": "Lefort", "email": email, "phone": "06 11 22 33 44",
+              "birth_date": birth_date, "postal_code": "02200", "message": "Disponible en soirée.", **overrides}  # fmt: skip
+    for name, value in values.items():
+        page.fill(f"[name={name}]", value)
+    if page.locator("#accept_requirements").count():
+        page.check("#accept_requirements")
+    page.check("#consent")
+
+
+def test_apply_with_javascript_from_the_home_page(open_page, live_site):
+    page = open_page("/")
+    page.click("text=Solidarité de proximité")
+    assert page.url.endswith("/domaines/solidarite-de-proximite/")
+    page.click("text=Je fais les courses d'un voisin âgé ou malade")
+    assert page.url.endswith("/missions/courses-voisins-soissons/")
+    page.click("text=Je candidate")
+    fill_form(page, "camille.js@exemple.fr")
+    page.click("button:has-text('Envoyer ma candidature')")
+    page.wait_for_url("**/merci/")
+    assert "votre candidature est bien enregistrée" in page.inner_text("h1")
+    to_volunteer = wait_for_mails(live_site, "camille.js@exemple.fr")
+    to_structure = [
+        m for m in wait_for_mails(live_site, "bonjour@voisins-soissonnais.example.org", 1) if "Camille" in m["Subject"]
+    ]
+    assert len(to_volunteer) == 1 and len(to_structure) == 1
+    assert to_structure[0]["Reply-To"] == "Camille Lefort <camille.js@exemple.fr>"
+    assert "Disponible en soirée." in to_structure[0].get_body(("plain",)).get_content()
+    assert "Voisins solidaires du Soissonnais" in to_volunteer[0].get_body(("plain",)).get_content()
+
+
+def test_apply_without_javascript(open_page, live_site):
+    page = open_page("/missions/lettres-residents-ehpad-guise/", javascript=False)
+    fill_form(page, "camille.nojs@exemple.fr", birth_date="2009-01-15")  # 17: this mission accepts 16+
+    page.click("button:has-text('Envoyer ma candidature')")
+    page.wait_for_url("**/merci/")
+    assert len(wait_for_mails(live_site, "camille.nojs@exemple.fr")) == 1
+
+
+def _check_errors_shown(page):
+    assert page.locator("[data-error-summary]").is_visible()
+    assert "Il y a un problème" in page.inner_text("[data-error-summary]")
+    email_error = page.inner_text("#email-error")
+    assert "adresse e-mail" in email_error
+    birth_error = page.inner_text("#birth_date-error")
+    assert "Cette mission est ouverte aux personnes de 18 à 70 ans" in birth_error
+    assert page.get_attribute("#email", "aria-invalid") == "true"
+    # other values kept
+    assert page.input_value("#first_name") == "Camille"
+    assert page.input_value("#message") == "Disponible en soirée."
+    assert page.is_checked("#consent")
+
+
+def test_errors_next_to_their_fields_with_javascript(open_page):
+    page = open_page("/missions/courses-voisins-soissons/")
+    fill_form(page, "pas-une-adresse", birth_date="1940-01-01")
+    page.click("button:has-text('Envoyer ma candidature')")
+    page.wait_for_selector("#email-error")
+    assert page.url.endswith("/missions/courses-voisins-soissons/")
+    _check_errors_shown(page)
+
+
+def test_errors_next_to_their_fields_without_javascript(open_page):
+    page = open_page("/missions/courses-voisins-soissons/", javascript=False)
+    fill_form(page, "pas-une-adresse", birth_date="1940-01-01")
+    page.click("button:has-text('Envoyer ma candidature')")
+    page.wait_for_selector("#email-error")
+    _check_errors_shown(page)
+    assert page.locator("a:has-text('Revenir à la mission')").count() == 1
+
+
+def test_full_text_search_and_facets(open_page):
+    page = open_page("/recherche/")
+    page.fill("#q", "AFNOR")  # only in the description of the masks mission
+    page.click("button:has-text('Rechercher')")
+    page.wait_for_selector("[data-search-results] li")
+    links = page.eval_on_selector_all("[data-search-results] a", "els => els.map(e => e.getAttribute('href'))")
+    assert links == ["/missions/masques-tissu-chateau-thierry/"]
+    page.fill("#q", "")
+    page.click("button:has-text('Rechercher')")
+    page.wait_for_selector("[data-search-facets] select")
+    wait_until(page, "document.querySelector('[data-search-status]').textContent.includes('missions trouvées')")
+    everything = page.locator("[data-search-results] li").count()
+    value = page.evaluate(
+        "[...document.querySelectorAll('#facette-domaine option')].find(o => o.text.startsWith('Garde exceptionnelle')).value"
+    )
+    page.select_option("#facette-domaine", value)
+    wait_until(page, f"document.querySelectorAll('[data-search-results] li').length < {everything}")
+    narrowed = page.eval_on_selector_all("[data-search-results] a", "els => els.map(e => e.getAttribute('href'))")
+    assert narrowed and all("enfant" in h or "periscolaire" in h or "devoirs" in h for h in narrowed)
+
+
+def test_catalogue_filters_narrow_the_list(open_page):
+    page = open_page("/missions/")
+    total = page.locator("#mission-list > li").count()
+    page.select_option("#filtre-remote", "oui")
+    visible = page.locator("#mission-list > li:visible").count()
+    assert 0 < visible < total
+    assert f"sur {total}" in page.inner_text(".filter-count")
+
+
+def test_facets_without_javascript_are_links_to_listing_pages(open_page):
+    page = open_page("/missions/", javascript=False)
+    assert page.locator("#filtre-remote").count() == 0
+    page.click(".facets >> text=Missions à distance")
+    assert page.url.endswith("/a-distance/")
+    page.go_back()
+    page.click(".facets >> text=Aisne (02)")
+    assert page.url.endswith("/departements/02/")
+
+
+def test_closed_mission_shows_no_form(open_page):
+    page = open_page("/missions/maraude-hiver-saint-quentin/")
+    assert "ne recrute plus" in page.inner_text("main")
+    assert page.locator("form").count() == 0
+
+
+def test_full_mission_says_waiting_list(open_page, live_site):
+    import json
+    import urllib.request
+
+    mission = "accueil-periscolaire-soissons"  # 3 places
+    for n in range(3):
+        request = urllib.request.Request(
+            f"{live_site.url}/api/missions/{mission}/applications",
+            data=json.dumps(
+                {
+                    "first_name": "Plein",
+                    "last_name": f"N{n}",
+                    "email": f"plein{n}@exemple.fr",
+                    "birth_date": "1980-01-01",
+                    "postal_code": "02200",
+                    "consent": True,
+                    "accept_requirements": True,
+                }
+            ).encode(),
+            headers={"Content-Type": "application/json", "Accept": "application/json", "Origin": live_site.url},
+        )
+        with urllib.request.urlopen(request) as response:
+            assert response.status == 201
+    page = open_page(f"/missions/{mission}/")
+    wait_until(page, "document.querySelector('.availability').textContent.length > 0")
+    assert "Complet — liste d'attente" in page.inner_text(".availability")
+    fill_form(page, "attente@exemple.fr")
+    page.click("button:has-text('Envoyer ma candidature')")
+    page.wait_for_url("**/merci/liste-attente/")
+    assert "liste d'attente" in page.inner_text("h1")
+
+
+def test_mission_prints_on_one_page_with_its_qr_code(open_page):
+    page = open_page("/missions/distribution-colis-alimentaires-laon/")
+    page.emulate_media(media="print")
+    assert page.locator(".print-qr svg").is_visible()
+    assert not page.locator("form").is_visible()
+    assert not page.locator(".site-header nav").is_visible()
+    pdf = page.pdf(format="A4", print_background=True)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+
+
+def test_phone_viewport_has_no_horizontal_scrolling_and_a_usable_form(open_page):
+    for path in ("/", "/missions/", "/missions/livraison-courses-domicile-laon/", "/statistiques/"):
+        page = open_page(path, width=375, height=740)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+    box = page_box = open_page("/missions/livraison-courses-domicile-laon/", width=375).locator("#email").bounding_box()
+    assert box["width"] > 250 and box["height"] >= 44, page_box
+
+
+def test_today_is_fixed_for_the_journeys():
+    assert TODAY.isoformat() == "2026-11-29"
