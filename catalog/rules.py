@@ -68,10 +68,12 @@ def check_structure(data: dict, path: str, problems: ProblemList) -> None:
             )
 
 
+_NOT_WORD = re.compile(r"[^\w\s]|_")
+
+
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if c.isalnum() or c.isspace())
-    return " ".join(text.split())
+    return " ".join(_NOT_WORD.sub("", text).split())
 
 
 def check_mission(

@@ -7,11 +7,13 @@ with the line of the offending key.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 from functools import cache
 from importlib import resources
 
+import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
 from .problems import quote
@@ -30,6 +32,34 @@ def load_schema(name: str) -> dict:
 @cache
 def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(load_schema(name), format_checker=FormatChecker())
+
+
+def _is_date(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+@cache
+def _fast_validator(name: str):
+    """A compiled validator (fastjsonschema) for the common case: valid content.
+
+    It only answers valid/invalid; on invalid content, jsonschema finds and
+    describes every error. The schemas use draft-07 keywords only.
+    """
+    schema = {**load_schema(name), "$schema": "http://json-schema.org/draft-07/schema#"}
+    return fastjsonschema.compile(schema, formats={"date": _is_date})
+
+
+def is_valid(name: str, data) -> bool:
+    """Whether ``data`` (JSON-like) matches schema ``name``, quickly."""
+    try:
+        _fast_validator(name)(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def field_name(path) -> str:
@@ -114,8 +144,11 @@ def schema_problems(name: str, data) -> list[tuple[int, str, str]]:
     """Check ``data`` against schema ``name``; return ``(line, field, message)`` triples."""
     if not isinstance(data, dict):
         return [(1, "", "le fichier doit contenir des champs « clé: valeur » (il est vide ou mal formé)")]
+    plain = to_plain(data)
+    if is_valid(name, plain):
+        return []
     found: dict[tuple[int, str, str], None] = {}
-    for error in _validator(name).iter_errors(to_plain(data)):
+    for error in _validator(name).iter_errors(plain):
         path = list(error.absolute_path)
         if error.validator == "required":
             parent = line_of(data, path)

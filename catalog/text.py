@@ -6,16 +6,18 @@ import datetime as dt
 import re
 import unicodedata
 
-import markdown
 import nh3
 from babel.dates import format_date
 from babel.numbers import format_decimal
+from markdown_it import MarkdownIt
 
 LOCALE = "fr_FR"
 
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "a", "h2", "h3", "h4", "blockquote", "code", "pre", "hr"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto", "tel"}
+# CommonMark with raw HTML off: markup typed in the content is shown as text.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
 def date_long(day: dt.date) -> str:
@@ -47,12 +49,13 @@ def number(value: int | float) -> str:
 
 
 def render_markdown(text: str) -> str:
-    """Markdown to HTML, then sanitised: no script, no event handler, no iframe, safe links only.
+    """Markdown (CommonMark) to HTML, then sanitised: no script, no event handler, no iframe.
 
-    Raw HTML in the source is escaped by the sanitiser's allow-list; links get
+    Raw HTML in the source is escaped (shown as text), dangerous links are
+    refused, and the sanitiser's allow-list is applied on top; links get
     ``rel="noopener noreferrer nofollow"``.
     """
-    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
+    html = _MARKDOWN.render(text)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

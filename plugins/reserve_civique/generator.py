@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from importlib import resources as importlib_resources
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,6 +24,16 @@ from .stats import build_stats
 from .views import build_listings, build_mission_views, sort_open
 
 log = logging.getLogger(__name__)
+
+PARALLEL_FROM = 200  # below this many missions, forking costs more than it saves
+CHUNK = 250
+_ACTIVE = None  # the generator whose mission pages forked workers render
+
+
+def _render_chunk(ids: list[str]) -> list[tuple[str, str, bool]]:
+    """In a forked worker: render and write these missions' files."""
+    generator = _ACTIVE
+    return [entry for mission_id in ids for entry in generator._mission_files(generator.views[mission_id])]
 
 
 class CatalogBuildError(Exception):
@@ -46,8 +58,10 @@ class CatalogGenerator(Generator):
         if not content_dir.is_dir():
             content_dir = Path(self.options.content_dir)
         result = load_content(content_dir, today=self.options.today, display_root=Path.cwd())
-        for problem in result.warnings:
-            log.warning("reserve_civique: %s", problem)
+        if result.warnings:  # details: `make check`; the build only counts them
+            log.warning(
+                "reserve_civique: %d avertissement(s) de modération ; détail : make check", len(result.warnings)
+            )
         if result.errors:
             lines = "\n".join(str(p) for p in result.errors)
             raise CatalogBuildError(f"reserve_civique: le contenu a {len(result.errors)} erreur(s) :\n{lines}")
@@ -77,43 +91,73 @@ class CatalogGenerator(Generator):
 
     # -- writing -----------------------------------------------------------------
 
-    def _write(self, relpath: str, data: str | bytes, *, url: str | None = None, indexed: bool = True) -> None:
-        """Write one output file; announce HTML pages to the sitemap when ``indexed``."""
+    def _write_file(self, relpath: str, data: str | bytes) -> str:
+        """Write one output file; return its path."""
         path = os.path.join(self.output_path, relpath)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         mode, kwargs = ("wb", {}) if isinstance(data, bytes) else ("w", {"encoding": "utf-8", "newline": "\n"})
         with open(path, mode, **kwargs) as handle:
             handle.write(data)
+        return path
+
+    def _announce(self, path: str, url: str, indexed: bool) -> None:
+        """Tell the sitemap about a page (closed and past missions are left out)."""
+        page = SimpleNamespace(url=url.lstrip("/"), date=self.site_date, status="published" if indexed else "hidden")
+        signals.content_written.send(path, context={"page": page})
+
+    def _write(self, relpath: str, data: str | bytes, *, url: str | None = None, indexed: bool = True) -> None:
+        path = self._write_file(relpath, data)
         if url is not None:
-            page = SimpleNamespace(
-                url=url.lstrip("/"), date=self.site_date, status="published" if indexed else "hidden"
-            )
-            signals.content_written.send(path, context={"page": page})
+            self._announce(path, url, indexed)
+
+    def _render_html(self, template: str, url: str, **extra) -> str:
+        return self.get_template(template).render({**self.context, **extra, "page_url": url})
 
     def _render(self, template: str, relpath: str, *, url: str, indexed: bool = True, **extra) -> None:
-        html = self.get_template(template).render({**self.context, **extra, "page_url": url})
-        self._write(relpath, html, url=url, indexed=indexed)
+        self._write(relpath, self._render_html(template, url, **extra), url=url, indexed=indexed)
+
+    def _mission_files(self, view) -> list[tuple[str, str, bool]]:
+        """Write a mission's page (and calendar); return what the sitemap must hear of."""
+        html = self._render_html(
+            "mission",
+            view.url,
+            mission=view,
+            qr_svg=graphics.qr_svg(self.site_url + view.url) if view.is_open else "",
+            json_ld=self._json_ld(view),
+        )
+        path = self._write_file(f"missions/{view.id}/index.html", html)
+        if view.is_open:
+            self._write_file(f"missions/{view.id}/mission.ics", opendata.calendar([view], self.site_url, view.title))
+        return [(path, view.url, view.is_open)]
+
+    def _write_missions(self) -> None:
+        """Mission pages: in forked worker processes for big catalogs, in this process otherwise."""
+        global _ACTIVE
+        ids = sorted(self.views)
+        processes = self.options.processes
+        if processes <= 1 or len(ids) < PARALLEL_FROM:
+            written = [entry for i in ids for entry in self._mission_files(self.views[i])]
+        else:
+            _ACTIVE = self
+            chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+            context = multiprocessing.get_context("fork")
+            try:
+                with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+                    written = [entry for part in pool.map(_render_chunk, chunks) for entry in part]
+            finally:
+                _ACTIVE = None
+        for path, url, indexed in written:
+            self._announce(path, url, indexed)
 
     def generate_output(self, writer):
         """Write every page and data file of the catalog."""
         rc = self.context["rc"]
         self._render("home", "index.html", url="/")
         self._write_catalogue(rc)
-        for view in self.views.values():
-            self._render(
-                "mission",
-                f"missions/{view.id}/index.html",
-                url=view.url,
-                indexed=view.is_open,
-                mission=view,
-                qr_svg=graphics.qr_svg(self.site_url + view.url),
-                json_ld=self._json_ld(view),
-            )
-            if view.is_open:
-                self._write(f"missions/{view.id}/mission.ics", opendata.calendar([view], self.site_url, view.title))
+        self._write_missions()
         for kind, listings in self.listings.items():
             for listing in listings:
-                self._render("listing", listing.url.strip("/") + "/index.html", url=listing.url, listing=listing)
+                self._write_listing(listing)
             if kind != "a-distance":
                 index_url = {
                     "domaine": "/domaines/",
@@ -134,6 +178,21 @@ class CatalogGenerator(Generator):
         self._render("not_found", "404.html", url="/404.html", indexed=False)
         self._write_open_data()
         self._write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.site_url}/sitemap.xml\n")
+
+    def _write_listing(self, listing) -> None:
+        """A listing, paginated like the catalogue: ``/departements/02/``, ``…/page/2/``."""
+        pages = _paginate(listing.missions, self.options.per_page)
+        for number_, items in enumerate(pages, start=1):
+            url = listing.url if number_ == 1 else f"{listing.url}page/{number_}/"
+            self._render(
+                "listing",
+                url.strip("/") + "/index.html",
+                url=url,
+                listing=listing,
+                missions=items,
+                page_number=number_,
+                page_count=len(pages),
+            )
 
     def _write_catalogue(self, rc) -> None:
         pages = _paginate(self.open, self.options.per_page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, fields
 
 DEFAULTS = {
@@ -11,6 +12,7 @@ DEFAULTS = {
     "per_page": 20,
     "latest": 6,
     "handler_path": "/api",
+    "processes": None,
 }
 
 
@@ -28,6 +30,8 @@ class PluginSettings:
     per_page: missions per listing page.
     latest: missions shown as "latest" on the home page.
     handler_path: where the form handler answers, on the same origin.
+    processes: worker processes for mission pages (default: the number of
+        cores; 1 renders everything in the build's process).
     """
 
     content_dir: str
@@ -35,6 +39,7 @@ class PluginSettings:
     per_page: int
     latest: int
     handler_path: str
+    processes: int
 
     @classmethod
     def from_pelican(cls, settings: dict) -> PluginSettings:
@@ -57,7 +62,9 @@ class PluginSettings:
             except ValueError:
                 raise SettingsError(f"reserve_civique: today doit être une date AAAA-MM-JJ (reçu {today!r})") from None
         values["today"] = today
-        for name in ("per_page", "latest"):
+        if values["processes"] is None:
+            values["processes"] = os.cpu_count() or 1
+        for name in ("per_page", "latest", "processes"):
             if not isinstance(values[name], int) or values[name] < 1:
                 raise SettingsError(f"reserve_civique: {name} doit être un entier ≥ 1 (reçu {values[name]!r})")
         return cls(**{f.name: values[f.name] for f in fields(cls)})

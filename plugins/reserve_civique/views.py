@@ -39,7 +39,6 @@ class MissionView:
     domain: Domain
     structure: dict
     status: str
-    description_html: str
     dates_text: str
     health_guidelines: tuple[str, ...]
     url: str
@@ -53,6 +52,11 @@ class MissionView:
     def __getattr__(self, name):
         # mission fields (title, summary, places…) read through, e.g. ``view.title``
         return getattr(self.mission, name)
+
+    @property
+    def description_html(self) -> str:
+        """The description, Markdown rendered and sanitised (only when a page needs it)."""
+        return render_markdown(self.mission.description)
 
     @property
     def is_open(self) -> bool:
@@ -94,7 +98,6 @@ def build_mission_views(catalog: Catalog, today: dt.date, handler_path: str) -> 
             domain=catalog.domain_of(mission),
             structure=structure.public_dict(),
             status=mission.status(today),
-            description_html=render_markdown(mission.description),
             dates_text=date_range(mission.start, mission.end),
             health_guidelines=catalog.health_guidelines(mission),
             url=mission_url(mission.id),
