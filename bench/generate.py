@@ -55,7 +55,33 @@ VERBS = [
 OBJECTS = ["des colis alimentaires", "des repas chauds", "les courses de voisins âgés", "les enfants des soignants",
            "des personnes isolées", "des familles en difficulté", "des dons de vêtements", "une permanence téléphonique",
            "des masques en tissu", "des devoirs à distance", "des médicaments à domicile", "des lettres aux résidents"]  # fmt: skip
-WORDS = ["bénévole", "mission", "solidarité", "quartier", "famille", "enfant", "voisin", "colis", "repas", "téléphone", "distribution", "accueil", "écoute", "hygiène", "distance", "masque", "semaine", "matin", "soir", "équipe", "structure", "commune", "lien", "entraide", "soutien"]
+WORDS = [
+    "bénévole",
+    "mission",
+    "solidarité",
+    "quartier",
+    "famille",
+    "enfant",
+    "voisin",
+    "colis",
+    "repas",
+    "téléphone",
+    "distribution",
+    "accueil",
+    "écoute",
+    "hygiène",
+    "distance",
+    "masque",
+    "semaine",
+    "matin",
+    "soir",
+    "équipe",
+    "structure",
+    "commune",
+    "lien",
+    "entraide",
+    "soutien",
+]
 
 
 def siret(rng: random.Random) -> str:

@@ -31,6 +31,7 @@ class CaughtMail:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    received_at: float = 0.0
 
     @property
     def message(self) -> email.message.EmailMessage:

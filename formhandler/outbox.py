@@ -61,8 +61,9 @@ def classify(error: Exception) -> DeliveryError:
     if isinstance(error, smtplib.SMTPResponseException):
         permanent = 500 <= error.smtp_code < 600
         return DeliveryError(f"réponse SMTP {error.smtp_code}", permanent)
-    if isinstance(error, TimeoutError):
-        return DeliveryError("délai SMTP dépassé", False)
+    if isinstance(error, TimeoutError) or "timed out" in str(error):
+        # smtplib turns a read timeout into SMTPServerDisconnected("… timed out")
+        return DeliveryError("délai SMTP dépassé (le serveur ne répond pas)", False)
     if isinstance(error, (smtplib.SMTPException, OSError)):
         return DeliveryError(f"SMTP indisponible ({type(error).__name__})", False)
     return DeliveryError(f"erreur inattendue ({type(error).__name__})", False)

@@ -133,6 +133,10 @@ PASSTHROUGH_PREFIXES = (
     "ENV",
     "PROVIDE_AUTOMATIC_OPTIONS",
     "TRUSTED_HOSTS",
+    # set by the `flask` command itself (FLASK_APP, FLASK_RUN_FROM_CLI…)
+    "APP",
+    "RUN_",
+    "SKIP_DOTENV",
 )
 
 

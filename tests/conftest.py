@@ -189,3 +189,138 @@ def site(tmp_path_factory) -> Path:
     content = base / "content"
     shutil.copytree(DATA / "content", content)
     return build_site(content, base / "output")
+
+
+# -- real processes (reliability) -------------------------------------------------
+
+
+class Stack:
+    """gunicorn (2 workers) and, optionally, a `flask outbox run` worker, on loopback."""
+
+    def __init__(self, tmp_path, content_dir, mail_port, **settings):
+        import os
+
+        from devtools.mailcatcher import free_port
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database = str(settings.pop("DATABASE", tmp_path / "stack.sqlite3"))
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "FLASK_DATABASE": self.database,
+            "FLASK_CONTENT_DIR": str(content_dir),
+            "FLASK_THEME_DIR": str(ROOT / "theme"),
+            "FLASK_SITE_URL": self.url,
+            "FLASK_MAIL_PORT": str(mail_port),
+            "FLASK_MAIL_TIMEOUT": "1",
+            "FLASK_TODAY": TODAY.isoformat(),
+            "FLASK_RATELIMIT_PER_IP": "100000 per minute",
+            "FLASK_RATELIMIT_PER_EMAIL": "100000 per minute",
+            "FLASK_OUTBOX_WORKER": "none",
+            "FLASK_OUTBOX_RETRY_BASE": "1",
+            "FLASK_OUTBOX_RETRY_MAX": "2",
+            "FLASK_OUTBOX_POLL_SECONDS": "1",
+            "FLASK_OUTBOX_LEASE_SECONDS": "5",
+            **{f"FLASK_{k}": str(v) for k, v in settings.items()},
+        }
+        self.web = None
+        self.worker = None
+
+    def start_web(self):
+        import http.client
+        import subprocess
+        import sys
+        import time
+
+        self.web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "1",
+             "--log-level", "warning", "formhandler:create_app()"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def start_worker(self):
+        import subprocess
+        import sys
+
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "formhandler", "outbox", "run"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        return self
+
+    def web_worker_pids(self) -> list[int]:
+        import subprocess
+
+        out = subprocess.run(["pgrep", "-P", str(self.web.pid)], capture_output=True, text=True).stdout
+        return [int(pid) for pid in out.split()]
+
+    def post(self, n: int, mission="colis-laon", timeout=10):
+        """Post application n; return the HTTP status (or None if the connection failed)."""
+        import http.client
+        import json
+
+        body = json.dumps({**VALID, "email": f"v{n}@exemple.fr", "last_name": f"Fiable{n}"})
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+            conn.request("POST", f"/api/missions/{mission}/applications", body,
+                         {"Content-Type": "application/json", "Accept": "application/json", "Origin": self.url})  # fmt: skip
+            response = conn.getresponse()
+            response.read()
+            return response.status
+        except OSError:
+            return None
+
+    def rows(self, sql, *args):
+        import sqlite3
+
+        conn = sqlite3.connect(self.database, timeout=10)
+        try:
+            return conn.execute(sql, args).fetchall()
+        finally:
+            conn.close()
+
+    def stop(self):
+        for proc in (self.web, self.worker):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except Exception:
+                    proc.kill()
+
+
+@pytest.fixture
+def make_stack(tmp_path, content_dir):
+    stacks = []
+
+    def _make(mail_port, **settings):
+        stack = Stack(tmp_path, content_dir, mail_port, **settings)
+        stacks.append(stack)
+        return stack
+
+    yield _make
+    for stack in stacks:
+        stack.stop()
+
+
+def wait_for(predicate, timeout=30.0, step=0.1):
+    """Wait until ``predicate()`` is true (a wait, not a timing assertion); return its last value."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)

@@ -55,3 +55,13 @@ def test_a_broken_mission_does_not_stop_the_others(make_app, content_dir):
     (content_dir / "missions" / "cassee.yaml").write_text("title: [\n", encoding="utf-8")
     app = make_app()
     assert app.test_client().get("/api/missions/colis-laon").status_code == 200
+
+
+def test_the_flask_command_runs(tmp_path):
+    env = {"FLASK_DATABASE": str(tmp_path / "x.sqlite3"), "FLASK_APP": "formhandler", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "formhandler", "outbox", "show"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "0 en attente, 0 en échec" in result.stdout

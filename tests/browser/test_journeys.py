@@ -109,11 +109,18 @@ def test_full_text_search_and_facets(open_page):
     page.wait_for_selector("[data-search-facets] select")
     wait_until(page, "document.querySelector('[data-search-status]').textContent.includes('missions trouvées')")
     everything = page.locator("[data-search-results] li").count()
+    assert everything == 10  # results come ten at a time (each one is a download)
+    page.click("button:has-text('Afficher plus de résultats')")
+    wait_until(page, "document.querySelectorAll('[data-search-results] li').length > 10")
+    assert page.locator("[data-search-results] li").count() == 17
     value = page.evaluate(
         "[...document.querySelectorAll('#facette-domaine option')].find(o => o.text.startsWith('Garde exceptionnelle')).value"
     )
-    page.select_option("#facette-domaine", value)
-    wait_until(page, f"document.querySelectorAll('[data-search-results] li').length < {everything}")
+    page.select_option("#facette-domaine", value)  # the change handler starts a new search at once
+    wait_until(page, "document.querySelector('[data-search-status]').textContent.includes('trouvée')")
+    wait_until(page, "document.querySelectorAll('[data-search-results] li').length > 0")
+    assert page.locator("[data-search-results] li").count() < everything
+    assert "3 missions trouvées" in page.inner_text("[data-search-status]")
     narrowed = page.eval_on_selector_all("[data-search-results] a", "els => els.map(e => e.getAttribute('href'))")
     assert narrowed and all("enfant" in h or "periscolaire" in h or "devoirs" in h for h in narrowed)
 

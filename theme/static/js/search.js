@@ -9,6 +9,15 @@
   var facetsEl = document.querySelector("[data-search-facets]");
   var pagefind = null;
   var selected = {};
+  var PAGE = 10;  /* each result's fragment is a download: fetch them ten at a time */
+  var current = [];
+  var shown = 0;
+  var more = document.createElement("button");
+  more.type = "button";
+  more.className = "button";
+  more.textContent = "Afficher plus de résultats";
+  more.hidden = true;
+  results.parentNode.insertBefore(more, results.nextSibling);
 
   function load() {
     if (!pagefind) {
@@ -59,8 +68,23 @@
       var filters = {};
       Object.keys(selected).forEach(function (k) { filters[k] = selected[k]; });
       return pf.search(query || null, { filters: filters }).then(function (search) {
-        return Promise.all(search.results.slice(0, 30).map(function (r) { return r.data(); })).then(function (items) {
-          results.textContent = "";
+        current = search.results;
+        shown = 0;
+        results.textContent = "";
+        return showMore().then(function () {
+          var n = search.results.length;
+          statusEl.textContent = n === 0 ? "Aucune mission ne correspond." : (n === 1 ? "1 mission trouvée." : n + " missions trouvées.");
+          return pf.filters().then(renderFacets);
+        });
+      });
+    }).catch(function () { statusEl.textContent = "La recherche est indisponible pour le moment."; });
+  }
+
+  function showMore() {
+    var batch = current.slice(shown, shown + PAGE);
+    shown += batch.length;
+    more.hidden = shown >= current.length;
+    return Promise.all(batch.map(function (r) { return r.data(); })).then(function (items) {
           items.forEach(function (item) {
             var li = document.createElement("li");
             li.className = "card";
@@ -76,13 +100,10 @@
             li.appendChild(p);
             results.appendChild(li);
           });
-          var n = search.results.length;
-          statusEl.textContent = n === 0 ? "Aucune mission ne correspond." : (n === 1 ? "1 mission trouvée." : n + " missions trouvées.");
-          return pf.filters().then(renderFacets);
-        });
-      });
-    }).catch(function () { statusEl.textContent = "La recherche est indisponible pour le moment."; });
+    });
   }
+
+  more.addEventListener("click", function () { showMore(); });
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();

@@ -1,0 +1,126 @@
+"""Benchmark of the static build (not a test): ``python bench/build.py [--missions 10000]``.
+
+In one run, on the same machine: stock Pelican on N plain Markdown articles,
+then our full build of N missions (pages, listings, feeds, open data), a
+rebuild after one mission changed, the Pagefind index, and what a reader
+downloads for a first query. Prints a Markdown table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import generate  # noqa: E402
+
+PY = sys.executable
+TODAY = "2026-11-29"
+
+
+def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, int]:
+    """Run a command; return (seconds, peak RSS in MB of that child)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) // 1024
+
+
+def apparent_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def stock_pelican(markdown: Path, work: Path) -> tuple[float, int]:
+    conf = work / "stockconf.py"
+    conf.write_text(
+        f"SITENAME='stock'\nPATH={str(markdown)!r}\nPLUGINS=[]\nTIMEZONE='UTC'\nDEFAULT_LANG='fr'\n"
+        "FEED_ALL_ATOM=None\nCATEGORY_FEED_ATOM=None\nAUTHOR_FEED_ATOM=None\nAUTHOR_FEED_RSS=None\n",
+        encoding="utf-8",
+    )
+    return run([PY, "-m", "pelican", "-s", str(conf), "-o", str(work / "stock-output"), "-q"])
+
+
+def our_build(content: Path, output: Path) -> tuple[float, int]:
+    settings = json.dumps({"content_dir": str(content), "today": TODAY})
+    return run([PY, "-m", "pelican", "--fatal", "errors", "-s", "pelicanconf.py", "-o", str(output),
+                "--delete-output-directory", "-q", "-e", f"PATH={json.dumps(str(content))}",
+                f"RESERVE_CIVIQUE={settings}"])  # fmt: skip
+
+
+def first_query_download(output: Path, query: str) -> int:
+    """Bytes a reader's browser fetches from /pagefind/ for one query (Chromium)."""
+    from playwright.sync_api import sync_playwright
+
+    handler = partial(SimpleHTTPRequestHandler, directory=str(output))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    total = 0
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            page = browser.new_page()
+            sizes = []
+            page.on("requestfinished", lambda r: sizes.append((r.url, r.sizes()["responseBodySize"])))
+            page.goto(f"{url}/recherche/?q={query}")
+            page.wait_for_selector("[data-search-results] li", timeout=30_000)
+            page.wait_for_load_state("networkidle")
+            total = sum(size for u, size in sizes if "/pagefind/" in u)
+            browser.close()
+    finally:
+        server.shutdown()
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--missions", type=int, default=10_000)
+    parser.add_argument("--structures", type=int, default=500)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/reserve-civique-bench"))
+    args = parser.parse_args()
+    work = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    content, markdown, output = work / "content", work / "markdown", work / "output"
+    generate(content, args.missions, args.structures, markdown)
+
+    rows = []
+    stock_s, stock_mb = stock_pelican(markdown, work)
+    rows.append(("Pelican d'origine, articles Markdown", stock_s, stock_mb, apparent_size(work / "stock-output")))
+    ours_s, ours_mb = our_build(content, output)
+    rows.append(("Notre construction complète", ours_s, ours_mb, apparent_size(output)))
+    changed = sorted((content / "missions").glob("*.yaml"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8").replace("places:", "places: 1\n#", 1), encoding="utf-8")
+    again_s, again_mb = our_build(content, output)
+    rows.append(("Reconstruction après une mission modifiée", again_s, again_mb, apparent_size(output)))
+    index_s, index_mb = run([PY, "-m", "pagefind", "--site", str(output), "--glob", "missions/*/index.html",
+                             "--force-language", "fr", "--quiet"])  # fmt: skip
+    rows.append(("Index Pagefind", index_s, index_mb, apparent_size(output / "pagefind")))
+    download = first_query_download(output, "colis")
+
+    print(f"\n{args.missions} missions, {args.structures} structures, {os.cpu_count()} cœurs\n")
+    print("| étape | durée | mémoire max | taille produite |")
+    print("| --- | --- | --- | --- |")
+    for label, seconds, mb, size in rows:
+        print(f"| {label} | {seconds:.1f} s | {mb} Mo | {size / 1e6:.0f} Mo |")
+    print(f"\nRapport Pelican d'origine / notre construction : {stock_s / ours_s:.2f}")
+    print(f"Téléchargement de la recherche pour une première requête (« colis ») : {download / 1024:.0f} Kio")
+
+
+if __name__ == "__main__":
+    main()

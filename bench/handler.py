@@ -1,0 +1,210 @@
+"""Benchmark of the form handler (not a test): ``python bench/handler.py``.
+
+Starts the real thing on loopback: gunicorn -w 2 'formhandler:create_app()'
+on a fresh SQLite file (WAL, synchronous=FULL), a real SMTP server (aiosmtpd),
+then measures:
+- throughput: valid applications stored per second (wrk, 16 connections, 10 s);
+- latency at a steady 100 requests per second (p50, p99), with delivery on;
+- delay from the answer to the mail's arrival at the SMTP server (p95);
+- start-up with 10,000 missions (create_app and the first catalog load).
+Prints a Markdown table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import generate  # noqa: E402
+from devtools.mailcatcher import MailCatcher, free_port  # noqa: E402
+
+MISSION = "appels-convivialite-saint-quentin"  # open, remote, one requirement
+TODAY = "2026-11-29"
+
+WRK_SCRIPT = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = "first_name=Jeanne&last_name=Charge&email=w" .. counter .. "-" .. math.random(1, 1000000000) ..
+    "@exemple.fr&birth_date=1980-01-01&postal_code=02000&consent=oui&accept_requirements=oui"
+  return wrk.format("POST", "/api/missions/%s/applications", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Accept"] = "application/json",
+    ["Origin"] = "%s"}, body)
+end
+"""
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+
+def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+         "formhandler:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start")
+
+
+def throughput(port: int, origin: str, seconds: int) -> tuple[float, str]:
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(WRK_SCRIPT % (MISSION, origin), encoding="utf-8")
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", "16", "-d", f"{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rate = float(next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec")))
+    non2xx = next((line for line in out.splitlines() if "Non-2xx" in line), "")
+    return rate, non2xx
+
+
+def paced(port: int, origin: str, rate: int, seconds: int) -> tuple[list[float], dict[str, float], int]:
+    """Send ``rate`` requests per second; return latencies (ms), answer time per volunteer, errors."""
+    latencies: list[float] = []
+    answered: dict[str, float] = {}
+    errors = 0
+    lock = threading.Lock()
+    local = threading.local()
+
+    def one(n: int) -> None:
+        nonlocal errors
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        name = f"Paced{n}"
+        body = urllib.parse.urlencode({"first_name": "Jeanne", "last_name": name, "email": f"paced{n}@exemple.fr",
+                                       "birth_date": "1980-01-01", "postal_code": "02000", "consent": "oui", "accept_requirements": "oui"})  # fmt: skip
+        start = time.perf_counter()
+        try:
+            conn.request("POST", f"/api/missions/{MISSION}/applications", body,
+                         {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json", "Origin": origin})  # fmt: skip
+            response = conn.getresponse()
+            response.read()
+            ok = response.status == 201
+        except OSError:
+            local.conn = None
+            ok = False
+        elapsed = time.perf_counter() - start
+        with lock:
+            if ok:
+                latencies.append(elapsed * 1000)
+                answered[name] = time.time()
+            else:
+                errors += 1
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        begin = time.perf_counter()
+        for n in range(rate * seconds):
+            delay = begin + n / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(one, n)
+    return latencies, answered, errors
+
+
+def startup_time(missions: int) -> float:
+    work = Path(tempfile.mkdtemp())
+    generate(work / "content", missions, max(1, missions // 20))
+    code = (
+        "import time; t = time.perf_counter(); from formhandler import create_app; app = create_app();"
+        "app.extensions['content'].get(); print(time.perf_counter() - t)"
+    )
+    env = {
+        **os.environ,
+        "FLASK_DATABASE": str(work / "db.sqlite3"),
+        "FLASK_CONTENT_DIR": str(work / "content"),
+        "FLASK_TODAY": TODAY,
+    }
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    shutil.rmtree(work)
+    return float(out.stdout.strip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--rate", type=int, default=100)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp())
+    smtp = MailCatcher().start()
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "FLASK_DATABASE": str(work / "db.sqlite3"),
+        "FLASK_CONTENT_DIR": str(ROOT / "content"),
+        "FLASK_SITE_URL": origin,
+        "FLASK_MAIL_PORT": str(smtp.port),
+        "FLASK_TODAY": TODAY,
+        "FLASK_RATELIMIT_PER_IP": "1000000 per minute",
+        "FLASK_RATELIMIT_PER_EMAIL": "1000000 per minute",
+        "FLASK_OUTBOX_POLL_SECONDS": "1",
+    }
+    proc = start_gunicorn({**env, "FLASK_OUTBOX_WORKER": "none"}, port)
+    try:
+        rate, non2xx = throughput(port, origin, 10)
+    finally:
+        proc.terminate()
+        proc.wait()
+    shutil.rmtree(work)
+    work.mkdir()
+    proc = start_gunicorn(env, port)  # delivery on, in each worker's thread
+    try:
+        latencies, answered, errors = paced(port, origin, args.rate, args.seconds)
+        deadline = time.time() + 30
+        while len(smtp.mails) < 2 * len(answered) and time.time() < deadline:
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait()
+        smtp.stop()
+    arrivals = {}
+    for mail in smtp.mails:
+        subject = str(mail.message["Subject"])
+        for word in subject.split():
+            if word.startswith("Paced") and word not in arrivals:
+                arrivals[word] = mail.received_at
+    delays = [arrivals[n] - answered[n] for n in answered if n in arrivals]
+    print("\n| mesure | résultat | objectif |")
+    print("| --- | --- | --- |")
+    print(
+        f"| candidatures valides enregistrées par seconde (wrk, 16 connexions, sans envoi) | {rate:.0f}/s {non2xx} | ≥ 800/s |"
+    )
+    print(
+        f"| latence à {args.rate} requêtes/s, envoi actif : p50 / p99 | {statistics.median(latencies):.1f} ms / {percentile(latencies, 99):.1f} ms | p99 < 30 ms |"
+    )
+    print(f"| erreurs pendant ce palier | {errors} | 0 |")
+    print(
+        f"| délai réponse → arrivée au serveur SMTP : p95 | {percentile(delays, 95):.2f} s ({len(delays)}/{len(answered)} arrivés) | < 2 s |"
+    )
+    print(f"| démarrage avec 10 000 missions | {startup_time(10_000):.2f} s | < 1 s |")
+
+
+if __name__ == "__main__":
+    main()
