@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 INVOKE := $(VENV)/bin/invoke
 
-.PHONY: run build check test lint format new-mission clean
+.PHONY: run build check test lint format new-mission reliability benchmark clean
 
 $(STAMP): requirements.lock
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ lint: $(STAMP)
 
 format: $(STAMP)
 	$(INVOKE) format
+
+# Full-size fault tests and the 60 s load test (docs/reliability.md)
+reliability: $(STAMP)
+	$(INVOKE) reliability
+
+# Build and handler benchmarks (docs/benchmarks.md)
+benchmark: $(STAMP)
+	$(INVOKE) benchmark
 
 # make new-mission ID=je-distribue-des-colis
 new-mission: $(STAMP)

@@ -66,6 +66,20 @@ def run(c, port=8000):
 
 
 @task
+def reliability(c, posts=1000, seconds=60):
+    """Full-size fault tests (1,000 posts) and the 60 s load test; results go in docs/reliability.md by hand."""
+    c.run(f"RELIABILITY_POSTS={posts} {PY} -m pytest -q tests/test_reliability.py", pty=False)
+    c.run(f"{PY} bench/load.py --seconds {seconds}", pty=False)
+
+
+@task
+def benchmark(c, missions=10000):
+    """The build and handler benchmarks (docs/benchmarks.md)."""
+    c.run(f"{PY} bench/build.py --missions {missions}", pty=False)
+    c.run(f"{PY} bench/handler.py", pty=False)
+
+
+@task
 def screenshots(c):
     """Take the README's screenshots in Chromium (browser tests) and copy them to docs/screenshots/."""
     import shutil

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     sender TEXT NOT NULL,
     recipients TEXT NOT NULL,
     message_id TEXT NOT NULL UNIQUE,
-    message BLOB NOT NULL,
+    message BLOB,
+    context TEXT,
     status TEXT NOT NULL DEFAULT 'pending',
     attempts INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
@@ -120,10 +121,29 @@ def _rollback(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
 
 
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring an older database up to date (0.1: mails were rendered before storing)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
+    if columns and "context" not in columns:
+        conn.executescript(
+            "BEGIN IMMEDIATE;"
+            "ALTER TABLE outbox RENAME TO outbox_old;"
+            "DROP INDEX IF EXISTS outbox_due; DROP INDEX IF EXISTS outbox_application;"
+            + SCHEMA
+            + "INSERT INTO outbox (id, application_id, kind, sender, recipients, message_id, message, status, attempts,"
+            " created_at, next_attempt_at, lease_until, sent_at, last_error) SELECT id, application_id, kind, sender,"
+            " recipients, message_id, message, status, attempts, created_at, next_attempt_at, lease_until, sent_at,"
+            " last_error FROM outbox_old;"
+            "DROP TABLE outbox_old;"
+            "COMMIT;"
+        )
+
+
 def init_schema(path: str) -> None:
-    """Create the tables (idempotent)."""
+    """Create the tables (idempotent) and migrate older ones."""
     conn = connect(path)
     try:
+        _migrate(conn)
         conn.executescript(SCHEMA)
     finally:
         conn.close()

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from .db import StorageError, get_db, transaction
-from .mails import OutgoingMail, operator_mail
+from .mails import OutgoingMail, operator_mail, render
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,12 @@ PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 def enqueue(conn, mails: list[OutgoingMail], application_id: str | None, now: float) -> None:
     """Insert mails in the caller's open transaction."""
     conn.executemany(
-        "INSERT INTO outbox (application_id, kind, sender, recipients, message_id, message, created_at, next_attempt_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(application_id, m.kind, m.sender, json.dumps(m.recipients), m.message_id, m.data, now, now) for m in mails],
+        "INSERT INTO outbox (application_id, kind, sender, recipients, message_id, message, context, created_at,"
+        " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (application_id, m.kind, m.sender, json.dumps(m.recipients), m.message_id, m.data, m.context, now, now)
+            for m in mails
+        ],
     )
 
 
@@ -116,10 +119,21 @@ def claim(conn, now: float, lease: int, limit: int = 20) -> list:
             "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
             " WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= ?)"
             " OR (status = 'sending' AND lease_until < ?) ORDER BY next_attempt_at, id LIMIT ?)"
-            " RETURNING id, application_id, kind, sender, recipients, message_id, message, attempts, created_at",
+            " RETURNING id, application_id, kind, sender, recipients, message_id, message, context, attempts, created_at",
             (now + lease, now, now, limit),
         ).fetchall()
     return sorted(rows, key=lambda r: r["id"])
+
+
+def _wire(conn, row) -> bytes:
+    """The mail's bytes: rendered on its first attempt, then stored so every retry sends the same."""
+    if row["message"] is not None:
+        return row["message"]
+    data = render(row["kind"], row["message_id"], row["context"], json.loads(row["recipients"]))
+    with transaction(conn):
+        conn.execute("UPDATE outbox SET message = ? WHERE id = ? AND message IS NULL", (data, row["id"]))
+        stored = conn.execute("SELECT message FROM outbox WHERE id = ?", (row["id"],)).fetchone()
+    return stored["message"] if stored is not None and stored["message"] is not None else data
 
 
 def _mark_sent(conn, row, now: float) -> None:
@@ -178,7 +192,7 @@ def _deliver_batch(conn, rows, config, counts, now) -> None:
             while remaining:
                 row = remaining[0]
                 try:
-                    sender.send(row["sender"], json.loads(row["recipients"]), row["message"])
+                    sender.send(row["sender"], json.loads(row["recipients"]), _wire(conn, row))
                 except smtplib.SMTPRecipientsRefused as error:
                     remaining.pop(0)
                     counts[_mark_failed_attempt(conn, row, classify(error), now or time.time(), config)] += 1

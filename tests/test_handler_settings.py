@@ -65,3 +65,27 @@ def test_the_flask_command_runs(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "0 en attente, 0 en échec" in result.stdout
+
+
+def test_an_older_database_is_migrated(tmp_path):
+    import sqlite3
+
+    from formhandler.db import init_schema
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, application_id TEXT, kind TEXT NOT NULL,"
+        " sender TEXT NOT NULL, recipients TEXT NOT NULL, message_id TEXT NOT NULL UNIQUE, message BLOB NOT NULL,"
+        " status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL,"
+        " next_attempt_at REAL NOT NULL, lease_until REAL, sent_at REAL, last_error TEXT);"
+        "INSERT INTO outbox (kind, sender, recipients, message_id, message, created_at, next_attempt_at)"
+        " VALUES ('structure', 'a@b.c', '[\"x@y.z\"]', '<1@x>', X'41', 1, 1);"
+    )
+    conn.commit()
+    conn.close()
+    init_schema(str(path))
+    conn = sqlite3.connect(path)
+    assert "context" in {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
+    assert conn.execute("SELECT message_id, message FROM outbox").fetchall() == [("<1@x>", b"A")]
+    conn.close()
