@@ -128,7 +128,8 @@ def paced(port: int, origin: str, rate: int, seconds: int) -> tuple[list[float],
     return latencies, answered, errors
 
 
-def startup_time(missions: int) -> float:
+def startup_time(missions: int) -> tuple[float, float]:
+    """Seconds from process start to a loaded catalog: first start (no cache), then a restart."""
     work = Path(tempfile.mkdtemp())
     generate(work / "content", missions, max(1, missions // 20))
     code = (
@@ -141,9 +142,14 @@ def startup_time(missions: int) -> float:
         "FLASK_CONTENT_DIR": str(work / "content"),
         "FLASK_TODAY": TODAY,
     }
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    times = []
+    for _ in range(2):
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        )
+        times.append(float(out.stdout.strip()))
     shutil.rmtree(work)
-    return float(out.stdout.strip())
+    return times[0], times[1]
 
 
 def main() -> None:
@@ -203,7 +209,10 @@ def main() -> None:
     print(
         f"| délai réponse → arrivée au serveur SMTP : p95 | {percentile(delays, 95):.2f} s ({len(delays)}/{len(answered)} arrivés) | < 2 s |"
     )
-    print(f"| démarrage avec 10 000 missions | {startup_time(10_000):.2f} s | < 1 s |")
+    cold, warm = startup_time(10_000)
+    print(
+        f"| démarrage avec 10 000 missions : premier / redémarrage (catalogue en cache) | {cold:.2f} s / {warm:.2f} s | < 1 s |"
+    )
 
 
 if __name__ == "__main__":

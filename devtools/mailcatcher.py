@@ -10,6 +10,7 @@ import email
 import email.policy
 import socket
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +89,10 @@ class MailCatcher:
             if self._failures:
                 return self._failures.popleft()
             caught = CaughtMail(
-                envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                envelope.original_content or envelope.content,
+                received_at=time.time(),
             )
             self.mails.append(caught)
             self._counter += 1

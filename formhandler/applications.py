@@ -128,7 +128,10 @@ def apply(mission_id: str):
             if duplicate is not None:
                 log.info("candidature %s : doublon, rien de nouveau n'est envoyé", duplicate["id"])
                 return _success(duplicate["id"], bool(duplicate["waiting_list"]), created=False)
-            taken = conn.execute("SELECT COUNT(*) FROM applications WHERE mission_id = ?", (mission.id,)).fetchone()[0]
+            taken = conn.execute(  # bounded: only whether the places are taken matters
+                "SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = ? LIMIT ?)",
+                (mission.id, mission.places),
+            ).fetchone()[0]
             waiting_list = taken >= mission.places
             mails = application_mails(current, mission, application, application_id, waiting_list, now)
             conn.execute(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import pickle
 import threading
 import time
 from pathlib import Path
@@ -14,6 +16,21 @@ from flask import Flask, current_app
 from catalog import Catalog, load_content
 
 PARIS = ZoneInfo("Europe/Paris")
+
+
+def _code_version() -> str:
+    """Fingerprint of the core's code and schemas: a cached catalog from other rules is not reused."""
+    import catalog as package
+
+    root = Path(package.__file__).parent
+    parts = [
+        f"{p.relative_to(root)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+        for p in sorted(root.rglob("*.py")) + sorted(root.rglob("*.json"))
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+_CODE_VERSION = _code_version()
 
 
 def _signature(content_dir: Path) -> tuple:
@@ -41,8 +58,9 @@ class ContentStore:
     the last catalog.
     """
 
-    def __init__(self, content_dir: str, reload_seconds: int, logger, today: dt.date | None = None):
+    def __init__(self, content_dir: str, reload_seconds: int, logger, today: dt.date | None = None, cache_dir=None):
         self.today = today
+        self.cache_dir = cache_dir
         self.content_dir = Path(content_dir)
         self.reload_seconds = reload_seconds
         self.logger = logger
@@ -51,11 +69,35 @@ class ContentStore:
         self._signature: tuple | None = None
         self._checked_at = 0.0
 
+    def _cache_path(self, signature: tuple) -> Path | None:
+        if not self.cache_dir:
+            return None
+        key = hashlib.sha256(repr((str(self.content_dir.resolve()), self.today, _CODE_VERSION, signature)).encode())
+        return Path(self.cache_dir) / f"catalog-{key.hexdigest()[:32]}.pickle"
+
     def _load(self) -> None:
         signature = _signature(self.content_dir)
         if signature == self._signature and self._catalog is not None:
             return
-        result = load_content(self.content_dir, today=self.today)
+        cached = self._cache_path(signature)
+        result = None
+        if cached is not None and cached.is_file():
+            try:
+                result = pickle.loads(cached.read_bytes())
+            except Exception:
+                result = None
+        if result is None:
+            result = load_content(self.content_dir, today=self.today)
+            if cached is not None:
+                try:
+                    cached.parent.mkdir(parents=True, exist_ok=True)
+                    for old in cached.parent.glob("catalog-*.pickle"):
+                        old.unlink(missing_ok=True)
+                    temporary = cached.with_suffix(f".{os.getpid()}.tmp")
+                    temporary.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+                    temporary.replace(cached)
+                except OSError:
+                    pass  # no cache: the next start loads the content again
         if result.errors:
             self.logger.warning("contenu : %d erreur(s) ; les missions valides restent servies", len(result.errors))
         self._catalog = result.catalog
@@ -75,8 +117,16 @@ class ContentStore:
 
 def init_app(app: Flask) -> None:
     """Attach a content store to the app."""
+    fixed = app.config.get("TODAY")
+    cache_dir = app.config["CACHE_DIR"] or os.path.join(
+        os.path.dirname(os.path.abspath(app.config["DATABASE"])), "cache"
+    )
     app.extensions["content"] = ContentStore(
-        app.config["CONTENT_DIR"], app.config["CONTENT_RELOAD_SECONDS"], app.logger
+        app.config["CONTENT_DIR"],
+        app.config["CONTENT_RELOAD_SECONDS"],
+        app.logger,
+        today=dt.date.fromisoformat(fixed) if fixed else None,
+        cache_dir=cache_dir,
     )
 
 

@@ -28,6 +28,9 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         "délai entre deux vérifications du contenu : une mission ajoutée est prise en compte sans redémarrage",
     ),
+    Setting(
+        "CACHE_DIR", "", str, "cache du catalogue chargé (démarrage rapide) ; vide : dossier cache/ à côté de DATABASE"
+    ),
     Setting("THEME_DIR", "theme", str, "dossier du thème du site, dont le service reprend l'apparence pour ses pages"),
     Setting("SITE_URL", "http://127.0.0.1:8000", str, "adresse publique du site ; les redirections n'y mènent que là"),
     Setting("SITE_NAME", "Je veux aider", str, "nom du site dans les pages et les e-mails"),
@@ -80,7 +83,7 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         "durée pendant laquelle un e-mail est retenté avant d'être abandonné, en secondes (cinq jours)",
     ),
-    Setting("OUTBOX_POLL_SECONDS", 5, int, "intervalle de scrutation du courrier en attente par le fil d'envoi"),
+    Setting("OUTBOX_POLL_SECONDS", 1, int, "intervalle de scrutation du courrier en attente par le fil d'envoi"),
     Setting(
         "OUTBOX_LEASE_SECONDS", 120, int, "durée pendant laquelle un envoi en cours est réservé à un seul processus"
     ),

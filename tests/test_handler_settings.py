@@ -89,3 +89,20 @@ def test_an_older_database_is_migrated(tmp_path):
     assert "context" in {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
     assert conn.execute("SELECT message_id, message FROM outbox").fetchall() == [("<1@x>", b"A")]
     conn.close()
+
+
+def test_catalog_cache_speeds_restarts_and_follows_changes(make_app, content_dir, monkeypatch):
+    import formhandler.content as content_module
+
+    first = make_app(CONTENT_RELOAD_SECONDS=0)
+    assert "colis-laon" in first.extensions["content"].get().missions
+
+    def must_not_load(*args, **kwargs):
+        raise AssertionError("the cached catalog should have been used")
+
+    monkeypatch.setattr(content_module, "load_content", must_not_load)
+    restarted = make_app(CONTENT_RELOAD_SECONDS=0)
+    assert "colis-laon" in restarted.extensions["content"].get().missions  # from the cache
+    (content_dir / "missions" / "colis-laon.yaml").unlink()
+    with pytest.raises(AssertionError, match="cached catalog"):
+        restarted.extensions["content"].get()  # the content changed: it must be loaded again
