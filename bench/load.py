@@ -1,6 +1,6 @@
 """Load test (not a test): ``python bench/load.py [--seconds 60] [--rate 100]``.
 
-gunicorn -w 2 with delivery on, a real SMTP server: a steady rate of valid
+gunicorn -w 2 and a `flask outbox run` process (the deployed layout), a real SMTP server: a steady rate of valid
 applications; reports errors, latency p99, memory growth of the web workers
 and the outbox delay (answer → mail accepted by the SMTP server).
 """
@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.handler import TODAY, paced, percentile, start_gunicorn  # noqa: E402
-from devtools.mailcatcher import MailCatcher, free_port  # noqa: E402
+from bench.handler import TODAY, CatcherProcess, paced, percentile, start_gunicorn, start_outbox_worker  # noqa: E402
+from devtools.mailcatcher import free_port  # noqa: E402
 
 
 def rss_kb(parent: int) -> int:
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=100)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp())
-    smtp = MailCatcher().start()
+    smtp = CatcherProcess()
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     env = {
@@ -53,26 +53,25 @@ def main() -> None:
         "FLASK_RATELIMIT_PER_IP": "1000000 per minute",
         "FLASK_RATELIMIT_PER_EMAIL": "1000000 per minute",
         "FLASK_OUTBOX_POLL_SECONDS": "1",
+        "FLASK_OUTBOX_WORKER": "none",
     }
     proc = start_gunicorn(env, port)
+    worker = start_outbox_worker(env)
     try:
         paced(port, origin, args.rate, 5)  # warm-up
         before = rss_kb(proc.pid)
         latencies, answered, errors = paced(port, origin, args.rate, args.seconds)
         after = rss_kb(proc.pid)
         deadline = time.time() + 60
-        while len(smtp.mails) < 2 * (len(answered) + 5 * args.rate) and time.time() < deadline:
+        while smtp.count() < 2 * (len(answered) + 5 * args.rate) and time.time() < deadline:
             time.sleep(0.5)
     finally:
-        proc.terminate()
-        proc.wait()
-        smtp.stop()
+        for p in (proc, worker):
+            p.terminate()
+            p.wait()
         shutil.rmtree(work)
-    arrivals = {}
-    for mail in smtp.mails:
-        for word in str(mail.message["Subject"]).split():
-            if word.startswith("Paced") and word not in arrivals:
-                arrivals[word] = mail.received_at
+    arrivals = smtp.arrivals()
+    smtp.stop()
     delays = [arrivals[n] - answered[n] for n in answered if n in arrivals]
     print(f"\n{args.seconds} s à {args.rate} candidatures/s, envoi actif (gunicorn -w 2, SMTP local)\n")
     print("| mesure | résultat | objectif |")

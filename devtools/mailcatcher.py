@@ -107,3 +107,25 @@ class MailCatcher:
     def by_recipient(self, address: str) -> list[CaughtMail]:
         """Mails whose envelope includes ``address``."""
         return [m for m in self.mails if address in m.rcpt_tos]
+
+
+def main() -> None:
+    """``python -m devtools.mailcatcher --port 8025 --folder var/mail``: run the catcher alone."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Serveur SMTP local qui range chaque courrier reçu.")
+    parser.add_argument("--port", type=int, default=8025)
+    parser.add_argument("--folder", default="var/mail")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args()
+    catcher = MailCatcher(port=args.port, folder=args.folder, echo=not args.quiet).start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        catcher.stop()
+
+
+if __name__ == "__main__":
+    main()
