@@ -66,7 +66,9 @@ def render_markdown(text: str) -> str:
 
 
 def slugify(text: str) -> str:
-    """``Château-Thierry`` → ``chateau-thierry``."""
+    """``Château-Thierry`` → ``chateau-thierry``; ``Cœur`` → ``coeur``."""
+    for ligature, letters in (("œ", "oe"), ("Œ", "Oe"), ("æ", "ae"), ("Æ", "Ae"), ("ß", "ss")):
+        text = text.replace(ligature, letters)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -25,6 +27,7 @@ from flask.cli import AppGroup, with_appcontext
 from . import outbox as outbox_module
 from .content import catalog
 from .db import get_db, transaction
+from .mails import PROPOSAL_REJECTED, spec
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -209,8 +212,119 @@ def erase(email, yes):
     click.echo(f"{len(ids)} candidature(s) effacée(s), avec leur courrier")
 
 
+proposals = AppGroup("proposals", help="Propositions de mission : lister, voir, accepter, refuser.")
+
+
+def _proposal(proposal_id: str):
+    row = get_db().execute("SELECT * FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
+    if row is None:
+        click.echo(f"aucune proposition {proposal_id}", err=True)
+        sys.exit(1)
+    return row
+
+
+@proposals.command("list")
+@click.option("--all", "show_all", is_flag=True, help="aussi les propositions acceptées et refusées")
+def list_proposals(show_all):
+    """Les propositions en attente (les plus anciennes d'abord)."""
+    query = "SELECT * FROM proposals" + ("" if show_all else " WHERE status = 'pending'") + " ORDER BY created_at"
+    rows = get_db().execute(query).fetchall()
+    for r in rows:
+        click.echo(f"{r['id']}  {_when(r['created_at'])}  {r['status']}  {r['mission_id']}  ({r['structure_slug']})")
+    click.echo(f"{len(rows)} proposition(s)")
+
+
+@proposals.command("show")
+@click.argument("proposal_id")
+def show_proposal(proposal_id):
+    """Les fichiers qu'une proposition deviendra."""
+    r = _proposal(proposal_id)
+    click.echo(f"Proposition {r['id']} ({r['status']}) de {r['contact_name']} <{r['contact_email']}>\n")
+    click.echo(f"--- content/missions/{r['mission_id']}.yaml")
+    click.echo(r["mission_yaml"])
+    if r["structure_yaml"]:
+        click.echo(f"--- content/structures/{r['structure_slug']}.yaml")
+        click.echo(r["structure_yaml"])
+
+
+def _git(content: Path, *args: str) -> str:
+    result = subprocess.run(["git", "-C", str(content), *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise click.ClickException(f"git {' '.join(args)} : {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+@proposals.command("accept")
+@click.argument("proposal_id")
+def accept_proposal(proposal_id):
+    """Écrire les fichiers dans content/ sur une nouvelle branche git, prête pour une demande de fusion."""
+    r = _proposal(proposal_id)
+    if r["status"] != "pending":
+        raise click.ClickException(f"cette proposition est déjà {r['status']}")
+    content = Path(current_app.config["CONTENT_DIR"]).resolve()
+    root = Path(_git(content, "rev-parse", "--show-toplevel"))
+    branch = f"proposition/{r['mission_id']}"
+    files = {f"missions/{r['mission_id']}.yaml": r["mission_yaml"]}
+    if r["structure_yaml"]:
+        files[f"structures/{r['structure_slug']}.yaml"] = r["structure_yaml"]
+    for relative in files:
+        if (content / relative).exists():
+            raise click.ClickException(f"content/{relative} existe déjà")
+    _git(root, "checkout", "-b", branch)
+    for relative, text in files.items():
+        (content / relative).write_text(text, encoding="utf-8")
+    _git(root, "add", *[str(content / relative) for relative in files])
+    identity = ["-c", "user.name=Réserve civique", "-c", "user.email=reserve-civique@example.org"]
+    if _git(root, "config", "--default", "", "user.email"):
+        identity = []
+    subprocess.run(
+        ["git", "-C", str(root), *identity, "commit", "-q", "-m", f"Proposition de mission : {r['mission_id']}"],
+        check=True,
+    )
+    with transaction() as conn:
+        conn.execute("UPDATE proposals SET status = 'accepted', decided_at = ? WHERE id = ?", (time.time(), r["id"]))
+    click.echo(f"Branche {branch} créée avec :")
+    for relative in files:
+        click.echo(f"  content/{relative}")
+    click.echo("Ensuite :")
+    click.echo("  make check                         # les fichiers passent la vérification")
+    click.echo(f"  git push -u origin {branch}")
+    click.echo("  puis ouvrez la demande de fusion (pull request) pour relecture.")
+
+
+@proposals.command("reject")
+@click.argument("proposal_id")
+@click.option("--reason", required=True, help="la raison, envoyée à la personne qui a proposé")
+def reject_proposal(proposal_id, reason):
+    """Refuser une proposition ; la raison est envoyée par e-mail à la personne."""
+    r = _proposal(proposal_id)
+    if r["status"] != "pending":
+        raise click.ClickException(f"cette proposition est déjà {r['status']}")
+    title = ""
+    for line in r["mission_yaml"].splitlines():
+        if line.startswith("title:"):
+            title = line.split(":", 1)[1].strip().strip("'\"")
+    now = time.time()
+    context = {
+        "proposal_id": r["id"],
+        "title": title,
+        "contact_name": r["contact_name"],
+        "reason": reason,
+        "site_name": current_app.config["SITE_NAME"],
+        "date": now,
+    }
+    with transaction() as conn:
+        conn.execute(
+            "UPDATE proposals SET status = 'rejected', decided_at = ?, reason = ? WHERE id = ?", (now, reason, r["id"])
+        )
+        outbox_module.enqueue(conn, [spec(PROPOSAL_REJECTED, r["contact_email"], context)], None, now)
+    outbox_module.notify(current_app._get_current_object())
+    click.echo(f"proposition {r['id']} refusée ; la raison est envoyée à {r['contact_email']}")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
+    app.cli.add_command(proposals)
     app.cli.add_command(applications)
     app.cli.add_command(outbox)
     app.cli.add_command(purge)

@@ -52,6 +52,20 @@ CREATE TABLE IF NOT EXISTS outbox (
     last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+
+CREATE TABLE IF NOT EXISTS proposals (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    mission_id TEXT NOT NULL,
+    structure_slug TEXT NOT NULL,
+    mission_yaml TEXT NOT NULL,
+    structure_yaml TEXT,
+    contact_name TEXT,
+    contact_email TEXT NOT NULL,
+    decided_at REAL,
+    reason TEXT
+);
 CREATE INDEX IF NOT EXISTS outbox_application ON outbox (application_id);
 """
 

@@ -34,6 +34,11 @@ from .content import today
 charset.add_charset("utf-8", charset.BASE64, None, "utf-8")
 
 STRUCTURE, VOLUNTEER, OPERATOR = "structure", "volunteer", "operator"
+PROPOSAL_COORDINATORS, PROPOSAL_PROPOSER, PROPOSAL_REJECTED = (
+    "proposal-coordinators",
+    "proposal-proposer",
+    "proposal-rejected",
+)
 # compat32 with CRLF: several times faster than policy.SMTP, and a Header
 # object folds accented subjects correctly (no doubled space once decoded).
 WIRE = policy.compat32.clone(linesep="\r\n")
@@ -114,9 +119,48 @@ def application_mails(
     ]
 
 
+def spec(kind: str, recipient: str, context: dict) -> OutgoingMail:
+    """A mail to render later (proposals): one recipient, a JSON context."""
+    sender = parseaddr(current_app.extensions["mail"].default_sender or "")[1]
+    return OutgoingMail(kind, sender, [recipient], _msgid(), context=json.dumps(context, ensure_ascii=False))
+
+
+def _render_proposal(kind: str, c: dict, recipients: list[str]) -> Message:
+    if kind == PROPOSAL_COORDINATORS:
+        message = Message(
+            subject=f"Proposition de mission : {c['title']} ({c['structure_name']})",
+            recipients=recipients,
+            reply_to=(c["contact_name"], c["contact_email"]),
+            body=render_template("mails/proposal_coordinators.txt", **c),
+            date=c["date"],
+            extra_headers={"Auto-Submitted": "auto-generated"},
+        )
+        for path, text in c["files"].items():
+            message.attach(path.replace("/", "--"), "application/yaml", text.encode("utf-8"))
+        return message
+    template = "mails/proposal_proposer.txt" if kind == PROPOSAL_PROPOSER else "mails/proposal_rejected.txt"
+    subject = (
+        "Votre proposition de mission"
+        if kind == PROPOSAL_PROPOSER
+        else "Votre proposition de mission n'est pas retenue"
+    )
+    return Message(
+        subject=f"{subject} : {c['title']}",
+        recipients=[(c["contact_name"], recipients[0])],
+        reply_to=current_app.config["COORDINATORS_EMAIL"] or None,
+        body=render_template(template, **c),
+        date=c["date"],
+        extra_headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
 def render(kind: str, message_id: str, context_json: str, recipients: list[str]) -> bytes:
     """The wire bytes of a mail spec (needs an application context for templates)."""
     c = json.loads(context_json)
+    if kind.startswith("proposal-"):
+        message = _render_proposal(kind, c, recipients)
+        message.msgId = message_id
+        return _wire_bytes(message)
     a, mission = c["application"], c["mission"]
     volunteer = (f"{a['first_name']} {a['last_name']}", a["email_ascii"])
     if kind == STRUCTURE:

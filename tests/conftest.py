@@ -278,8 +278,8 @@ class Stack:
             response = conn.getresponse()
             response.read()
             return response.status
-        except OSError:
-            return None
+        except (OSError, http.client.HTTPException):
+            return None  # a worker killed mid-answer: not acknowledged
 
     def rows(self, sql, *args):
         import sqlite3

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from pelican import signals
 from pelican.generators import Generator
 
-from catalog import load_content
+from catalog import STRUCTURE_TYPES, load_content
 
 from . import graphics, opendata
 from .resources import load_resources
@@ -87,6 +87,8 @@ class CatalogGenerator(Generator):
             listings=self.listings,
             today=self.options.today,
             handler_path=self.options.handler_path,
+            structure_types=STRUCTURE_TYPES,
+            structures=sorted(self.catalog.structures.values(), key=lambda s: s.name),
         )
 
     # -- writing -----------------------------------------------------------------
@@ -173,6 +175,13 @@ class CatalogGenerator(Generator):
         for resource in self.resources:
             self._write(f"ressources/{resource.file}", resource.path.read_bytes())
         self._render("search", "recherche/index.html", url="/recherche/")
+        self._render("proposal", "proposer-une-mission/index.html", url="/proposer-une-mission/")
+        self._render(
+            "proposal_thanks",
+            "proposer-une-mission/merci/index.html",
+            url="/proposer-une-mission/merci/",
+            indexed=False,
+        )
         self._render("thanks", "merci/index.html", url="/merci/", indexed=False)
         self._render("thanks_waiting", "merci/liste-attente/index.html", url="/merci/liste-attente/", indexed=False)
         self._render("not_found", "404.html", url="/404.html", indexed=False)

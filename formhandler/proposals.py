@@ -1,0 +1,118 @@
+"""POST /api/proposals: a structure proposes a mission without git.
+
+Checked with the same core rules as `make check`, stored with its mails in one
+transaction, then mailed to the coordinators (the generated YAML files
+attached) and to the proposer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template
+
+from catalog.proposal import build_proposal
+
+from . import outbox
+from .applications import _problem, check_origin, posted_data, wants_json
+from .content import catalog, today
+from .db import StorageError, transaction
+from .mails import PROPOSAL_COORDINATORS, PROPOSAL_PROPOSER, spec
+from .security import limiter
+
+bp = Blueprint("proposals", __name__, url_prefix="/api")
+log = logging.getLogger(__name__)
+bp.before_request(check_origin)
+
+FORM_FIELDS = (
+    "structure", "structure_name", "structure_type", "structure_siret", "structure_rna", "structure_city",
+    "structure_postal_code", "structure_description", "structure_website", "contact_name", "contact_email",
+    "contact_phone", "title", "domain", "summary", "description", "remote", "address", "postal_code", "city",
+    "department", "start", "end", "schedule", "places", "requirements", "health_guidelines",
+)  # fmt: skip
+
+
+def _ip_limit() -> str:
+    return current_app.config["RATELIMIT_PER_IP"]
+
+
+@bp.post("/proposals")
+@limiter.limit(_ip_limit)
+def propose():
+    """Check, store (proposal + mails), answer."""
+    data = posted_data()
+    site = current_app.config["SITE_URL"].rstrip("/")
+    if data.get("website"):  # honeypot: answered like a success
+        if wants_json():
+            return jsonify({"id": secrets.token_hex(16)}), 201
+        return redirect(f"{site}/proposer-une-mission/merci/", code=303)
+    current = catalog()
+    proposal, errors = build_proposal(data, current, today())
+    if errors:
+        if wants_json():
+            return jsonify({"errors": errors}), 422
+        values = {k: data.get(k) for k in FORM_FIELDS if isinstance(data.get(k), str)}
+        return render_template("proposal_errors.html", errors=errors, values=values, rc=_site_model(current)), 422
+    now = time.time()
+    proposal_id = secrets.token_hex(16)
+    contact_email = str(data.get("contact_email", "")).strip()
+    context = {
+        "proposal_id": proposal_id,
+        "mission_id": proposal.mission_id,
+        "structure_slug": proposal.structure_slug,
+        "new_structure": proposal.structure_yaml is not None,
+        "title": str(data.get("title", "")).strip(),
+        "structure_name": (
+            current.structures[proposal.structure_slug].name
+            if proposal.structure_yaml is None
+            else str(data.get("structure_name", "")).strip()
+        ),
+        "contact_name": str(data.get("contact_name", "")).strip(),
+        "contact_email": contact_email,
+        "files": proposal.files(),
+        "site_name": current_app.config["SITE_NAME"],
+        "date": now,
+    }
+    coordinators = current_app.config["COORDINATORS_EMAIL"]
+    mails = [spec(PROPOSAL_PROPOSER, contact_email, context)]
+    if coordinators:
+        mails.insert(0, spec(PROPOSAL_COORDINATORS, coordinators, context))
+    try:
+        with transaction() as conn:
+            conn.execute(
+                "INSERT INTO proposals (id, created_at, mission_id, structure_slug, mission_yaml, structure_yaml,"
+                " contact_name, contact_email) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (proposal_id, now, proposal.mission_id, proposal.structure_slug, proposal.mission_yaml,
+                 proposal.structure_yaml, context["contact_name"], contact_email),
+            )  # fmt: skip
+            outbox.enqueue(conn, mails, None, now)
+    except StorageError as error:
+        log.error("proposition non enregistrée : %s", type(error).__name__)
+        return _problem(
+            503, "Votre proposition n'a pas pu être enregistrée. Rien n'a été envoyé : réessayez dans quelques minutes."
+        )
+    log.info("proposition %s enregistrée (mission %s)", proposal_id, proposal.mission_id)
+    outbox.notify()
+    if wants_json():
+        return jsonify({"id": proposal_id, "mission_id": proposal.mission_id}), 201
+    return redirect(f"{site}/proposer-une-mission/merci/", code=303)
+
+
+def _site_model(current):
+    """What the proposal form needs: domains, structure types, existing structures."""
+    from types import SimpleNamespace
+
+    from catalog import STRUCTURE_TYPES
+
+    return SimpleNamespace(
+        domains=list(current.domains.values()),
+        structure_types=STRUCTURE_TYPES,
+        structures=sorted(current.structures.values(), key=lambda s: s.name),
+    )
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)

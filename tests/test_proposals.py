@@ -1,0 +1,230 @@
+"""Structures propose missions: the form becomes content files that pass `make check`."""
+
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from catalog import load_content
+from conftest import SITE, TODAY, build_site
+from formhandler.outbox import deliver_due
+
+PROPOSAL = {
+    "structure_name": "Les Repas du Cœur de Laon",
+    "structure_type": "association",
+    "structure_description": "Une association de quartier qui sert des repas chauds.",
+    "structure_city": "Laon",
+    "structure_postal_code": "02000",
+    "structure_siret": "732 829 320 00074",
+    "structure_rna": "W021000777",
+    "contact_name": "Paul Martin",
+    "contact_email": "paul.martin@example.org",
+    "contact_phone": "03 23 11 22 33",
+    "title": "Je sers des repas chauds le soir à Laon",
+    "domain": "aide-alimentaire-urgence",
+    "summary": "Servir les repas du soir et aider à la vaisselle.",
+    "description": "Vos tâches :\n\n- accueillir les personnes ;\n- servir les repas.",
+    "remote": "non",
+    "address": "3 rue Châtelaine",
+    "postal_code": "02000",
+    "city": "Laon",
+    "department": "02",
+    "start": "2026-12-10",
+    "end": "2027-02-28",
+    "schedule": "Le soir de 18 h à 21 h",
+    "places": "4",
+    "requirements": "Je viens au moins un soir par semaine\nJe respecte les consignes",
+    "health_guidelines": "Portez une charlotte en cuisine",
+}
+
+
+def post(client, json=True, **changes):
+    data = {**PROPOSAL, **changes}
+    headers = {"Origin": SITE}
+    if json:
+        return client.post("/api/proposals", json=data, headers={**headers, "Accept": "application/json"})
+    return client.post("/api/proposals", data=data, headers=headers)
+
+
+def test_a_proposal_becomes_files_that_pass_the_check_and_render(client, rows, content_dir, tmp_path):
+    response = post(client)
+    assert response.status_code == 201
+    stored = rows("SELECT * FROM proposals")[0]
+    assert stored["mission_id"] == response.json["mission_id"] == "je-sers-des-repas-chauds-le-soir-a-laon"
+    (content_dir / "missions" / f"{stored['mission_id']}.yaml").write_text(stored["mission_yaml"], encoding="utf-8")
+    (content_dir / "structures" / f"{stored['structure_slug']}.yaml").write_text(
+        stored["structure_yaml"], encoding="utf-8"
+    )
+    result = load_content(content_dir, today=TODAY)
+    assert result.errors == []
+    mission = result.catalog.missions[stored["mission_id"]]
+    assert mission.places == 4 and mission.requirements == (
+        "Je viens au moins un soir par semaine",
+        "Je respecte les consignes",
+    )
+    structure = result.catalog.structures[stored["structure_slug"]]
+    assert structure.siret == "73282932000074" and structure.contact.email == "paul.martin@example.org"
+    out = build_site(content_dir, tmp_path / "out")
+    page = (out / "missions" / stored["mission_id"] / "index.html").read_text(encoding="utf-8")
+    assert "Je sers des repas chauds le soir à Laon" in page
+    assert "paul.martin@example.org" not in page
+
+
+def test_an_existing_structure_is_reused(client, rows, content_dir):
+    response = post(client, structure="asso-test", structure_name="", structure_type="")
+    assert response.status_code == 201
+    stored = rows("SELECT * FROM proposals")[0]
+    assert stored["structure_slug"] == "asso-test" and stored["structure_yaml"] is None
+
+
+# The same messages as `make check` (see tests/test_validation.py).
+RULES = [
+    ({"places": "cinq"}, "places", "doit être un entier supérieur ou égal à 1 (reçu « cinq »)"),
+    ({"places": "0"}, "places", "doit être un entier supérieur ou égal à 1 (reçu « 0 »)"),
+    ({"title": "Je trie"}, "title", "doit être un texte de 10 à 120 caractères (reçu 7 caractères)"),
+    (
+        {"start": "7 décembre 2026"},
+        "start",
+        "doit être une date au format AAAA-MM-JJ (par ex. 2020-03-30) (reçu « 7 décembre 2026 »)",
+    ),
+    ({"end": "2026-12-01"}, "end", "la date de fin (2026-12-01) est antérieure à la date de début (2026-12-10)"),
+    (
+        {"postal_code": "60000"},
+        "postal_code",
+        "le code postal 60000 est dans le département 60 (Oise), pas dans le département 02 indiqué par department",
+    ),
+    (
+        {"domain": "aide-alimentaire"},
+        "domain",
+        "domaine inconnu « aide-alimentaire » ; vouliez-vous dire « aide-alimentaire-urgence » ?",
+    ),
+    (
+        {"address": "", "postal_code": "", "city": ""},
+        "address",
+        "champ obligatoire pour une mission sur place (remote: false)",
+    ),
+    (
+        {"structure_siret": "73282932000075"},
+        "structure_siret",
+        "numéro SIRET invalide : la clé de contrôle ne correspond pas (reçu « 73282932000075 »)",
+    ),
+    (
+        {"structure_rna": "021000001"},
+        "structure_rna",
+        "doit être un numéro RNA : W suivi de 9 chiffres (par ex. « W021000123 ») (reçu « 021000001 »)",
+    ),
+    ({"contact_email": "pas-une-adresse"}, "contact_email", "adresse e-mail invalide (reçu « pas-une-adresse »)"),
+    ({"summary": ""}, "summary", "champ obligatoire manquant"),
+]
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), RULES)
+def test_each_rule_answers_with_the_checks_message(client, rows, changes, field, message):
+    response = post(client, **changes)
+    assert response.status_code == 422
+    assert response.json["errors"][field] == message
+    assert rows("SELECT * FROM proposals") == []
+
+
+def test_a_private_company_that_is_not_esus_is_refused_with_an_explanation(client):
+    response = post(client, structure_type="entreprise-privee")
+    assert response.status_code == 422
+    message = response.json["errors"]["structure_type"]
+    assert "une entreprise privée n'est admise que si elle est agréée entreprise solidaire d'utilité sociale" in message
+
+
+def test_mails_to_the_coordinators_with_the_files_and_to_the_proposer(app, client, smtp, rows):
+    post(client)
+    deliver_due(app)
+    to_coordinators = smtp.by_recipient("reserve-civique@example.org")[0].message
+    assert to_coordinators["Reply-To"] == "Paul Martin <paul.martin@example.org>"
+    stored = rows("SELECT * FROM proposals")[0]
+    attachments = {part.get_filename(): part.get_content() for part in to_coordinators.iter_attachments()}
+    texts = {name: (data.decode("utf-8") if isinstance(data, bytes) else data) for name, data in attachments.items()}
+    assert texts[f"missions--{stored['mission_id']}.yaml"] == stored["mission_yaml"]
+    assert (
+        yaml.safe_load(texts[f"structures--{stored['structure_slug']}.yaml"])["contact"]["email"]
+        == "paul.martin@example.org"
+    )
+    assert stored["id"] in to_coordinators.get_body(("plain",)).get_content()
+    to_proposer = smtp.by_recipient("paul.martin@example.org")[0].message
+    assert "relisent chaque proposition" in to_proposer.get_body(("plain",)).get_content()
+
+
+def test_form_post_redirects_and_errors_keep_the_values(client):
+    ok = post(client, json=False)
+    assert ok.status_code == 303 and ok.headers["Location"] == f"{SITE}/proposer-une-mission/merci/"
+    bad = post(client, json=False, places="cinq", title="Je <b>sers</b> des repas à Laon")
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    assert "Il y a un problème" in page and 'id="places-error"' in page
+    assert 'value="Je &lt;b&gt;sers&lt;/b&gt; des repas à Laon"' in page
+
+
+def test_honeypot(client, rows):
+    assert post(client, website="http://spam").status_code == 201
+    assert rows("SELECT * FROM proposals") == []
+
+
+@pytest.fixture
+def git_content(tmp_path, content_dir):
+    """The content copy inside a git repository, as on a coordinator's machine."""
+    repo = content_dir.parent
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "."],
+        ["-c", "user.name=t", "-c", "user.email=t@e.x", "commit", "-qm", "init"],
+    ):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+    return repo
+
+
+def test_accept_writes_the_files_on_a_new_branch(app, client, git_content, content_dir, runner_for):
+    pid = post(client).json["id"]
+    result = runner_for(app).invoke(args=["proposals", "accept", pid])
+    assert result.exit_code == 0, result.output
+    assert "git push -u origin proposition/je-sers-des-repas-chauds-le-soir-a-laon" in result.output
+    branch = subprocess.run(
+        ["git", "-C", str(git_content), "branch", "--show-current"], capture_output=True, text=True
+    ).stdout
+    assert branch.strip() == "proposition/je-sers-des-repas-chauds-le-soir-a-laon"
+    log = subprocess.run(
+        ["git", "-C", str(git_content), "show", "--name-only", "--format=", "HEAD"], capture_output=True, text=True
+    ).stdout
+    assert (
+        "missions/je-sers-des-repas-chauds-le-soir-a-laon.yaml" in log
+        and "structures/les-repas-du-coeur-de-laon.yaml" in log
+    )
+    assert load_content(content_dir, today=TODAY).errors == []
+    assert "déjà accepted" in runner_for(app).invoke(args=["proposals", "accept", pid]).output
+    listing = runner_for(app).invoke(args=["proposals", "list", "--all"]).output
+    assert "accepted" in listing
+
+
+def test_reject_mails_the_reason(app, client, smtp, runner_for):
+    pid = post(client).json["id"]
+    result = runner_for(app).invoke(
+        args=["proposals", "reject", pid, "--reason", "Cette mission remplacerait un emploi salarié."]
+    )
+    assert result.exit_code == 0, result.output
+    deliver_due(app)
+    rejected = [
+        m.message for m in smtp.by_recipient("paul.martin@example.org") if "pas retenue" in m.message["Subject"]
+    ]
+    assert len(rejected) == 1
+    assert "Cette mission remplacerait un emploi salarié." in rejected[0].get_body(("plain",)).get_content()
+
+
+def test_show_prints_the_files(app, client, runner_for):
+    pid = post(client).json["id"]
+    output = runner_for(app).invoke(args=["proposals", "show", pid]).output
+    assert "--- content/missions/je-sers-des-repas-chauds-le-soir-a-laon.yaml" in output
+    assert "title: Je sers des repas chauds le soir à Laon" in output
+
+
+def test_the_site_has_the_proposal_page(site):
+    page = (site / "proposer-une-mission" / "index.html").read_text(encoding="utf-8")
+    assert 'action="/api/proposals"' in page
+    assert "Entreprise privée non agréée ESUS" in page
+    assert shutil.which("git")
