@@ -39,8 +39,19 @@ def _ip_limit() -> str:
     return current_app.config["RATELIMIT_PER_IP"]
 
 
+def _email_limit() -> str:
+    return current_app.config["RATELIMIT_PER_EMAIL"]
+
+
+def _contact_key() -> str:
+    data = posted_data()
+    value = data.get("contact_email")
+    return "proposal:" + (value.strip().lower()[:254] if isinstance(value, str) and value.strip() else "-")
+
+
 @bp.post("/proposals")
 @limiter.limit(_ip_limit)
+@limiter.limit(_email_limit, key_func=_contact_key)
 def propose():
     """Check, store (proposal + mails), answer."""
     data = posted_data()

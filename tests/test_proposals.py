@@ -228,3 +228,17 @@ def test_the_site_has_the_proposal_page(site):
     assert 'action="/api/proposals"' in page
     assert "Entreprise privée non agréée ESUS" in page
     assert shutil.which("git")
+
+
+def test_proposals_are_rate_limited_per_address(make_app):
+    app = make_app(RATELIMIT_PER_EMAIL="2 per hour")
+    client = app.test_client()
+    codes = [post(client, title=f"Je sers des repas chauds le soir n° {n}").status_code for n in range(3)]
+    assert codes == [201, 201, 429]
+
+
+def test_proposals_need_the_site_origin(client):
+    response = client.post(
+        "/api/proposals", json=PROPOSAL, headers={"Origin": "https://evil.example", "Accept": "application/json"}
+    )
+    assert response.status_code == 403

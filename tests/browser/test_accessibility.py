@@ -22,6 +22,8 @@ PAGES = [
     "/structures/ccas-saint-quentin/",
     "/a-distance/",
     "/recherche/",
+    "/proposer-une-mission/",
+    "/proposer-une-mission/merci/",
     "/ressources/",
     "/statistiques/",
     "/donnees-personnelles/",
@@ -104,3 +106,14 @@ def test_skip_link_is_first_and_moves_focus_to_the_content(open_page):
     assert page.locator(".skip").is_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "contenu"
+
+
+def test_proposal_error_page(open_page):
+    page = open_page("/proposer-une-mission/", site_scripts=False)
+    page.fill("#title", "Je trie")
+    page.fill("#places", "cinq")
+    page.click("button:has-text('Envoyer la proposition')")
+    page.wait_for_selector("#places-error")
+    assert "doit être un entier supérieur ou égal à 1 (reçu « cinq »)" in page.inner_text("#places-error")
+    assert page.input_value("#title") == "Je trie"
+    assert violations(page) == []
