@@ -123,7 +123,9 @@ def throughput(port: int, origin: str, seconds: int) -> tuple[float, str]:
     return rate, non2xx
 
 
-def paced(port: int, origin: str, rate: int, seconds: int) -> tuple[list[float], dict[str, float], int]:
+def paced(
+    port: int, origin: str, rate: int, seconds: int, prefix: str = "Paced"
+) -> tuple[list[float], dict[str, float], int]:
     """Send ``rate`` requests per second; return latencies (ms), answer time per volunteer, errors."""
     latencies: list[float] = []
     answered: dict[str, float] = {}
@@ -136,8 +138,8 @@ def paced(port: int, origin: str, rate: int, seconds: int) -> tuple[list[float],
         conn = getattr(local, "conn", None)
         if conn is None:
             conn = local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        name = f"Paced{n}"
-        body = urllib.parse.urlencode({"first_name": "Jeanne", "last_name": name, "email": f"paced{n}@exemple.fr",
+        name = f"{prefix}{n}"
+        body = urllib.parse.urlencode({"first_name": "Jeanne", "last_name": name, "email": f"{prefix.lower()}{n}@exemple.fr",
                                        "birth_date": "1980-01-01", "postal_code": "02000", "consent": "oui", "accept_requirements": "oui"})  # fmt: skip
         start = time.perf_counter()
         try:
@@ -226,6 +228,7 @@ def main() -> None:
     proc = start_gunicorn(production, port)
     worker = start_outbox_worker(production)
     try:
+        paced(port, origin, args.rate, 3, prefix="Warmup")  # imports, connections, first catalog load
         latencies, answered, errors = paced(port, origin, args.rate, args.seconds)
         deadline = time.time() + 30
         while smtp.count() < 2 * len(answered) and time.time() < deadline:

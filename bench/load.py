@@ -38,6 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--rate", type=int, default=100)
+    parser.add_argument("--delivery", type=int, default=1, help="delivery processes (`flask outbox run`)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp())
     smtp = CatcherProcess()
@@ -56,9 +57,9 @@ def main() -> None:
         "FLASK_OUTBOX_WORKER": "none",
     }
     proc = start_gunicorn(env, port)
-    worker = start_outbox_worker(env)
+    workers = [start_outbox_worker(env) for _ in range(args.delivery)]
     try:
-        paced(port, origin, args.rate, 5)  # warm-up
+        paced(port, origin, args.rate, 5, prefix="Warmup")  # warm-up
         before = rss_kb(proc.pid)
         latencies, answered, errors = paced(port, origin, args.rate, args.seconds)
         after = rss_kb(proc.pid)
@@ -66,14 +67,16 @@ def main() -> None:
         while smtp.count() < 2 * (len(answered) + 5 * args.rate) and time.time() < deadline:
             time.sleep(0.5)
     finally:
-        for p in (proc, worker):
+        for p in (proc, *workers):
             p.terminate()
             p.wait()
         shutil.rmtree(work)
     arrivals = smtp.arrivals()
     smtp.stop()
     delays = [arrivals[n] - answered[n] for n in answered if n in arrivals]
-    print(f"\n{args.seconds} s à {args.rate} candidatures/s, envoi actif (gunicorn -w 2, SMTP local)\n")
+    print(
+        f"\n{args.seconds} s à {args.rate} candidatures/s ; gunicorn -w 2, {args.delivery} processus d'envoi, SMTP local\n"
+    )
     print("| mesure | résultat | objectif |")
     print("| --- | --- | --- |")
     print(f"| erreurs | {errors} sur {args.rate * args.seconds} | 0 |")

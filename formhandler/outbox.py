@@ -125,15 +125,24 @@ def claim(conn, now: float, lease: int, limit: int = 20) -> list:
     return sorted(rows, key=lambda r: r["id"])
 
 
-def _wire(conn, row) -> bytes:
-    """The mail's bytes: rendered on its first attempt, then stored so every retry sends the same."""
-    if row["message"] is not None:
-        return row["message"]
-    data = render(row["kind"], row["message_id"], row["context"], json.loads(row["recipients"]))
-    with transaction(conn):
-        conn.execute("UPDATE outbox SET message = ? WHERE id = ? AND message IS NULL", (data, row["id"]))
-        stored = conn.execute("SELECT message FROM outbox WHERE id = ?", (row["id"],)).fetchone()
-    return stored["message"] if stored is not None and stored["message"] is not None else data
+def _wire_all(conn, rows) -> dict[int, bytes]:
+    """Each claimed mail's bytes: rendered on its first attempt and stored (one transaction for
+    the batch) before anything is sent, so every retry sends the same bytes."""
+    wires = {row["id"]: row["message"] for row in rows if row["message"] is not None}
+    fresh = {
+        row["id"]: render(row["kind"], row["message_id"], row["context"], json.loads(row["recipients"]))
+        for row in rows
+        if row["message"] is None
+    }
+    if fresh:
+        with transaction(conn):
+            conn.executemany(
+                "UPDATE outbox SET message = ? WHERE id = ? AND message IS NULL", [(d, i) for i, d in fresh.items()]
+            )
+            for mail_id in fresh:
+                stored = conn.execute("SELECT message FROM outbox WHERE id = ?", (mail_id,)).fetchone()
+                wires[mail_id] = stored["message"] if stored and stored["message"] is not None else fresh[mail_id]
+    return wires
 
 
 def _mark_sent(conn, row, now: float) -> None:
@@ -188,11 +197,12 @@ def deliver_due(app: Flask | None = None, *, now: float | None = None) -> dict[s
 def _deliver_batch(conn, rows, config, counts, now) -> None:
     remaining = list(rows)
     try:
+        wires = _wire_all(conn, rows)
         with SmtpSender(config) as sender:
             while remaining:
                 row = remaining[0]
                 try:
-                    sender.send(row["sender"], json.loads(row["recipients"]), _wire(conn, row))
+                    sender.send(row["sender"], json.loads(row["recipients"]), wires[row["id"]])
                 except smtplib.SMTPRecipientsRefused as error:
                     remaining.pop(0)
                     counts[_mark_failed_attempt(conn, row, classify(error), now or time.time(), config)] += 1

@@ -48,7 +48,7 @@ http {{
 
 
 @pytest.mark.parametrize(
-    "unit", ["reserve-civique-web.service", "reserve-civique-outbox.service", "reserve-civique-purge.service"]
+    "unit", ["reserve-civique-web.service", "reserve-civique-outbox@.service", "reserve-civique-purge.service"]
 )
 def test_systemd_units_run_the_documented_commands(unit):
     text = (ROOT / "deploy" / unit).read_text(encoding="utf-8")
