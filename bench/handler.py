@@ -81,6 +81,22 @@ class CatcherProcess:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def handler_env(work: Path, origin: str, mail_port: int, **extra: str) -> dict:
+    """Environment of the benchmarked handler: a fresh database, the demo content, no rate limit."""
+    return {
+        **os.environ,
+        "FLASK_DATABASE": str(work / "db.sqlite3"),
+        "FLASK_CONTENT_DIR": str(ROOT / "content"),
+        "FLASK_SITE_URL": origin,
+        "FLASK_MAIL_PORT": str(mail_port),
+        "FLASK_TODAY": TODAY,
+        "FLASK_RATELIMIT_PER_IP": "1000000 per minute",
+        "FLASK_RATELIMIT_PER_EMAIL": "1000000 per minute",
+        "FLASK_OUTBOX_POLL_SECONDS": "1",
+        **extra,
+    }
+
+
 def percentile(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
@@ -204,17 +220,7 @@ def main() -> None:
     smtp = CatcherProcess()
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "FLASK_DATABASE": str(work / "db.sqlite3"),
-        "FLASK_CONTENT_DIR": str(ROOT / "content"),
-        "FLASK_SITE_URL": origin,
-        "FLASK_MAIL_PORT": str(smtp.port),
-        "FLASK_TODAY": TODAY,
-        "FLASK_RATELIMIT_PER_IP": "1000000 per minute",
-        "FLASK_RATELIMIT_PER_EMAIL": "1000000 per minute",
-        "FLASK_OUTBOX_POLL_SECONDS": "1",
-    }
+    env = handler_env(work, origin, smtp.port)
     proc = start_gunicorn({**env, "FLASK_OUTBOX_WORKER": "none"}, port)
     try:
         rate, non2xx = throughput(port, origin, 10)

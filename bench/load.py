@@ -8,7 +8,6 @@ and the outbox delay (answer → mail accepted by the SMTP server).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.handler import TODAY, CatcherProcess, paced, percentile, start_gunicorn, start_outbox_worker  # noqa: E402
+from bench.handler import CatcherProcess, handler_env, paced, percentile, start_gunicorn, start_outbox_worker  # noqa: E402
 from devtools.mailcatcher import free_port  # noqa: E402
 
 
@@ -44,18 +43,7 @@ def main() -> None:
     smtp = CatcherProcess()
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "FLASK_DATABASE": str(work / "db.sqlite3"),
-        "FLASK_CONTENT_DIR": str(ROOT / "content"),
-        "FLASK_SITE_URL": origin,
-        "FLASK_MAIL_PORT": str(smtp.port),
-        "FLASK_TODAY": TODAY,
-        "FLASK_RATELIMIT_PER_IP": "1000000 per minute",
-        "FLASK_RATELIMIT_PER_EMAIL": "1000000 per minute",
-        "FLASK_OUTBOX_POLL_SECONDS": "1",
-        "FLASK_OUTBOX_WORKER": "none",
-    }
+    env = handler_env(work, origin, smtp.port, FLASK_OUTBOX_WORKER="none")
     proc = start_gunicorn(env, port)
     workers = [start_outbox_worker(env) for _ in range(args.delivery)]
     try:

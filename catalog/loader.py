@@ -58,9 +58,8 @@ class _Reader:
         except ValueError:  # pragma: no cover - other drive on Windows
             return str(path)
 
-    def read(self, path: Path, schema: str):
-        """Parse and schema-check one file; return its data, or ``None`` when unusable."""
-        shown = self.display(path)
+    def read(self, path: Path, shown: str, schema: str):
+        """Parse and schema-check one file (``shown``: its path as printed); return its data, or ``None``."""
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -76,8 +75,8 @@ class _Reader:
             self.problems.add(shown, line, field_name, message)
         return data if isinstance(data, dict) else None
 
-    def list_dir(self, name: str) -> list[tuple[str, Path]]:
-        """``(id, path)`` for each content file in ``name``; misnamed files are problems."""
+    def list_dir(self, name: str) -> list[tuple[str, Path, str]]:
+        """``(id, path, shown path)`` for each content file in ``name``; misnamed files are problems."""
         folder = self.content_dir / name
         if not folder.is_dir():
             self.problems.add(self.display(folder), 1, "", "dossier introuvable")
@@ -109,7 +108,7 @@ class _Reader:
                 self.problems.add(shown, 1, "", f"identifiant en double (déjà utilisé par {seen[stem]})")
                 continue
             seen[stem] = shown
-            entries.append((stem, path))
+            entries.append((stem, path, shown))
         return entries
 
 
@@ -122,7 +121,8 @@ def _domains(reader: _Reader) -> dict[str, Domain]:
     if not path.is_file():
         reader.problems.add(reader.display(path), 1, "", "fichier des domaines introuvable")
         return {}
-    data = reader.read(path, "domains")
+    shown = reader.display(path)
+    data = reader.read(path, shown, "domains")
     items = data.get("domains") if data else None
     if not isinstance(items, list):
         return {}
@@ -133,9 +133,7 @@ def _domains(reader: _Reader) -> dict[str, Domain]:
         slug = item["slug"]
         line = items.line_of(index)
         if slug in domains:
-            reader.problems.add(
-                reader.display(path), line, f"domains[{index + 1}].slug", f"domaine « {slug} » en double"
-            )
+            reader.problems.add(shown, line, f"domains[{index + 1}].slug", f"domaine « {slug} » en double")
             continue
         try:
             domain = Domain(
@@ -150,7 +148,7 @@ def _domains(reader: _Reader) -> dict[str, Domain]:
             continue  # already reported by the schema
         if domain.age_min > domain.age_max:
             reader.problems.add(
-                reader.display(path),
+                shown,
                 item.line_of("age_min"),
                 f"domains[{index + 1}].age_min",
                 f"l'âge minimal ({domain.age_min}) dépasse l'âge maximal ({domain.age_max})",
@@ -166,13 +164,12 @@ def _int(value, default: int) -> int:
 def _structures(reader: _Reader) -> tuple[dict[str, Structure], set[str]]:
     structures: dict[str, Structure] = {}
     present: set[str] = set()  # files that exist, even when invalid
-    for slug, path in reader.list_dir("structures"):
+    for slug, path, shown in reader.list_dir("structures"):
         present.add(slug)
         errors_before = reader.problems.error_count
-        data = reader.read(path, "structure")
+        data = reader.read(path, shown, "structure")
         if data is None:
             continue
-        shown = reader.display(path)
         rules.check_structure(data, shown, reader.problems)
         if reader.problems.error_count > errors_before:
             continue
@@ -196,12 +193,11 @@ def _missions(
     reader: _Reader, domains: dict[str, Domain], structure_ids: set[str], today: dt.date
 ) -> dict[str, Mission]:
     missions: dict[str, Mission] = {}
-    for mission_id, path in reader.list_dir("missions"):
+    for mission_id, path, shown in reader.list_dir("missions"):
         errors_before = reader.problems.error_count
-        data = reader.read(path, "mission")
+        data = reader.read(path, shown, "mission")
         if data is None:
             continue
-        shown = reader.display(path)
         rules.check_mission(data, shown, reader.problems, domains, structure_ids, today)
         if reader.problems.error_count > errors_before:
             continue

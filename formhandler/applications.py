@@ -15,7 +15,7 @@ from . import outbox
 from .content import catalog, today
 from .db import StorageError, get_db, transaction
 from .mails import application_mails
-from .security import limiter, origin_allowed, posted_email_key
+from .security import limiter, origin_allowed, per_email_limit, per_ip_limit, posted_data, posted_key, wants_json
 
 bp = Blueprint("applications", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
@@ -24,28 +24,12 @@ DUPLICATE_WINDOW = 24 * 3600
 HONEYPOT = "website"
 
 
-def wants_json() -> bool:
-    """JSON answers for API clients and the page's script; HTML for a plain form post."""
-    if request.is_json:
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
-
-
-def posted_data() -> dict:
-    """The posted fields, from a form or a JSON object (anything else is an empty dict)."""
-    if request.is_json:
-        data = request.get_json(silent=True)
-        return data if isinstance(data, dict) else {}
-    return {key: request.form.get(key) for key in request.form}
-
-
 def _thanks_url(waiting_list: bool) -> str:
     site = current_app.config["SITE_URL"].rstrip("/")
     return f"{site}/merci/liste-attente/" if waiting_list else f"{site}/merci/"
 
 
-def _success(application_id: str, waiting_list: bool, created: bool = True):
+def _success(application_id: str, waiting_list: bool):
     if wants_json():
         return jsonify({"id": application_id, "waiting_list": waiting_list}), 201
     return redirect(_thanks_url(waiting_list), code=303)
@@ -73,14 +57,6 @@ def _too_fast(data: dict) -> bool:
         return False
 
 
-def _ip_limit() -> str:
-    return current_app.config["RATELIMIT_PER_IP"]
-
-
-def _email_limit() -> str:
-    return current_app.config["RATELIMIT_PER_EMAIL"]
-
-
 @bp.before_request
 def check_origin():
     if request.method == "POST" and not origin_allowed():
@@ -91,8 +67,8 @@ def check_origin():
 
 
 @bp.post("/missions/<mission_id>/applications")
-@limiter.limit(_ip_limit)
-@limiter.limit(_email_limit, key_func=posted_email_key)
+@limiter.limit(per_ip_limit)
+@limiter.limit(per_email_limit, key_func=posted_key("email"))
 def apply(mission_id: str):
     """Check, store (application + mails, one transaction), then answer."""
     current = catalog()
@@ -127,7 +103,7 @@ def apply(mission_id: str):
             ).fetchone()
             if duplicate is not None:
                 log.info("candidature %s : doublon, rien de nouveau n'est envoyé", duplicate["id"])
-                return _success(duplicate["id"], bool(duplicate["waiting_list"]), created=False)
+                return _success(duplicate["id"], bool(duplicate["waiting_list"]))
             taken = conn.execute(  # bounded: only whether the places are taken matters
                 "SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = ? LIMIT ?)",
                 (mission.id, mission.places),

@@ -80,13 +80,21 @@ def connect(path: str) -> sqlite3.Connection:
     """Open a connection with the durability settings; create the schema if needed."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=True)
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=True, factory=_Connection)
+    conn.path = path
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout = 10000")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+class _Connection(sqlite3.Connection):
+    """A connection that knows its file, for the writer lock."""
+
+    path: str = ""
+    writer_lock = None
 
 
 class _WriterLock:
@@ -125,24 +133,22 @@ def get_db() -> sqlite3.Connection:
 
 
 def _writer_lock(conn: sqlite3.Connection) -> _WriterLock | None:
-    """This thread's lock file for the connection's database."""
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
-    key = (threading.get_ident(), path)
-    lock = _locks.get(key)
-    if lock is None:
+    """The connection's lock file, opened on its first write (one per connection, hence per thread)."""
+    if not isinstance(conn, _Connection):
+        return None
+    if conn.writer_lock is None:
         try:
-            lock = _locks[key] = _WriterLock(path)
+            conn.writer_lock = _WriterLock(conn.path)
         except OSError:
             return None  # no lock file possible: SQLite's own locking still holds
-    return lock
-
-
-_locks: dict[tuple[int, str], _WriterLock] = {}
+    return conn.writer_lock
 
 
 def close_thread_connections() -> None:
     """Close this thread's connections (tests, worker shutdown)."""
     for conn in getattr(_local, "conns", {}).values():
+        if getattr(conn, "writer_lock", None) is not None:
+            os.close(conn.writer_lock.fd)
         conn.close()
     _local.conns = {}
 

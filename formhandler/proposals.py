@@ -7,7 +7,6 @@ attached) and to the proposer.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import time
@@ -17,11 +16,11 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template
 from catalog.proposal import build_proposal
 
 from . import outbox
-from .applications import _problem, check_origin, posted_data, wants_json
+from .applications import _problem, check_origin
 from .content import catalog, today
 from .db import StorageError, transaction
 from .mails import PROPOSAL_COORDINATORS, PROPOSAL_PROPOSER, spec
-from .security import limiter
+from .security import limiter, per_email_limit, per_ip_limit, posted_data, posted_key, wants_json
 
 bp = Blueprint("proposals", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
@@ -35,23 +34,9 @@ FORM_FIELDS = (
 )  # fmt: skip
 
 
-def _ip_limit() -> str:
-    return current_app.config["RATELIMIT_PER_IP"]
-
-
-def _email_limit() -> str:
-    return current_app.config["RATELIMIT_PER_EMAIL"]
-
-
-def _contact_key() -> str:
-    data = posted_data()
-    value = data.get("contact_email")
-    return "proposal:" + (value.strip().lower()[:254] if isinstance(value, str) and value.strip() else "-")
-
-
 @bp.post("/proposals")
-@limiter.limit(_ip_limit)
-@limiter.limit(_email_limit, key_func=_contact_key)
+@limiter.limit(per_ip_limit)
+@limiter.limit(per_email_limit, key_func=posted_key("contact_email"))
 def propose():
     """Check, store (proposal + mails), answer."""
     data = posted_data()
@@ -123,7 +108,3 @@ def _site_model(current):
         structure_types=STRUCTURE_TYPES,
         structures=sorted(current.structures.values(), key=lambda s: s.name),
     )
-
-
-def dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -15,13 +15,43 @@ def client_ip() -> str:
     return request.remote_addr or "-"
 
 
-def posted_email_key() -> str:
-    """Rate-limit key for the per-address limit: the posted e-mail, case-insensitive."""
-    data = request.get_json(silent=True) if request.is_json else request.form
-    value = data.get("email") if isinstance(data, dict) or hasattr(data, "get") else None
-    if not isinstance(value, str) or not value.strip():
-        return "email:-"
-    return "email:" + value.strip().lower()[:254]
+def wants_json() -> bool:
+    """JSON answers for API clients and the page's script; HTML for a plain form post."""
+    if request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def posted_data() -> dict:
+    """The posted fields, from a form or a JSON object (anything else is an empty dict); read once per request."""
+    if "posted_data" not in g:
+        if request.is_json:
+            data = request.get_json(silent=True)
+            g.posted_data = data if isinstance(data, dict) else {}
+        else:
+            g.posted_data = {key: request.form.get(key) for key in request.form}
+    return g.posted_data
+
+
+def posted_key(field: str):
+    """A rate-limit key function: the posted address in ``field``, case-insensitive."""
+
+    def key() -> str:
+        value = posted_data().get(field)
+        if not isinstance(value, str) or not value.strip():
+            return f"{field}:-"
+        return f"{field}:" + value.strip().lower()[:254]
+
+    return key
+
+
+def per_ip_limit() -> str:
+    return current_app.config["RATELIMIT_PER_IP"]
+
+
+def per_email_limit() -> str:
+    return current_app.config["RATELIMIT_PER_EMAIL"]
 
 
 limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=True)
@@ -73,7 +103,6 @@ def init_app(app: Flask) -> None:
     hops = app.config["TRUSTED_PROXIES"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
     app.extensions["allowed_origins"] = allowed_origins(app)
     app.after_request(_add_headers)

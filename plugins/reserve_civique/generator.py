@@ -153,13 +153,12 @@ class CatalogGenerator(Generator):
 
     def generate_output(self, writer):
         """Write every page and data file of the catalog."""
-        rc = self.context["rc"]
         self._render("home", "index.html", url="/")
-        self._write_catalogue(rc)
+        self._write_paginated("missions", "/missions/", self.open)
         self._write_missions()
         for kind, listings in self.listings.items():
             for listing in listings:
-                self._write_listing(listing)
+                self._write_paginated("listing", listing.url, listing.missions, listing=listing)
             if kind != "a-distance":
                 index_url = {
                     "domaine": "/domaines/",
@@ -188,32 +187,19 @@ class CatalogGenerator(Generator):
         self._write_open_data()
         self._write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.site_url}/sitemap.xml\n")
 
-    def _write_listing(self, listing) -> None:
-        """A listing, paginated like the catalogue: ``/departements/02/``, ``…/page/2/``."""
-        pages = _paginate(listing.missions, self.options.per_page)
+    def _write_paginated(self, template: str, base_url: str, missions: list, **extra) -> None:
+        """A list of missions over numbered pages: ``base_url``, ``base_url + "page/2/"``…"""
+        pages = _paginate(missions, self.options.per_page)
         for number_, items in enumerate(pages, start=1):
-            url = listing.url if number_ == 1 else f"{listing.url}page/{number_}/"
+            url = base_url if number_ == 1 else f"{base_url}page/{number_}/"
             self._render(
-                "listing",
-                url.strip("/") + "/index.html",
-                url=url,
-                listing=listing,
-                missions=items,
-                page_number=number_,
-                page_count=len(pages),
-            )
-
-    def _write_catalogue(self, rc) -> None:
-        pages = _paginate(self.open, self.options.per_page)
-        for number_, items in enumerate(pages, start=1):
-            url = "/missions/" if number_ == 1 else f"/missions/page/{number_}/"
-            self._render(
-                "missions",
+                template,
                 url.strip("/") + "/index.html",
                 url=url,
                 missions=items,
                 page_number=number_,
                 page_count=len(pages),
+                **extra,
             )
 
     def _write_open_data(self) -> None:
