@@ -4,34 +4,25 @@ from __future__ import annotations
 
 from html import escape
 
-import segno
+from . import qr
 
 
 def qr_svg(url: str) -> str:
     """An inline SVG QR code leading to ``url`` (for the printed notice).
 
-    segno encodes; the mask is fixed (choosing the best of eight is most of
-    segno's time and changes nothing for a scanner at this size), and the SVG is
-    one path of horizontal runs, the same drawing segno writes, made faster.
+    The matrix comes from :mod:`.qr` (segno's codes, computed faster); the SVG
+    is one path of horizontal runs, the drawing segno writes.
     """
-    code = segno.make(url, error="m", mask=3, boost_error=False, micro=False)
+    rows = qr.matrix(url)
     border, scale = 2, 3
-    size = (len(code.matrix) + 2 * border) * scale
-    runs = []
-    for y, row in enumerate(code.matrix):
-        x, width = 0, len(row)
-        while x < width:
-            if row[x]:
-                start = x
-                while x < width and row[x]:
-                    x += 1
-                runs.append(f"M{start + border} {y + border + 0.5}h{x - start}")
-            else:
-                x += 1
+    size = (len(rows) + 2 * border) * scale
+    path = "".join(
+        f"M{start + border} {y + border + 0.5}h{length}" for y, row in enumerate(rows) for start, length in qr.runs(row)
+    )
     title = escape(f"QR code vers {url}")
     return (
         f'<svg width="{size}" height="{size}" class="qr" viewBox="0 0 {size} {size}" role="img">'
-        f'<title>{title}</title><path transform="scale({scale})" stroke="#000" d="{"".join(runs)}"/></svg>'
+        f'<title>{title}</title><path transform="scale({scale})" stroke="#000" d="{path}"/></svg>'
     )
 
 

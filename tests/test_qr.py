@@ -1,0 +1,54 @@
+"""The QR codes of the printed notice: module for module the codes segno makes."""
+
+import random
+import re
+
+import pytest
+import segno
+
+from reserve_civique import qr
+from reserve_civique.graphics import qr_svg
+
+
+def segno_rows(text: str) -> list[bytes]:
+    code = segno.make(text, error="m", mask=qr.MASK, boost_error=False, micro=False)
+    return [bytes(row) for row in code.matrix]
+
+
+def urls() -> list[str]:
+    rnd = random.Random(2026)
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-/._~"
+    made = [f"https://aider.example.org/missions/{''.join(rnd.choices(alphabet, k=n))}/" for n in range(0, 240, 7)]
+    return made + ["http://127.0.0.1:8000/missions/colis-laon/", "https://x.fr/"]
+
+
+@pytest.mark.parametrize("url", urls())
+def test_matrix_equals_segno(url):
+    assert qr.matrix(url) == segno_rows(url)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["HTTPS://AIDER.EXAMPLE.ORG/M/1", "0123456789", "https://aider.example.org/missions/café/", "日本"],
+    ids=["alphanumeric", "numeric", "latin-1", "kanji"],
+)
+def test_other_modes_are_left_to_segno(text):
+    assert qr.matrix(text) == segno_rows(text)
+
+
+def test_versions_up_to_ten_use_the_long_character_count():
+    text = "https://aider.example.org/" + "a" * 200
+    assert segno.make(text, error="m").version >= 10
+    assert qr.matrix(text) == segno_rows(text)
+
+
+def test_svg_draws_exactly_the_dark_modules():
+    url = "https://aider.example.org/missions/colis-laon/"
+    svg = qr_svg(url)
+    rows = segno_rows(url)
+    drawn = [bytearray(len(rows)) for _ in rows]
+    for x, y, length in re.findall(r"M(\d+) (\d+)\.5h(\d+)", svg):
+        for column in range(int(x) - 2, int(x) - 2 + int(length)):
+            drawn[int(y) - 2][column] = 1
+    assert [bytes(r) for r in drawn] == rows
+    assert "<title>QR code vers https://aider.example.org/missions/colis-laon/</title>" in svg
