@@ -19,7 +19,7 @@ def urls() -> list[str]:
     rnd = random.Random(2026)
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-/._~"
     made = [f"https://aider.example.org/missions/{''.join(rnd.choices(alphabet, k=n))}/" for n in range(0, 240, 7)]
-    return made + ["http://127.0.0.1:8000/missions/colis-laon/", "https://x.fr/"]
+    return [*made, "http://127.0.0.1:8000/missions/colis-laon/", "https://x.fr/"]
 
 
 @pytest.mark.parametrize("url", urls())
