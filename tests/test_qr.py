@@ -47,8 +47,12 @@ def test_svg_draws_exactly_the_dark_modules():
     svg = qr_svg(url)
     rows = segno_rows(url)
     drawn = [bytearray(len(rows)) for _ in rows]
-    for x, y, length in re.findall(r"M(\d+) (\d+)\.5h(\d+)", svg):
-        for column in range(int(x) - 2, int(x) - 2 + int(length)):
-            drawn[int(y) - 2][column] = 1
+    path = re.search(r' d="([^"]+)"', svg).group(1)
+    for x, y, steps in re.findall(r"M(\d+) (\d+)\.5((?:[hm][\d ]+)*)", path):
+        column, row = int(x) - 2, int(y) - 2
+        for kind, length in re.findall(r"([hm])(\d+)", steps):
+            if kind == "h":
+                drawn[row][column : column + int(length)] = b"\x01" * int(length)
+            column += int(length)
     assert [bytes(r) for r in drawn] == rows
     assert "<title>QR code vers https://aider.example.org/missions/colis-laon/</title>" in svg

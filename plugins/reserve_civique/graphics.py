@@ -16,9 +16,7 @@ def qr_svg(url: str) -> str:
     rows = qr.matrix(url)
     border, scale = 2, 3
     size = (len(rows) + 2 * border) * scale
-    path = "".join(
-        f"M{start + border} {y + border + 0.5}h{length}" for y, row in enumerate(rows) for start, length in qr.runs(row)
-    )
+    path = qr.svg_path(rows, border)
     title = escape(f"QR code vers {url}")
     return (
         f'<svg width="{size}" height="{size}" class="qr" viewBox="0 0 {size} {size}" role="img">'

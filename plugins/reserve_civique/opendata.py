@@ -12,7 +12,6 @@ import io
 import json
 
 import feedgenerator
-import icalendar
 
 from .views import MissionView
 
@@ -127,36 +126,66 @@ def atom_feed(title: str, feed_path: str, page_path: str, views: list[MissionVie
     return out.getvalue()
 
 
-def _event(view: MissionView, site_url: str, host: str) -> icalendar.Event:
-    event = icalendar.Event()
-    event.add("uid", f"mission-{view.id}@{host}")
-    event.add("dtstamp", _as_datetime(_published(view)))
-    event.add("summary", view.title)
-    event.add("dtstart", view.start)
-    last = view.end or view.start
-    event.add("dtend", last + dt.timedelta(days=1))  # all-day: DTEND is exclusive
+def _text(value: str) -> str:
+    """An iCalendar TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newline escaped."""
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """A content line folded at 75 octets (RFC 5545 §3.1), never inside a UTF-8 character."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line + "\r\n"
+    parts, limit = [], 75
+    while len(data) > limit:
+        cut = limit
+        while data[cut] & 0xC0 == 0x80:  # a continuation byte: cut before its character
+            cut -= 1
+        parts.append(data[:cut])
+        data, limit = data[cut:], 74  # a folded line starts with one space
+    parts.append(data)
+    return b"\r\n ".join(parts).decode("utf-8") + "\r\n"
+
+
+def _event(view: MissionView, site_url: str, host: str) -> str:
+    """One all-day VEVENT spanning the mission (DTEND is exclusive)."""
     where = (
         "À distance" if view.remote else f"{view.location.address}, {view.location.postal_code} {view.location.city}"
     )
-    event.add("location", where)
     details = [view.summary]
     if view.schedule:
         details.append(f"Horaires : {view.schedule}")
     details.append(f"Structure : {view.structure['name']}")
     details.append(f"Candidater : {site_url}{view.url}")
-    event.add("description", "\n".join(details))
-    event.add("url", site_url + view.url)
-    event.add("categories", [view.domain.label])
-    return event
+    last = view.end or view.start
+    lines = [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{_text(view.title)}",
+        f"DTSTART;VALUE=DATE:{view.start:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{last + dt.timedelta(days=1):%Y%m%d}",
+        f"DTSTAMP:{_published(view):%Y%m%d}T000000Z",
+        f"UID:mission-{view.id}@{host}",
+        f"CATEGORIES:{_text(view.domain.label)}",
+        f"DESCRIPTION:{_text(chr(10).join(details))}",
+        f"LOCATION:{_text(where)}",
+        f"URL:{site_url}{view.url}",
+        "END:VEVENT",
+    ]
+    return "".join(_fold(line) for line in lines)
 
 
 def calendar(views: list[MissionView], site_url: str, name: str) -> bytes:
-    """An iCalendar file with one all-day event per mission (its whole span)."""
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//Réserve civique//Je veux aider//FR")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", name)
+    """An iCalendar file (RFC 5545) with one all-day event per mission, over its whole span.
+
+    Written directly: the ``icalendar`` library took 1–2 ms per event (a tenth
+    of a 10,000-mission build); the tests parse every file back with it.
+    """
     host = site_url.split("://", 1)[-1].split("/", 1)[0] or "localhost"
-    for view in sorted(views, key=lambda v: v.id):
-        cal.add_component(_event(view, site_url, host))
-    return cal.to_ical()
+    head = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Réserve civique//Je veux aider//FR",
+        f"X-WR-CALNAME:{_text(name)}",
+    ]
+    events = "".join(_event(view, site_url, host) for view in sorted(views, key=lambda v: v.id))
+    return ("".join(_fold(line) for line in head) + events + "END:VCALENDAR\r\n").encode("utf-8")
