@@ -13,7 +13,10 @@ plugin and the form handler.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import os
+import pickle
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,12 +48,13 @@ class LoadResult:
 
 
 class _Reader:
-    """Reads files and turns each into data or problems."""
+    """Reads files and turns each into data or problems (remembered in ``cache`` by content)."""
 
-    def __init__(self, content_dir: Path, display_root: Path, problems: ProblemList):
+    def __init__(self, content_dir: Path, display_root: Path, problems: ProblemList, cache: ReadCache | None = None):
         self.content_dir = content_dir
         self.display_root = display_root
         self.problems = problems
+        self.cache = cache
 
     def display(self, path: Path) -> str:
         try:
@@ -60,20 +64,14 @@ class _Reader:
 
     def read(self, path: Path, shown: str, schema: str):
         """Parse and schema-check one file (``shown``: its path as printed); return its data, or ``None``."""
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            self.problems.add(shown, 1, "", "le fichier n'est pas encodé en UTF-8")
-            return None
-        try:
-            data = load_yaml(text)
-        except YamlSyntaxError as error:
-            self.problems.add(shown, error.line, error.field, str(error))
-            return None
-        found = schema_problems(schema, data)
+        raw = path.read_bytes()
+        if self.cache is None:
+            data, found = _parse(raw, schema)
+        else:
+            data, found = self.cache.get_or_parse(raw, schema)
         for line, field_name, message in found:
             self.problems.add(shown, line, field_name, message)
-        return data if isinstance(data, dict) else None
+        return data
 
     def list_dir(self, name: str) -> list[tuple[str, Path, str]]:
         """``(id, path, shown path)`` for each content file in ``name``; misnamed files are problems."""
@@ -110,6 +108,70 @@ class _Reader:
             seen[stem] = shown
             entries.append((stem, path, shown))
         return entries
+
+
+def _parse(raw: bytes, schema: str) -> tuple[dict | None, list[tuple[int, str, str]]]:
+    """A file's data (``None`` when unusable) and its problems as ``(line, field, message)``."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, [(1, "", "le fichier n'est pas encodé en UTF-8")]
+    try:
+        data = load_yaml(text)
+    except YamlSyntaxError as error:
+        return None, [(error.line, error.field, str(error))]
+    found = list(schema_problems(schema, data))
+    return (data if isinstance(data, dict) else None), found
+
+
+class ReadCache:
+    """Parsed and schema-checked files of the previous run, by content (a rebuild parses what changed).
+
+    Stored as one pickle in ``folder``; entries are keyed by a hash of the
+    file's bytes, the schema's name and the core's code, so an edited file or
+    a new rule is never served from the cache. Entries not used by a run are
+    dropped when it saves.
+    """
+
+    def __init__(self, folder: str | os.PathLike):
+        self.path = Path(folder) / "content.pickle"
+        self.used: dict[bytes, tuple] = {}
+        try:
+            stored_code, self.entries = pickle.loads(self.path.read_bytes())
+            if stored_code != _code_fingerprint():
+                self.entries = {}
+        except (OSError, pickle.UnpicklingError, ValueError, EOFError, TypeError):
+            self.entries = {}
+
+    def get_or_parse(self, raw: bytes, schema: str):
+        key = hashlib.blake2b(raw + schema.encode(), digest_size=16).digest()
+        entry = self.entries.get(key)
+        if entry is None:
+            entry = _parse(raw, schema)
+        self.used[key] = entry
+        return entry
+
+    def save(self) -> None:
+        """Keep this run's entries for the next one (best effort: no cache is not an error)."""
+        if self.used.keys() == self.entries.keys():
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_bytes(pickle.dumps((_code_fingerprint(), self.used), protocol=5))
+            temporary.replace(self.path)
+        except OSError:
+            pass
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """Hash of the core's code and schemas: a parse cached under other rules is not reused."""
+    hasher = hashlib.blake2b(digest_size=16)
+    folder = Path(__file__).parent
+    for path in sorted([*folder.glob("*.py"), *folder.glob("schemas/*.json")]):
+        hasher.update(path.name.encode() + path.read_bytes())
+    return hasher.hexdigest()
 
 
 def _tuple(value) -> tuple[str, ...]:
@@ -229,23 +291,32 @@ def _missions(
 
 
 def load_content(
-    content_dir: str | os.PathLike, *, today: dt.date | None = None, display_root: str | os.PathLike | None = None
+    content_dir: str | os.PathLike,
+    *,
+    today: dt.date | None = None,
+    display_root: str | os.PathLike | None = None,
+    cache_dir: str | os.PathLike | None = None,
 ) -> LoadResult:
     """Load and check everything under ``content_dir``.
 
     Never raises on bad content: the result holds a catalog of the valid files
     and the list of problems (errors and warnings), sorted by file and line.
     ``display_root`` is the directory paths are shown relative to (default:
-    the parent of ``content_dir``, i.e. the repository).
+    the parent of ``content_dir``, i.e. the repository). With ``cache_dir``,
+    files already parsed by a previous run (same bytes) are not parsed again;
+    the rules that span files are always checked.
     """
     content_dir = Path(content_dir).resolve()
     root = Path(display_root).resolve() if display_root else content_dir.parent
     today = today or dt.date.today()
     problems = ProblemList()
-    reader = _Reader(content_dir, root, problems)
+    cache = ReadCache(cache_dir) if cache_dir else None
+    reader = _Reader(content_dir, root, problems, cache)
     domains = _domains(reader)
     structures, structure_files = _structures(reader)
     missions = _missions(reader, domains, structure_files, today)
+    if cache is not None:
+        cache.save()
     # A mission whose structure file exists but is invalid has already been
     # reported through the structure; it cannot be published without it.
     missions = {k: m for k, m in missions.items() if m.structure in structures}

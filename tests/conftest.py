@@ -168,6 +168,7 @@ def build_site(content_dir: Path, output: Path, **overrides) -> Path:
             "SITEURL": "https://aider.example.org",
             "RESERVE_CIVIQUE": {"content_dir": str(content_dir), "today": TODAY.isoformat()},
             "DELETE_OUTPUT_DIRECTORY": True,
+            "CACHE_PATH": str(output.parent / "cache"),
             **overrides,
         },
     )

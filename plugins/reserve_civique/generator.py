@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import multiprocessing
@@ -12,12 +14,14 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from types import SimpleNamespace
 
+from markupsafe import Markup, escape
 from pelican import signals
 from pelican.generators import Generator
 
 from catalog import STRUCTURE_TYPES, load_content
 
 from . import graphics, opendata
+from .incremental import Manifest, code_key, digest
 from .resources import load_resources
 from .settings import PluginSettings
 from .stats import build_stats
@@ -25,15 +29,23 @@ from .views import build_listings, build_mission_views, sort_open
 
 log = logging.getLogger(__name__)
 
-PARALLEL_FROM = 200  # below this many missions, forking costs more than it saves
+INDEX_PAGES = {
+    "domaine": "/domaines/",
+    "departement": "/departements/",
+    "commune": "/communes/",
+    "structure": "/structures/",
+}
+
+PARALLEL_FROM = 200  # below this many pages to render, forking costs more than it saves
 CHUNK = 250
-_ACTIVE = None  # the generator whose mission pages forked workers render
+FORM_URL = "\x00applications-url\x00"  # stands for a mission's form action in a shared form
+_ACTIVE = None  # the generator whose jobs forked workers run
 
 
-def _render_chunk(ids: list[str]) -> list[tuple[str, str, bool]]:
-    """In a forked worker: render and write these missions' files."""
+def _run_jobs(jobs: list) -> list:
+    """In a forked worker: run these jobs of the active generator; return what each gives back."""
     generator = _ACTIVE
-    return [entry for mission_id in ids for entry in generator._mission_files(generator.views[mission_id])]
+    return [getattr(generator, name)(*args) for name, *args in jobs]
 
 
 class CatalogBuildError(Exception):
@@ -46,7 +58,14 @@ def _paginate(items: list, per_page: int) -> list[list]:
 
 
 class CatalogGenerator(Generator):
-    """Builds the mission pages, listings, statistics, resources and open data."""
+    """Builds the mission pages, listings, statistics, resources and open data.
+
+    Rendering is planned as jobs with a key each (see :mod:`.incremental`):
+    a job whose key and file are those of the previous build is skipped. Jobs
+    run in forked worker processes (one per core) when there are many: first
+    the mission pages, which also render each mission's card, then the
+    listings and the open data, which reuse those cards.
+    """
 
     def generate_context(self):
         """Load the content; put the site model in the context for every template."""
@@ -57,7 +76,9 @@ class CatalogGenerator(Generator):
         content_dir = Path(self.settings["PATH"]).parent / self.options.content_dir
         if not content_dir.is_dir():
             content_dir = Path(self.options.content_dir)
-        result = load_content(content_dir, today=self.options.today, display_root=Path.cwd())
+        result = load_content(
+            content_dir, today=self.options.today, display_root=Path.cwd(), cache_dir=self._cache_folder("content")
+        )
         if result.warnings:  # details: `make check`; the build only counts them
             log.warning(
                 "reserve_civique: %d avertissement(s) de modération ; détail : make check", len(result.warnings)
@@ -91,6 +112,11 @@ class CatalogGenerator(Generator):
             structures=sorted(self.catalog.structures.values(), key=lambda s: s.name),
         )
 
+    def _cache_folder(self, name: str) -> str | None:
+        if not self.options.incremental:
+            return None
+        return os.path.join(self.settings["CACHE_PATH"], "reserve_civique", name)
+
     # -- writing -----------------------------------------------------------------
 
     def _write_file(self, relpath: str, data: str | bytes) -> str:
@@ -102,124 +128,208 @@ class CatalogGenerator(Generator):
             handle.write(data)
         return path
 
-    def _announce(self, path: str, url: str, indexed: bool) -> None:
+    def _announce(self, relpath: str, url: str, indexed: bool) -> None:
         """Tell the sitemap about a page (closed and past missions are left out)."""
+        path = os.path.join(self.output_path, relpath)
         page = SimpleNamespace(url=url.lstrip("/"), date=self.site_date, status="published" if indexed else "hidden")
         signals.content_written.send(path, context={"page": page})
-
-    def _write(self, relpath: str, data: str | bytes, *, url: str | None = None, indexed: bool = True) -> None:
-        path = self._write_file(relpath, data)
-        if url is not None:
-            self._announce(path, url, indexed)
 
     def _render_html(self, template: str, url: str, **extra) -> str:
         return self.get_template(template).render({**self.context, **extra, "page_url": url})
 
-    def _render(self, template: str, relpath: str, *, url: str, indexed: bool = True, **extra) -> None:
-        self._write(relpath, self._render_html(template, url, **extra), url=url, indexed=indexed)
+    # -- jobs (run here or in forked workers; each writes its files) -------------------
 
-    def _mission_files(self, view) -> list[tuple[str, str, bool]]:
-        """Write a mission's page (and calendar); return what the sitemap must hear of."""
+    def _mission_job(self, mission_id: str) -> tuple[str, str]:
+        """Write a mission's page (and calendar); return its card for the listings."""
+        view = self.views[mission_id]
         html = self._render_html(
             "mission",
             view.url,
             mission=view,
+            application_form=self._application_form(view) if view.is_open else "",
             qr_svg=graphics.qr_svg(self.site_url + view.url) if view.is_open else "",
             json_ld=self._json_ld(view),
         )
-        path = self._write_file(f"missions/{view.id}/index.html", html)
+        self._write_file(f"missions/{view.id}/index.html", html)
         if view.is_open:
             self._write_file(f"missions/{view.id}/mission.ics", opendata.calendar([view], self.site_url, view.title))
-        return [(path, view.url, view.is_open)]
+        return mission_id, str(self._card_macro(view))
 
-    def _write_missions(self) -> None:
-        """Mission pages: in forked worker processes for big catalogs, in this process otherwise."""
-        global _ACTIVE
-        ids = sorted(self.views)
-        processes = self.options.processes
-        if processes <= 1 or len(ids) < PARALLEL_FROM:
-            written = [entry for i in ids for entry in self._mission_files(self.views[i])]
-        else:
-            _ACTIVE = self
-            chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
-            context = multiprocessing.get_context("fork")
-            try:
-                with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-                    written = [entry for part in pool.map(_render_chunk, chunks) for entry in part]
-            finally:
-                _ACTIVE = None
-        for path, url, indexed in written:
-            self._announce(path, url, indexed)
+    def _page(self, template: str, relpath: str, url: str, indexed: bool = True, **extra) -> None:
+        """A page showing site-wide figures (home, indexes…): always rendered, in this process."""
+        self._write_file(relpath, self._render_html(template, url, **extra))
+        self.manifest.record(relpath, "")
+        self._pages.append((relpath, url, indexed))
+
+    def _single_pages(self) -> None:
+        for kind, index_url in INDEX_PAGES.items():
+            relpath = index_url.strip("/") + "/index.html"
+            self._page("listings", relpath, index_url, kind=kind, listings=self.listings[kind])
+        self._page("home", "index.html", "/")
+        self._page("stats", "statistiques/index.html", "/statistiques/", stats=build_stats(self.open))
+        self._page("resources", "ressources/index.html", "/ressources/", resources=self.resources)
+        self._page("search", "recherche/index.html", "/recherche/")
+        self._page("proposal", "proposer-une-mission/index.html", "/proposer-une-mission/")
+        self._page("proposal_thanks", "proposer-une-mission/merci/index.html", "/proposer-une-mission/merci/", False)
+        self._page("thanks", "merci/index.html", "/merci/", False)
+        self._page("thanks_waiting", "merci/liste-attente/index.html", "/merci/liste-attente/", False)
+        self._page("not_found", "404.html", "/404.html", False)
+
+    def _listing_job(self, template: str, relpath: str, url: str, listing_key, page_number: int) -> None:
+        missions, page_count, listing = self._listing_page(listing_key, page_number)
+        extra = {"missions": missions, "page_number": page_number, "page_count": page_count}
+        if listing is not None:
+            extra["listing"] = listing
+        self._write_file(relpath, self._render_html(template, url, **extra))
+
+    def _data_job(self, relpath: str) -> None:
+        self._write_file(relpath, self._open_data[relpath]())
+
+    # -- shared pieces, rendered once per process ------------------------------------------
+
+    def _application_form(self, view) -> Markup:
+        """The form of a mission page; missions with the same structure, ages and commitments share it."""
+        key = (view.structure["name"], view.age_min, view.age_max, view.requirements)
+        cache = self.__dict__.setdefault("_forms", {})
+        if key not in cache:
+            shared = SimpleNamespace(
+                structure=view.structure,
+                age_min=view.age_min,
+                age_max=view.age_max,
+                requirements=view.requirements,
+                applications_url=FORM_URL,
+            )
+            cache[key] = self.get_template("_application_form").render({**self.context, "mission": shared})
+        return Markup(cache[key].replace(FORM_URL, escape(view.applications_url)))
+
+    def _card_macro(self, view) -> Markup:
+        macros = self.__dict__.get("_macros")
+        if macros is None:
+            macros = self._macros = self.get_template("_macros").make_module(self.context)
+        return macros.card(view)
+
+    # -- planning ------------------------------------------------------------------------
 
     def generate_output(self, writer):
-        """Write every page and data file of the catalog."""
-        self._render("home", "index.html", url="/")
-        self._write_paginated("missions", "/missions/", self.open)
-        self._write_missions()
-        for kind, listings in self.listings.items():
-            for listing in listings:
-                self._write_paginated("listing", listing.url, listing.missions, listing=listing)
-            if kind != "a-distance":
-                index_url = {
-                    "domaine": "/domaines/",
-                    "departement": "/departements/",
-                    "commune": "/communes/",
-                    "structure": "/structures/",
-                }[kind]
-                self._render(
-                    "listings", index_url.strip("/") + "/index.html", url=index_url, kind=kind, listings=listings
-                )
-        self._render("stats", "statistiques/index.html", url="/statistiques/", stats=build_stats(self.open))
-        self._render("resources", "ressources/index.html", url="/ressources/", resources=self.resources)
-        for resource in self.resources:
-            self._write(f"ressources/{resource.file}", resource.path.read_bytes())
-        self._render("search", "recherche/index.html", url="/recherche/")
-        self._render("proposal", "proposer-une-mission/index.html", url="/proposer-une-mission/")
-        self._render(
-            "proposal_thanks",
-            "proposer-une-mission/merci/index.html",
-            url="/proposer-une-mission/merci/",
-            indexed=False,
-        )
-        self._render("thanks", "merci/index.html", url="/merci/", indexed=False)
-        self._render("thanks_waiting", "merci/liste-attente/index.html", url="/merci/liste-attente/", indexed=False)
-        self._render("not_found", "404.html", url="/404.html", indexed=False)
-        self._write_open_data()
-        self._write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.site_url}/sitemap.xml\n")
+        """Write every page and data file of the catalog (what changed since the last build only)."""
+        self.manifest = Manifest(self.settings["CACHE_PATH"], self.output_path, enabled=self.options.incremental)
+        code = code_key(self.settings)
+        self.mission_keys = {i: digest(code, v.public_key()) for i, v in self.views.items()}
+        cards = {}
+        jobs = []
+        for mission_id, view in self.views.items():
+            key = self.mission_keys[mission_id]
+            files = [f"missions/{mission_id}/index.html"] + ([f"missions/{mission_id}/mission.ics"] * view.is_open)
+            card = self.manifest.cards.get(key)
+            if card is None or not all(self.manifest.is_current(f, key) for f in files):
+                jobs.append(("_mission_job", mission_id))
+            else:
+                cards[mission_id] = card
+            for relpath in files:
+                self.manifest.record(relpath, key)
+        cards.update(self._run(jobs))
+        for mission_id, view in self.views.items():
+            view.card = Markup(cards[mission_id])
+        self._run(self._second_stage_jobs(code))
+        self._single_pages()
+        for relpath in self.manifest.stale():  # e.g. a mission file was removed
+            path = os.path.join(self.output_path, relpath)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+            with contextlib.suppress(OSError):  # its folder, once empty
+                os.removedirs(os.path.dirname(path))
+        self.manifest.save({self.mission_keys[i]: c for i, c in cards.items()})
+        for mission_id, view in sorted(self.views.items()):
+            self._announce(f"missions/{mission_id}/index.html", view.url, view.is_open)
+        for relpath, url, indexed in self._pages:
+            self._announce(relpath, url, indexed)
 
-    def _write_paginated(self, template: str, base_url: str, missions: list, **extra) -> None:
-        """A list of missions over numbered pages: ``base_url``, ``base_url + "page/2/"``…"""
-        pages = _paginate(missions, self.options.per_page)
-        for number_, items in enumerate(pages, start=1):
-            url = base_url if number_ == 1 else f"{base_url}page/{number_}/"
-            self._render(
-                template,
-                url.strip("/") + "/index.html",
-                url=url,
-                missions=items,
-                page_number=number_,
-                page_count=len(pages),
-                **extra,
-            )
+    def _run(self, jobs: list) -> dict:
+        """Run jobs here, or in forked worker processes when there are many; return their results."""
+        global _ACTIVE
+        if self.options.processes <= 1 or len(jobs) < PARALLEL_FROM:
+            results = [getattr(self, name)(*args) for name, *args in jobs]
+        else:
+            _ACTIVE = self
+            chunks = [jobs[i :: max(1, len(jobs) // CHUNK)] for i in range(max(1, len(jobs) // CHUNK))]
+            context = multiprocessing.get_context("fork")
+            try:
+                with ProcessPoolExecutor(max_workers=self.options.processes, mp_context=context) as pool:
+                    results = [r for part in pool.map(_run_jobs, chunks) for r in part]
+            finally:
+                _ACTIVE = None
+        return dict(r for r in results if r is not None)
 
-    def _write_open_data(self) -> None:
-        site = self.site_url
-        self._write("missions.json", opendata.missions_json(self.open, site))
-        schema = importlib_resources.files("catalog.schemas").joinpath("opendata.schema.json").read_text("utf-8")
-        self._write("missions.schema.json", schema)
-        self._write("missions.csv", opendata.missions_csv(self.open, site))
-        self._write("missions.ics", opendata.calendar(self.open, site, "Missions de la réserve civique"))
-        self._write(
-            "flux/missions.atom",
-            opendata.atom_feed("Missions de la réserve civique", "/flux/missions.atom", "/missions/", self.open, site),
-        )
+    def _second_stage_jobs(self, code: str) -> list:
+        """Listings, open data and the other pages: the jobs whose inputs changed."""
+        jobs, self._pages = [], []
+        # listing pages show the counts of every listing (the facets of /missions/)
+        site_key = digest(code, [(x.kind, x.key, x.title, len(x.missions)) for g in self.listings.values() for x in g])
+
+        def plan(job: tuple, relpath: str, key: str, url: str | None = None, indexed: bool = True) -> None:
+            if not self.manifest.is_current(relpath, key):
+                jobs.append(job)
+            self.manifest.record(relpath, key)
+            if url is not None:
+                self._pages.append((relpath, url, indexed))
+
+        self._listing_pages = {}
+        paginated = [("missions", "/missions/", None, self.open)]
+        for listings in self.listings.values():
+            paginated += [("listing", listing.url, listing, listing.missions) for listing in listings]
+        for template, base_url, listing, missions in paginated:
+            pages = _paginate(missions, self.options.per_page)
+            self._listing_pages[base_url] = (listing, pages)
+            for number_, items in enumerate(pages, start=1):
+                url = base_url if number_ == 1 else f"{base_url}page/{number_}/"
+                relpath = url.strip("/") + "/index.html"
+                heading = listing and (listing.kind, listing.key, listing.title, listing.intro, listing.feed_url)
+                key = digest(site_key, template, base_url, heading, number_, len(pages),
+                             [self.mission_keys[v.id] for v in items])  # fmt: skip
+                plan(("_listing_job", template, relpath, url, base_url, number_), relpath, key, url)
+
+        self._open_data = self._open_data_files()
+        open_keys = [self.mission_keys[v.id] for v in self.open]
+        for relpath in self._open_data:
+            plan(("_data_job", relpath), relpath, digest(code, relpath, open_keys))
+        for resource in self.resources:  # copied as they are
+            self._write_file(f"ressources/{resource.file}", resource.path.read_bytes())
+            self.manifest.record(f"ressources/{resource.file}", "")
+        self._write_file("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.site_url}/sitemap.xml\n")
+        self.manifest.record("robots.txt", "")
+        # the biggest jobs first, so that both workers finish together
+        jobs.sort(key=lambda job: job[0] != "_data_job")
+        return jobs
+
+    def _listing_page(self, base_url: str, number_: int):
+        listing, pages = self._listing_pages[base_url]
+        return pages[number_ - 1], len(pages), listing
+
+    def _open_data_files(self) -> dict:
+        """Open data files and feeds: path -> a function that makes the content."""
+        site, views = self.site_url, self.open
+        limit = self.options.feed_items
+        schema = importlib_resources.files("catalog.schemas").joinpath("opendata.schema.json")
+        files = {
+            "missions.json": lambda: opendata.missions_json(views, site),
+            "missions.schema.json": lambda: schema.read_text("utf-8"),
+            "missions.csv": lambda: opendata.missions_csv(views, site),
+            "missions.ics": lambda: opendata.calendar(views, site, "Missions de la réserve civique"),
+            "flux/missions.atom": lambda: opendata.atom_feed(
+                "Missions de la réserve civique", "/flux/missions.atom", "/missions/", views, site, limit
+            ),
+        }
         for listing in self.listings["domaine"] + self.listings["departement"]:
-            self._write(
-                listing.feed_url.lstrip("/"),
-                opendata.atom_feed(
-                    f"Missions : {listing.title}", listing.feed_url, listing.url, listing.missions, site
-                ),
+            files[listing.feed_url.lstrip("/")] = functools.partial(
+                opendata.atom_feed,
+                f"Missions : {listing.title}",
+                listing.feed_url,
+                listing.url,
+                listing.missions,
+                site,
+                limit,
             )
+        return files
 
     def _json_ld(self, view) -> str:
         """schema.org JobPosting (employmentType VOLUNTEER) for an open mission."""

@@ -97,9 +97,11 @@ class _Feed(feedgenerator.Atom1Feed):
         return self.updated
 
 
-def atom_feed(title: str, feed_path: str, page_path: str, views: list[MissionView], site_url: str) -> str:
-    """An Atom feed of missions, newest publication first."""
-    ordered = sorted(views, key=lambda v: (_published(v), v.id), reverse=True)
+def atom_feed(
+    title: str, feed_path: str, page_path: str, views: list[MissionView], site_url: str, limit: int = 50
+) -> str:
+    """An Atom feed of the ``limit`` newest missions (by publication date): what a feed reader needs."""
+    ordered = sorted(views, key=lambda v: (_published(v), v.id), reverse=True)[:limit]
     updated = _as_datetime(max((_published(v) for v in ordered), default=dt.date(2020, 1, 1)))
     feed = _Feed(
         title=title,

@@ -13,6 +13,8 @@ DEFAULTS = {
     "latest": 6,
     "handler_path": "/api",
     "processes": None,
+    "feed_items": 50,
+    "incremental": True,
 }
 
 
@@ -30,8 +32,12 @@ class PluginSettings:
     per_page: missions per listing page.
     latest: missions shown as "latest" on the home page.
     handler_path: where the form handler answers, on the same origin.
-    processes: worker processes for mission pages (default: the number of
+    processes: worker processes for rendering (default: the number of
         cores; 1 renders everything in the build's process).
+    feed_items: entries in each Atom feed, newest first (the open data files
+        and the iCalendar file list every open mission).
+    incremental: reuse the previous build's files whose inputs did not change,
+        and the parsed content files (cache under Pelican's ``CACHE_PATH``).
     """
 
     content_dir: str
@@ -40,6 +46,8 @@ class PluginSettings:
     latest: int
     handler_path: str
     processes: int
+    feed_items: int
+    incremental: bool
 
     @classmethod
     def from_pelican(cls, settings: dict) -> PluginSettings:
@@ -64,7 +72,11 @@ class PluginSettings:
         values["today"] = today
         if values["processes"] is None:
             values["processes"] = os.cpu_count() or 1
-        for name in ("per_page", "latest", "processes"):
+        if not isinstance(values["incremental"], bool):
+            raise SettingsError(
+                f"reserve_civique: incremental doit valoir True ou False (reçu {values['incremental']!r})"
+            )
+        for name in ("per_page", "latest", "processes", "feed_items"):
             if not isinstance(values[name], int) or values[name] < 1:
                 raise SettingsError(f"reserve_civique: {name} doit être un entier ≥ 1 (reçu {values[name]!r})")
         return cls(**{f.name: values[f.name] for f in fields(cls)})

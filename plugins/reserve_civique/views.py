@@ -47,11 +47,23 @@ class MissionView:
     osm_url: str | None
     start_text: str
     applications_url: str
+    card: str = ""  # the mission's card in listings, rendered once by the build
     extra: dict = field(default_factory=dict)
 
     def __getattr__(self, name):
         # mission fields (title, summary, places…) read through, e.g. ``view.title``
         return getattr(self.mission, name)
+
+    def public_key(self) -> tuple:
+        """Everything a page shows of this mission, for the build's cache keys."""
+        return (
+            self.mission,
+            self.domain,
+            sorted(self.structure.items()),
+            self.status,
+            self.health_guidelines,
+            self.applications_url,
+        )
 
     @property
     def description_html(self) -> str:

@@ -1,0 +1,112 @@
+"""What a rebuild may skip: every output file is recorded with the key of its inputs.
+
+A key is a hash of everything a file is made from — the code and templates
+that render it (:func:`code_key`) and the data it shows. When a file's key is
+the one recorded by the previous build into the same output folder and the
+file is still there, it is neither rendered nor written again.
+
+The manifest lives in Pelican's ``CACHE_PATH`` (never in the published
+output). It is removed when a build starts and written back only when the
+build has finished, so a build that fails half-way leaves no manifest and the
+next one renders everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("jinja2", "markdown-it-py", "nh3", "babel", "segno", "feedgenerator", "pelican")
+_SIMPLE = (str, int, float, bool, type(None))
+
+
+def digest(*parts) -> str:
+    """A short hash of values by their ``repr`` (dataclasses, tuples, strings, dates…).
+
+    Not pickle: its bytes depend on which equal objects happen to be shared.
+    """
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def _tree_digest(hasher, folder: Path, patterns: tuple[str, ...]) -> None:
+    for pattern in patterns:
+        for path in sorted(folder.rglob(pattern)):
+            if "__pycache__" in path.parts:
+                continue
+            hasher.update(str(path.relative_to(folder)).encode())
+            hasher.update(path.read_bytes())
+
+
+def _plain(value) -> bool:
+    if isinstance(value, _SIMPLE):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
+
+
+def code_key(settings: dict, extra: tuple = ()) -> str:
+    """Hash of what renders every file: this plugin, the core, the theme, library versions, settings."""
+    import catalog
+
+    from . import __file__ as plugin_init
+
+    hasher = hashlib.blake2b(digest_size=16)
+    _tree_digest(hasher, Path(plugin_init).parent, ("*.py",))
+    _tree_digest(hasher, Path(catalog.__file__).parent, ("*.py", "*.json", "*.yaml"))
+    _tree_digest(hasher, Path(settings["THEME"]) / "templates", ("*",))
+    for name in PACKAGES:
+        hasher.update(f"{name}={metadata.version(name)}".encode())
+    plain = {k: v for k, v in settings.items() if k.isupper() and _plain(v)}
+    hasher.update(repr(sorted(plain.items())).encode())
+    hasher.update(repr(extra).encode())
+    return hasher.hexdigest()
+
+
+class Manifest:
+    """The files of the previous build into one output folder, with their keys."""
+
+    def __init__(self, cache_dir: str | os.PathLike, output_path: str, enabled: bool = True):
+        name = hashlib.blake2b(os.path.abspath(output_path).encode(), digest_size=8).hexdigest()
+        self.folder = Path(cache_dir) / "reserve_civique" / name
+        self.output_path = output_path
+        self.enabled = enabled
+        self.previous: dict[str, str] = {}
+        self.cards: dict[str, str] = {}
+        self.current: dict[str, str] = {}
+        if enabled:
+            try:
+                self.previous, self.cards = pickle.loads((self.folder / "manifest.pickle").read_bytes())
+            except (OSError, pickle.UnpicklingError, ValueError, EOFError):
+                self.previous, self.cards = {}, {}
+            # a build that stops before `save` must not leave a manifest behind
+            (self.folder / "manifest.pickle").unlink(missing_ok=True)
+
+    def is_current(self, relpath: str, key: str) -> bool:
+        """True when ``relpath`` was written from the same inputs and is still in the output."""
+        return (
+            self.enabled
+            and self.previous.get(relpath) == key
+            and os.path.exists(os.path.join(self.output_path, relpath))
+        )
+
+    def record(self, relpath: str, key: str) -> None:
+        self.current[relpath] = key
+
+    def stale(self) -> list[str]:
+        """Files of the previous build that this build did not produce (a mission removed…)."""
+        return sorted(set(self.previous) - set(self.current))
+
+    def save(self, cards: dict[str, str]) -> None:
+        """Write the manifest and the cards (by mission key) for the next build."""
+        if not self.enabled:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.folder / f"manifest.{os.getpid()}.tmp"
+        temporary.write_bytes(pickle.dumps((self.current, cards), protocol=5))
+        temporary.replace(self.folder / "manifest.pickle")

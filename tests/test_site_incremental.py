@@ -1,0 +1,87 @@
+"""Rebuilds: only what changed is rendered again, and the result is the full build's, byte for byte."""
+
+import shutil
+
+import pytest
+
+from conftest import build_site
+
+
+def tree(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def mtimes(folder):
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*.html")}
+
+
+def rebuild(content_dir, output):
+    return build_site(content_dir, output, DELETE_OUTPUT_DIRECTORY=False)
+
+
+def fresh(content_dir, tmp_path, name="fresh"):
+    """A full build with no cache at all, to compare with."""
+    settings = {"content_dir": str(content_dir), "today": "2026-11-29", "incremental": False}
+    return build_site(content_dir, tmp_path / name, RESERVE_CIVIQUE=settings)
+
+
+CHANGES = {
+    "mission-title": ("missions/colis-laon.yaml", "Je distribue des colis à Laon", "Je distribue des paniers à Laon"),
+    "mission-closed": ("missions/colis-laon.yaml", "places: 6", "places: 6\nclosed: true"),
+    "mission-places": ("missions/garde-ajaccio.yaml", "places:", "places: 9\n#"),
+    "structure-name": ("structures/asso-test.yaml", "name: ", "name: Nouveau nom — "),
+    "domain-label": ("domains.yaml", "label: ", "label: Urgence — "),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_rebuild_after_a_change_equals_a_full_build(tmp_path, content_dir, edit, change):
+    output = tmp_path / "output"
+    rebuild(content_dir, output)
+    edit(*CHANGES[change])
+    rebuild(content_dir, output)
+    assert tree(output) == tree(fresh(content_dir, tmp_path))
+
+
+def test_a_rebuild_renders_only_what_changed(tmp_path, content_dir, edit):
+    output = tmp_path / "output"
+    rebuild(content_dir, output)
+    before = mtimes(output)
+    edit("missions/garde-ajaccio.yaml", "places:", "places: 9\n#")
+    rebuild(content_dir, output)
+    after = mtimes(output)
+    rewritten = {path for path in before if after[path] != before[path]}
+    assert "missions/garde-ajaccio/index.html" in rewritten
+    assert "missions/colis-laon/index.html" not in rewritten
+    assert "missions/appels-distance/index.html" not in rewritten
+    assert "departements/02/index.html" not in rewritten  # no mission of the Aisne changed
+    assert "departements/2A/index.html" in rewritten
+
+
+def test_a_removed_mission_leaves_no_file_behind(tmp_path, content_dir):
+    output = tmp_path / "output"
+    rebuild(content_dir, output)
+    assert (output / "missions/colis-laon/mission.ics").is_file()
+    (content_dir / "missions/colis-laon.yaml").unlink()
+    rebuild(content_dir, output)
+    assert not (output / "missions/colis-laon").exists()
+    assert tree(output) == tree(fresh(content_dir, tmp_path))
+
+
+def test_a_template_change_renders_every_page_again(tmp_path, content_dir):
+    theme = tmp_path / "theme"
+    shutil.copytree(build_site.__globals__["ROOT"] / "theme", theme)
+    output = tmp_path / "output"
+    build_site(content_dir, output, DELETE_OUTPUT_DIRECTORY=False, THEME=str(theme))
+    mission = theme / "templates" / "mission.html"
+    mission.write_text(mission.read_text(encoding="utf-8").replace("Qui peut aider", "Qui peut participer"))
+    build_site(content_dir, output, DELETE_OUTPUT_DIRECTORY=False, THEME=str(theme))
+    assert "Qui peut participer" in (output / "missions/colis-laon/index.html").read_text(encoding="utf-8")
+
+
+def test_a_deleted_output_file_is_written_again(tmp_path, content_dir):
+    output = tmp_path / "output"
+    rebuild(content_dir, output)
+    (output / "missions/colis-laon/index.html").unlink()
+    rebuild(content_dir, output)
+    assert (output / "missions/colis-laon/index.html").is_file()
