@@ -64,14 +64,41 @@ class _Reader:
 
     def read(self, path: Path, shown: str, schema: str):
         """Parse and schema-check one file (``shown``: its path as printed); return its data, or ``None``."""
-        raw = path.read_bytes()
-        if self.cache is None:
-            data, found = _parse(raw, schema)
-        else:
-            data, found = self.cache.get_or_parse(raw, schema)
+        data, found = _parse(path.read_bytes(), schema)
         for line, field_name, message in found:
             self.problems.add(shown, line, field_name, message)
         return data
+
+    def model(self, path: Path, shown: str, schema: str, context: str, build):
+        """Read one file and make its model with ``build(data, problems, fingerprint)``, or ``None`` on any error.
+
+        With a cache, the outcome (problems and model) is remembered by the
+        file's bytes, its path, and ``context`` (a digest of what the rules
+        compare it to). The same hash is the model's ``fingerprint``: equal
+        fingerprints, equal models.
+        """
+        raw = path.read_bytes()
+        key = hashlib.blake2b(raw + f"\0{shown}\0{schema}\0{context}".encode(), digest_size=16).digest()
+        if self.cache is not None:
+            entry = self.cache.get(key)
+            if entry is not None:
+                self._replay(entry[0])
+                return entry[1]
+        local = ProblemList()
+        data, found = _parse(raw, schema)
+        for line, field_name, message in found:
+            local.add(shown, line, field_name, message)
+        made = build(data, local, key.hex()) if data is not None else None
+        if local.error_count:
+            made = None
+        if self.cache is not None:
+            self.cache.put(key, (local.items, made))
+        self._replay(local.items)
+        return made
+
+    def _replay(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            self.problems.add(problem.path, problem.line, problem.field, problem.message, problem.severity)
 
     def list_dir(self, name: str) -> list[tuple[str, Path, str]]:
         """``(id, path, shown path)`` for each content file in ``name``; misnamed files are problems."""
@@ -80,10 +107,14 @@ class _Reader:
             self.problems.add(self.display(folder), 1, "", "dossier introuvable")
             return []
         entries, seen = [], {}
-        for path in sorted(folder.iterdir()):
-            if path.name.startswith(".") or path.name.lower() == "readme.md" or path.is_dir():
+        prefix = self.display(folder) + os.sep
+        with os.scandir(folder) as found:
+            names = sorted(entry.name for entry in found if not entry.is_dir())
+        for file_name in names:
+            if file_name.startswith(".") or file_name.lower() == "readme.md":
                 continue
-            shown = self.display(path)
+            path = folder / file_name
+            shown = prefix + file_name
             stem, suffix = path.stem, path.suffix
             if suffix != ".yaml":
                 hint = (
@@ -125,12 +156,13 @@ def _parse(raw: bytes, schema: str) -> tuple[dict | None, list[tuple[int, str, s
 
 
 class ReadCache:
-    """Parsed and schema-checked files of the previous run, by content (a rebuild parses what changed).
+    """What each content file gave in the previous run (its problems and model), by content.
 
-    Stored as one pickle in ``folder``; entries are keyed by a hash of the
-    file's bytes, the schema's name and the core's code, so an edited file or
-    a new rule is never served from the cache. Entries not used by a run are
-    dropped when it saves.
+    Stored as one pickle in ``folder``; an entry's key is a hash of the file's
+    bytes, its path and what its rules depend on (the date, the domains, the
+    structures' names), and the whole cache belongs to one version of the
+    core's code and schemas: an edited file or a new rule is never served from
+    it. Entries not used by a run are dropped when it saves.
     """
 
     def __init__(self, folder: str | os.PathLike):
@@ -140,16 +172,17 @@ class ReadCache:
             stored_code, self.entries = pickle.loads(self.path.read_bytes())
             if stored_code != _code_fingerprint():
                 self.entries = {}
-        except (OSError, pickle.UnpicklingError, ValueError, EOFError, TypeError):
+        except (OSError, pickle.UnpicklingError, ValueError, EOFError, TypeError, AttributeError):
             self.entries = {}
 
-    def get_or_parse(self, raw: bytes, schema: str):
-        key = hashlib.blake2b(raw + schema.encode(), digest_size=16).digest()
+    def get(self, key: bytes):
         entry = self.entries.get(key)
-        if entry is None:
-            entry = _parse(raw, schema)
-        self.used[key] = entry
+        if entry is not None:
+            self.used[key] = entry
         return entry
+
+    def put(self, key: bytes, entry: tuple) -> None:
+        self.used[key] = entry
 
     def save(self) -> None:
         """Keep this run's entries for the next one (best effort: no cache is not an error)."""
@@ -226,28 +259,32 @@ def _int(value, default: int) -> int:
 def _structures(reader: _Reader) -> tuple[dict[str, Structure], set[str]]:
     structures: dict[str, Structure] = {}
     present: set[str] = set()  # files that exist, even when invalid
+
     for slug, path, shown in reader.list_dir("structures"):
         present.add(slug)
-        errors_before = reader.problems.error_count
-        data = reader.read(path, shown, "structure")
-        if data is None:
-            continue
-        rules.check_structure(data, shown, reader.problems)
-        if reader.problems.error_count > errors_before:
-            continue
-        contact = data["contact"]
-        structures[slug] = Structure(
-            slug=slug,
-            name=data["name"],
-            type=data["type"],
-            description=data["description"],
-            city=data["city"],
-            postal_code=data["postal_code"],
-            contact=Contact(contact["name"], contact["email"], contact.get("phone")),
-            website=data.get("website"),
-            siret=data.get("siret"),
-            rna=data.get("rna"),
-        )
+
+        def build(data: dict, problems: ProblemList, fingerprint: str, slug=slug, shown=shown) -> Structure | None:
+            rules.check_structure(data, shown, problems)
+            if problems.error_count:
+                return None
+            contact = data["contact"]
+            return Structure(
+                slug=slug,
+                name=data["name"],
+                type=data["type"],
+                description=data["description"],
+                city=data["city"],
+                postal_code=data["postal_code"],
+                contact=Contact(contact["name"], contact["email"], contact.get("phone")),
+                website=data.get("website"),
+                siret=data.get("siret"),
+                rna=data.get("rna"),
+                fingerprint=fingerprint,
+            )
+
+        structure = reader.model(path, shown, "structure", "", build)
+        if structure is not None:
+            structures[slug] = structure
     return structures, present
 
 
@@ -255,38 +292,43 @@ def _missions(
     reader: _Reader, domains: dict[str, Domain], structure_ids: set[str], today: dt.date
 ) -> dict[str, Mission]:
     missions: dict[str, Mission] = {}
+    # what the rules compare a mission to
+    context = hashlib.blake2b(repr((today, domains, sorted(structure_ids))).encode(), digest_size=16).hexdigest()
     for mission_id, path, shown in reader.list_dir("missions"):
-        errors_before = reader.problems.error_count
-        data = reader.read(path, shown, "mission")
-        if data is None:
-            continue
-        rules.check_mission(data, shown, reader.problems, domains, structure_ids, today)
-        if reader.problems.error_count > errors_before:
-            continue
-        domain = domains[data["domain"]]
-        location = data.get("location")
-        missions[mission_id] = Mission(
-            id=mission_id,
-            title=data["title"],
-            domain=data["domain"],
-            structure=data["structure"],
-            summary=data["summary"],
-            description=data["description"],
-            remote=data["remote"],
-            department=data["department"],
-            start=data["start"],
-            end=data.get("end"),
-            places=data["places"],
-            age_min=data.get("age_min", domain.age_min),
-            age_max=data.get("age_max", domain.age_max),
-            location=Location(location["address"], location["postal_code"], location["city"]) if location else None,
-            schedule=data.get("schedule"),
-            requirements=_tuple(data.get("requirements")),
-            health_guidelines=_tuple(data.get("health_guidelines")),
-            published=data.get("published"),
-            closed=bool(data.get("closed", False)),
-            source=shown,
-        )
+
+        def build(data: dict, problems: ProblemList, fingerprint: str, mission_id=mission_id, shown=shown):
+            rules.check_mission(data, shown, problems, domains, structure_ids, today)
+            if problems.error_count:
+                return None
+            domain = domains[data["domain"]]
+            location = data.get("location")
+            return Mission(
+                id=mission_id,
+                title=data["title"],
+                domain=data["domain"],
+                structure=data["structure"],
+                summary=data["summary"],
+                description=data["description"],
+                remote=data["remote"],
+                department=data["department"],
+                start=data["start"],
+                end=data.get("end"),
+                places=data["places"],
+                age_min=data.get("age_min", domain.age_min),
+                age_max=data.get("age_max", domain.age_max),
+                location=Location(location["address"], location["postal_code"], location["city"]) if location else None,
+                schedule=data.get("schedule"),
+                requirements=_tuple(data.get("requirements")),
+                health_guidelines=_tuple(data.get("health_guidelines")),
+                published=data.get("published"),
+                closed=bool(data.get("closed", False)),
+                source=shown,
+                fingerprint=fingerprint,
+            )
+
+        mission = reader.model(path, shown, "mission", context, build)
+        if mission is not None:
+            missions[mission_id] = mission
     return missions
 
 

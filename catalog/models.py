@@ -21,7 +21,7 @@ STRUCTURE_TYPES: dict[str, str] = {
 OPEN, CLOSED, PAST = "open", "closed", "past"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Domain:
     """A mission domain, with the health guidelines shared by its missions."""
 
@@ -33,7 +33,7 @@ class Domain:
     age_max: int = DEFAULT_AGE_MAX
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Contact:
     """A structure's private contact: used by the form handler, never published."""
 
@@ -42,7 +42,7 @@ class Contact:
     phone: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Structure:
     """A host structure (association, public body, ESUS company…)."""
 
@@ -56,6 +56,7 @@ class Structure:
     website: str | None = None
     siret: str | None = None
     rna: str | None = None
+    fingerprint: str = field(default="", compare=False, repr=False)  # of its file: see loader
 
     @property
     def type_label(self) -> str:
@@ -78,7 +79,7 @@ class Structure:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Location:
     """Where an on-site mission takes place."""
 
@@ -87,7 +88,7 @@ class Location:
     city: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Mission:
     """One mission, as curated in ``content/missions/<id>.yaml``."""
 
@@ -111,6 +112,7 @@ class Mission:
     published: dt.date | None = None
     closed: bool = False
     source: str = ""
+    fingerprint: str = field(default="", compare=False, repr=False)  # of its file: see loader
 
     def status(self, today: dt.date) -> str:
         """``open``, ``closed`` (closed early by a coordinator) or ``past`` (ended)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -20,6 +21,7 @@ ALLOWED_SCHEMES = {"http", "https", "mailto", "tel"}
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
+@functools.lru_cache(maxsize=4096)  # a catalog has few distinct dates; Babel takes ~50 µs each
 def date_long(day: dt.date) -> str:
     """``lundi 30 mars 2020``."""
     return format_date(day, "EEEE d MMMM y", locale=LOCALE)
@@ -30,6 +32,7 @@ def date_short(day: dt.date) -> str:
     return format_date(day, "d MMMM y", locale=LOCALE)
 
 
+@functools.lru_cache(maxsize=16384)
 def date_range(start: dt.date, end: dt.date | None) -> str:
     """``du lundi 30 mars au lundi 11 mai 2020``; ``à partir du lundi 30 mars 2020``; ``le …``."""
     if end is None:
@@ -65,6 +68,7 @@ def render_markdown(text: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def slugify(text: str) -> str:
     """``Château-Thierry`` → ``chateau-thierry``; ``Cœur`` → ``coeur``."""
     for ligature, letters in (("œ", "oe"), ("Œ", "Oe"), ("æ", "ae"), ("Æ", "Ae"), ("ß", "ss")):

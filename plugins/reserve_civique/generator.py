@@ -13,7 +13,9 @@ from concurrent.futures import ProcessPoolExecutor
 from importlib import resources as importlib_resources
 from pathlib import Path
 from types import SimpleNamespace
+from typing import NamedTuple
 
+from jinja2 import FileSystemBytecodeCache
 from markupsafe import Markup, escape
 from pelican import signals
 from pelican.generators import Generator
@@ -48,6 +50,15 @@ def _run_jobs(jobs: list) -> list:
     return [getattr(generator, name)(*args) for name, *args in jobs]
 
 
+class Fragments(NamedTuple):
+    """A mission's pieces of the other files: its card, JSON record, CSV row and calendar event."""
+
+    card: str
+    json: str
+    csv: str
+    event: str
+
+
 class CatalogBuildError(Exception):
     """The content or the settings do not allow a build; the message lists every problem."""
 
@@ -76,6 +87,10 @@ class CatalogGenerator(Generator):
         content_dir = Path(self.settings["PATH"]).parent / self.options.content_dir
         if not content_dir.is_dir():
             content_dir = Path(self.options.content_dir)
+        if self.options.incremental:  # compiled templates kept between builds (checked against their source)
+            folder = self._cache_folder("jinja")
+            os.makedirs(folder, exist_ok=True)
+            self.env.bytecode_cache = FileSystemBytecodeCache(folder)
         result = load_content(
             content_dir, today=self.options.today, display_root=Path.cwd(), cache_dir=self._cache_folder("content")
         )
@@ -139,8 +154,8 @@ class CatalogGenerator(Generator):
 
     # -- jobs (run here or in forked workers; each writes its files) -------------------
 
-    def _mission_job(self, mission_id: str) -> tuple[str, str]:
-        """Write a mission's page (and calendar); return its card for the listings."""
+    def _mission_job(self, mission_id: str) -> tuple[str, Fragments]:
+        """Write a mission's page (and calendar); return its pieces of the listings and open data."""
         view = self.views[mission_id]
         html = self._render_html(
             "mission",
@@ -151,29 +166,48 @@ class CatalogGenerator(Generator):
             json_ld=self._json_ld(view),
         )
         self._write_file(f"missions/{view.id}/index.html", html)
+        event = opendata.event(view, self.site_url)
         if view.is_open:
-            self._write_file(f"missions/{view.id}/mission.ics", opendata.calendar([view], self.site_url, view.title))
-        return mission_id, str(self._card_macro(view))
+            self._write_file(f"missions/{view.id}/mission.ics", opendata.calendar_from([event], view.title))
+        return mission_id, Fragments(
+            card=str(self._card_macro(view)),
+            json=opendata.json_line(view, self.site_url),
+            csv=opendata.csv_row(view, self.site_url),
+            event=event,
+        )
 
-    def _page(self, template: str, relpath: str, url: str, indexed: bool = True, **extra) -> None:
-        """A page showing site-wide figures (home, indexes…): always rendered, in this process."""
+    def _page_job(self, template: str, relpath: str, url: str, kind: str | None) -> None:
+        """A page showing site-wide figures (home, statistics, indexes…)."""
+        if kind is not None:
+            extra = {"kind": kind, "listings": self.listings[kind]}
+        elif template == "stats":
+            extra = {"stats": build_stats(self.open)}
+        elif template == "resources":
+            extra = {"resources": self.resources}
+        else:
+            extra = {}
         self._write_file(relpath, self._render_html(template, url, **extra))
-        self.manifest.record(relpath, "")
-        self._pages.append((relpath, url, indexed))
 
-    def _single_pages(self) -> None:
-        for kind, index_url in INDEX_PAGES.items():
-            relpath = index_url.strip("/") + "/index.html"
-            self._page("listings", relpath, index_url, kind=kind, listings=self.listings[kind])
-        self._page("home", "index.html", "/")
-        self._page("stats", "statistiques/index.html", "/statistiques/", stats=build_stats(self.open))
-        self._page("resources", "ressources/index.html", "/ressources/", resources=self.resources)
-        self._page("search", "recherche/index.html", "/recherche/")
-        self._page("proposal", "proposer-une-mission/index.html", "/proposer-une-mission/")
-        self._page("proposal_thanks", "proposer-une-mission/merci/index.html", "/proposer-une-mission/merci/", False)
-        self._page("thanks", "merci/index.html", "/merci/", False)
-        self._page("thanks_waiting", "merci/liste-attente/index.html", "/merci/liste-attente/", False)
-        self._page("not_found", "404.html", "/404.html", False)
+    def _single_pages(self) -> list:
+        """Jobs for the pages that show site-wide figures: always rendered (there are few)."""
+        pages = [("listings", url.strip("/") + "/index.html", url, True, kind) for kind, url in INDEX_PAGES.items()]
+        pages += [
+            ("home", "index.html", "/", True, None),
+            ("stats", "statistiques/index.html", "/statistiques/", True, None),
+            ("resources", "ressources/index.html", "/ressources/", True, None),
+            ("search", "recherche/index.html", "/recherche/", True, None),
+            ("proposal", "proposer-une-mission/index.html", "/proposer-une-mission/", True, None),
+            ("proposal_thanks", "proposer-une-mission/merci/index.html", "/proposer-une-mission/merci/", False, None),
+            ("thanks", "merci/index.html", "/merci/", False, None),
+            ("thanks_waiting", "merci/liste-attente/index.html", "/merci/liste-attente/", False, None),
+            ("not_found", "404.html", "/404.html", False, None),
+        ]
+        jobs = []
+        for template, relpath, url, indexed, kind in pages:
+            self.manifest.record(relpath, "")
+            self._pages.append((relpath, url, indexed))
+            jobs.append(("_page_job", template, relpath, url, kind))
+        return jobs
 
     def _listing_job(self, template: str, relpath: str, url: str, listing_key, page_number: int) -> None:
         missions, page_count, listing = self._listing_page(listing_key, page_number)
@@ -215,43 +249,44 @@ class CatalogGenerator(Generator):
         self.manifest = Manifest(self.settings["CACHE_PATH"], self.output_path, enabled=self.options.incremental)
         code = code_key(self.settings)
         self.mission_keys = {i: digest(code, v.public_key()) for i, v in self.views.items()}
-        cards = {}
+        pieces: dict[str, Fragments] = {}
         jobs = []
         for mission_id, view in self.views.items():
             key = self.mission_keys[mission_id]
             files = [f"missions/{mission_id}/index.html"] + ([f"missions/{mission_id}/mission.ics"] * view.is_open)
-            card = self.manifest.cards.get(key)
-            if card is None or not all(self.manifest.is_current(f, key) for f in files):
+            cached = self.manifest.pieces.get(key)
+            if cached is None or not all(self.manifest.is_current(f, key) for f in files):
                 jobs.append(("_mission_job", mission_id))
             else:
-                cards[mission_id] = card
+                pieces[mission_id] = cached
             for relpath in files:
                 self.manifest.record(relpath, key)
-        cards.update(self._run(jobs))
+        pieces.update(self._run(jobs))
+        self.fragments = pieces
         for mission_id, view in self.views.items():
-            view.card = Markup(cards[mission_id])
-        self._run(self._second_stage_jobs(code))
-        self._single_pages()
+            view.card = Markup(pieces[mission_id].card)
+        self._run(self._second_stage_jobs(code), parallel_from=8)
         for relpath in self.manifest.stale():  # e.g. a mission file was removed
             path = os.path.join(self.output_path, relpath)
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
             with contextlib.suppress(OSError):  # its folder, once empty
                 os.removedirs(os.path.dirname(path))
-        self.manifest.save({self.mission_keys[i]: c for i, c in cards.items()})
+        self.manifest.save({self.mission_keys[i]: f for i, f in pieces.items()})
         for mission_id, view in sorted(self.views.items()):
             self._announce(f"missions/{mission_id}/index.html", view.url, view.is_open)
         for relpath, url, indexed in self._pages:
             self._announce(relpath, url, indexed)
 
-    def _run(self, jobs: list) -> dict:
+    def _run(self, jobs: list, parallel_from: int = PARALLEL_FROM) -> dict:
         """Run jobs here, or in forked worker processes when there are many; return their results."""
         global _ACTIVE
-        if self.options.processes <= 1 or len(jobs) < PARALLEL_FROM:
+        if self.options.processes <= 1 or len(jobs) < parallel_from:
             results = [getattr(self, name)(*args) for name, *args in jobs]
         else:
             _ACTIVE = self
-            chunks = [jobs[i :: max(1, len(jobs) // CHUNK)] for i in range(max(1, len(jobs) // CHUNK))]
+            count = max(self.options.processes, len(jobs) // CHUNK)
+            chunks = [jobs[i::count] for i in range(count)]
             context = multiprocessing.get_context("fork")
             try:
                 with ProcessPoolExecutor(max_workers=self.options.processes, mp_context=context) as pool:
@@ -297,6 +332,7 @@ class CatalogGenerator(Generator):
             self.manifest.record(f"ressources/{resource.file}", "")
         self._write_file("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.site_url}/sitemap.xml\n")
         self.manifest.record("robots.txt", "")
+        jobs += self._single_pages()
         # the biggest jobs first, so that both workers finish together
         jobs.sort(key=lambda job: job[0] != "_data_job")
         return jobs
@@ -310,11 +346,15 @@ class CatalogGenerator(Generator):
         site, views = self.site_url, self.open
         limit = self.options.feed_items
         schema = importlib_resources.files("catalog.schemas").joinpath("opendata.schema.json")
+        fragments = self.fragments
+        by_id = sorted(views, key=lambda v: v.id)
         files = {
-            "missions.json": lambda: opendata.missions_json(views, site),
+            "missions.json": lambda: opendata.missions_json([fragments[v.id].json for v in views], site),
             "missions.schema.json": lambda: schema.read_text("utf-8"),
-            "missions.csv": lambda: opendata.missions_csv(views, site),
-            "missions.ics": lambda: opendata.calendar(views, site, "Missions de la réserve civique"),
+            "missions.csv": lambda: opendata.missions_csv([fragments[v.id].csv for v in views]),
+            "missions.ics": lambda: opendata.calendar_from(
+                [fragments[v.id].event for v in by_id], "Missions de la réserve civique"
+            ),
             "flux/missions.atom": lambda: opendata.atom_feed(
                 "Missions de la réserve civique", "/flux/missions.atom", "/missions/", views, site, limit
             ),

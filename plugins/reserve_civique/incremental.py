@@ -77,13 +77,13 @@ class Manifest:
         self.output_path = output_path
         self.enabled = enabled
         self.previous: dict[str, str] = {}
-        self.cards: dict[str, str] = {}
+        self.pieces: dict = {}
         self.current: dict[str, str] = {}
         if enabled:
             try:
-                self.previous, self.cards = pickle.loads((self.folder / "manifest.pickle").read_bytes())
+                self.previous, self.pieces = pickle.loads((self.folder / "manifest.pickle").read_bytes())
             except (OSError, pickle.UnpicklingError, ValueError, EOFError):
-                self.previous, self.cards = {}, {}
+                self.previous, self.pieces = {}, {}
             # a build that stops before `save` must not leave a manifest behind
             (self.folder / "manifest.pickle").unlink(missing_ok=True)
 
@@ -102,11 +102,11 @@ class Manifest:
         """Files of the previous build that this build did not produce (a mission removed…)."""
         return sorted(set(self.previous) - set(self.current))
 
-    def save(self, cards: dict[str, str]) -> None:
-        """Write the manifest and the cards (by mission key) for the next build."""
+    def save(self, pieces: dict) -> None:
+        """Write the manifest and each mission's pieces (by mission key) for the next build."""
         if not self.enabled:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         temporary = self.folder / f"manifest.{os.getpid()}.tmp"
-        temporary.write_bytes(pickle.dumps((self.current, cards), protocol=5))
+        temporary.write_bytes(pickle.dumps((self.current, pieces), protocol=5))
         temporary.replace(self.folder / "manifest.pickle")

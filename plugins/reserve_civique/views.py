@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter
 from urllib.parse import quote_plus
 
 from catalog import Catalog, Domain, Mission
@@ -39,14 +41,13 @@ class MissionView:
     domain: Domain
     structure: dict
     status: str
-    dates_text: str
     health_guidelines: tuple[str, ...]
     url: str
     town_url: str | None
     department_name: str
-    osm_url: str | None
-    start_text: str
     applications_url: str
+    structure_fingerprint: str = ""
+    order: tuple = ()  # soonest first, then by title
     card: str = ""  # the mission's card in listings, rendered once by the build
     extra: dict = field(default_factory=dict)
 
@@ -55,20 +56,32 @@ class MissionView:
         return getattr(self.mission, name)
 
     def public_key(self) -> tuple:
-        """Everything a page shows of this mission, for the build's cache keys."""
-        return (
-            self.mission,
-            self.domain,
-            sorted(self.structure.items()),
-            self.status,
-            self.health_guidelines,
-            self.applications_url,
-        )
+        """What a page of this mission is made from, for the build's cache keys.
+
+        The fingerprints hash the mission's and its structure's files with all
+        their rules depend on (the date, the domains): equal fingerprints,
+        equal data.
+        """
+        return (self.mission.fingerprint, self.structure_fingerprint, self.status)
 
     @property
     def description_html(self) -> str:
         """The description, Markdown rendered and sanitised (only when a page needs it)."""
         return render_markdown(self.mission.description)
+
+    @functools.cached_property
+    def dates_text(self) -> str:
+        """``du lundi 7 décembre 2026 au mercredi 31 mars 2027`` (Babel: computed when shown)."""
+        return date_range(self.mission.start, self.mission.end)
+
+    @functools.cached_property
+    def start_text(self) -> str:
+        return date_long(self.mission.start)
+
+    @property
+    def osm_url(self) -> str | None:
+        """A plain link to the address on OpenStreetMap (only when a page needs it)."""
+        return osm_link(self.mission)
 
     @property
     def is_open(self) -> bool:
@@ -110,21 +123,20 @@ def build_mission_views(catalog: Catalog, today: dt.date, handler_path: str) -> 
             domain=catalog.domain_of(mission),
             structure=structure.public_dict(),
             status=mission.status(today),
-            dates_text=date_range(mission.start, mission.end),
             health_guidelines=catalog.health_guidelines(mission),
             url=mission_url(mission.id),
             town_url=f"/communes/{slugify(mission.city)}/" if mission.city else None,
             department_name=department_name(mission.department),
-            osm_url=osm_link(mission),
-            start_text=date_long(mission.start),
             applications_url=f"{handler_path}/missions/{mission.id}/applications",
+            structure_fingerprint=structure.fingerprint,
+            order=(mission.start, mission.title, mission.id),
         )
     return views
 
 
 def sort_open(views) -> list[MissionView]:
     """Open missions, soonest first."""
-    return sorted((v for v in views if v.is_open), key=lambda v: (v.start, v.title, v.id))
+    return sorted((v for v in views if v.status == "open"), key=attrgetter("order"))
 
 
 def build_listings(catalog: Catalog, views: dict[str, MissionView]) -> dict[str, list[Listing]]:
