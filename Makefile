@@ -45,4 +45,4 @@ new-mission: $(STAMP)
 	$(INVOKE) new-mission --id "$(ID)"
 
 clean:
-	rm -rf output var/cache .pytest_cache .ruff_cache
+	rm -rf output cache var/cache .pytest_cache .ruff_cache

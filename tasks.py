@@ -27,7 +27,7 @@ def check(c, content="content", strict=False):
 @task
 def build(c, settings="pelicanconf.py", output="output", search=True):
     """Build the static site (content check included: bad content fails the build), then its search index."""
-    c.run(f"{PY} -m pelican --fatal errors -s {settings} -o {output} --delete-output-directory")
+    c.run(f"{PY} -m pelican --fatal errors -s {settings} -o {output}")  # incremental: see the plugin's docs
     if search:
         index(c, output=output)
 

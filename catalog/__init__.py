@@ -4,7 +4,7 @@ Pure Python: imports neither Pelican nor Flask, so the static site, the form
 handler and the content check share one loader and one set of rules.
 """
 
-from .loader import LoadResult, load_catalog, load_content
+from .loader import LoadResult, load_catalog, load_content, load_mission_catalog
 from .models import CLOSED, OPEN, PAST, STRUCTURE_TYPES, Catalog, Contact, Domain, Location, Mission, Structure
 from .problems import ContentError, Problem
 
@@ -24,4 +24,5 @@ __all__ = [
     "Structure",
     "load_catalog",
     "load_content",
+    "load_mission_catalog",
 ]

@@ -256,33 +256,74 @@ def _int(value, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
+def _structure_builder(slug: str, shown: str):
+    def build(data: dict, problems: ProblemList, fingerprint: str) -> Structure | None:
+        rules.check_structure(data, shown, problems)
+        if problems.error_count:
+            return None
+        contact = data["contact"]
+        return Structure(
+            slug=slug,
+            name=data["name"],
+            type=data["type"],
+            description=data["description"],
+            city=data["city"],
+            postal_code=data["postal_code"],
+            contact=Contact(contact["name"], contact["email"], contact.get("phone")),
+            website=data.get("website"),
+            siret=data.get("siret"),
+            rna=data.get("rna"),
+            fingerprint=fingerprint,
+        )
+
+    return build
+
+
+def _mission_builder(mission_id: str, shown: str, domains: dict[str, Domain], structure_ids: set[str], today):
+    def build(data: dict, problems: ProblemList, fingerprint: str) -> Mission | None:
+        rules.check_mission(data, shown, problems, domains, structure_ids, today)
+        if problems.error_count:
+            return None
+        domain = domains[data["domain"]]
+        location = data.get("location")
+        return Mission(
+            id=mission_id,
+            title=data["title"],
+            domain=data["domain"],
+            structure=data["structure"],
+            summary=data["summary"],
+            description=data["description"],
+            remote=data["remote"],
+            department=data["department"],
+            start=data["start"],
+            end=data.get("end"),
+            places=data["places"],
+            age_min=data.get("age_min", domain.age_min),
+            age_max=data.get("age_max", domain.age_max),
+            location=Location(location["address"], location["postal_code"], location["city"]) if location else None,
+            schedule=data.get("schedule"),
+            requirements=_tuple(data.get("requirements")),
+            health_guidelines=_tuple(data.get("health_guidelines")),
+            published=data.get("published"),
+            closed=bool(data.get("closed", False)),
+            source=shown,
+            fingerprint=fingerprint,
+        )
+
+    return build
+
+
+def _mission_context(domains: dict[str, Domain], structure_ids: set[str], today: dt.date) -> str:
+    """A digest of what the rules compare a mission to."""
+    return hashlib.blake2b(repr((today, domains, sorted(structure_ids))).encode(), digest_size=16).hexdigest()
+
+
 def _structures(reader: _Reader) -> tuple[dict[str, Structure], set[str]]:
     structures: dict[str, Structure] = {}
     present: set[str] = set()  # files that exist, even when invalid
-
     for slug, path, shown in reader.list_dir("structures"):
         present.add(slug)
-
-        def build(data: dict, problems: ProblemList, fingerprint: str, slug=slug, shown=shown) -> Structure | None:
-            rules.check_structure(data, shown, problems)
-            if problems.error_count:
-                return None
-            contact = data["contact"]
-            return Structure(
-                slug=slug,
-                name=data["name"],
-                type=data["type"],
-                description=data["description"],
-                city=data["city"],
-                postal_code=data["postal_code"],
-                contact=Contact(contact["name"], contact["email"], contact.get("phone")),
-                website=data.get("website"),
-                siret=data.get("siret"),
-                rna=data.get("rna"),
-                fingerprint=fingerprint,
-            )
-
-        structure = reader.model(path, shown, "structure", "", build)
+        structure = reader.model(path, shown, "structure", "", _structure_builder(slug, shown))
         if structure is not None:
             structures[slug] = structure
     return structures, present
@@ -292,44 +333,47 @@ def _missions(
     reader: _Reader, domains: dict[str, Domain], structure_ids: set[str], today: dt.date
 ) -> dict[str, Mission]:
     missions: dict[str, Mission] = {}
-    # what the rules compare a mission to
-    context = hashlib.blake2b(repr((today, domains, sorted(structure_ids))).encode(), digest_size=16).hexdigest()
+    context = _mission_context(domains, structure_ids, today)
     for mission_id, path, shown in reader.list_dir("missions"):
-
-        def build(data: dict, problems: ProblemList, fingerprint: str, mission_id=mission_id, shown=shown):
-            rules.check_mission(data, shown, problems, domains, structure_ids, today)
-            if problems.error_count:
-                return None
-            domain = domains[data["domain"]]
-            location = data.get("location")
-            return Mission(
-                id=mission_id,
-                title=data["title"],
-                domain=data["domain"],
-                structure=data["structure"],
-                summary=data["summary"],
-                description=data["description"],
-                remote=data["remote"],
-                department=data["department"],
-                start=data["start"],
-                end=data.get("end"),
-                places=data["places"],
-                age_min=data.get("age_min", domain.age_min),
-                age_max=data.get("age_max", domain.age_max),
-                location=Location(location["address"], location["postal_code"], location["city"]) if location else None,
-                schedule=data.get("schedule"),
-                requirements=_tuple(data.get("requirements")),
-                health_guidelines=_tuple(data.get("health_guidelines")),
-                published=data.get("published"),
-                closed=bool(data.get("closed", False)),
-                source=shown,
-                fingerprint=fingerprint,
-            )
-
+        build = _mission_builder(mission_id, shown, domains, structure_ids, today)
         mission = reader.model(path, shown, "mission", context, build)
         if mission is not None:
             missions[mission_id] = mission
     return missions
+
+
+def load_mission_catalog(
+    content_dir: str | os.PathLike, mission_id: str, *, today: dt.date | None = None
+) -> LoadResult:
+    """The part of the catalog one mission needs: the domains, the mission and its structure.
+
+    The mission and its structure are checked by the same schemas and rules as
+    in :func:`load_content` (against the same domains and list of structure
+    files), so a mission is served by both or by neither; other files are not
+    read. For the form handler, which answers about one mission at a time.
+    """
+    content_dir = Path(content_dir).resolve()
+    today = today or dt.date.today()
+    problems = ProblemList()
+    reader = _Reader(content_dir, content_dir.parent, problems)
+    domains = _domains(reader)
+    structure_ids = {slug for slug, _, _ in reader.list_dir("structures")}
+    missions, structures = {}, {}
+    path = content_dir / "missions" / f"{mission_id}.yaml"
+    if SLUG_RE.match(mission_id) and path.is_file():
+        shown = reader.display(path)
+        build = _mission_builder(mission_id, shown, domains, structure_ids, today)
+        mission = reader.model(path, shown, "mission", "", build)
+        if mission is not None:
+            structure_path = content_dir / "structures" / f"{mission.structure}.yaml"
+            shown = reader.display(structure_path)
+            structure = reader.model(
+                structure_path, shown, "structure", "", _structure_builder(mission.structure, shown)
+            )
+            if structure is not None:
+                missions[mission_id], structures[mission.structure] = mission, structure
+    catalog = Catalog(domains=domains, structures=structures, missions=missions)
+    return LoadResult(catalog, problems.errors + problems.warnings)
 
 
 def load_content(

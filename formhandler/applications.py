@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from catalog.application import FIELDS, validate_application
 
 from . import outbox
-from .content import catalog, today
+from .content import catalog_for, today
 from .db import StorageError, get_db, transaction
 from .mails import application_mails
 from .security import limiter, origin_allowed, per_email_limit, per_ip_limit, posted_data, posted_key, wants_json
@@ -71,7 +71,7 @@ def check_origin():
 @limiter.limit(per_email_limit, key_func=posted_key("email"))
 def apply(mission_id: str):
     """Check, store (application + mails, one transaction), then answer."""
-    current = catalog()
+    current = catalog_for(mission_id)
     mission = current.missions.get(mission_id)
     if mission is None:
         return _problem(404, "Cette mission n'existe pas ou n'est plus en ligne.")
@@ -135,7 +135,7 @@ def apply(mission_id: str):
 @bp.get("/missions/<mission_id>")
 def status(mission_id: str):
     """``{"open": bool, "places": P, "applications": N}`` for the page's live availability."""
-    mission = catalog().missions.get(mission_id)
+    mission = catalog_for(mission_id).missions.get(mission_id)
     if mission is None:
         return jsonify({"error": "Cette mission n'existe pas."}), 404
     try:

@@ -1,11 +1,16 @@
-"""The catalog as the handler sees it: loaded with the core, reloaded when content changes."""
+"""The catalog as the handler sees it: loaded with the core, reloaded when content changes.
+
+Answering about one mission (an application, its status) needs only that
+mission, its structure and the domains: :meth:`ContentStore.for_mission`
+reads those three files, so the handler starts at once whatever the size of
+the catalog. The whole catalog (the proposal form's lists, the commands) is
+loaded on first use, with the core's per-file cache.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
-import pickle
 import threading
 import time
 from pathlib import Path
@@ -13,24 +18,17 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
-from catalog import Catalog, load_content
+from catalog import Catalog, load_content, load_mission_catalog
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def _code_version() -> str:
-    """Fingerprint of the core's code and schemas: a cached catalog from other rules is not reused."""
-    import catalog as package
-
-    root = Path(package.__file__).parent
-    parts = [
-        f"{p.relative_to(root)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-        for p in sorted(root.rglob("*.py")) + sorted(root.rglob("*.json"))
-    ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
-
-
-_CODE_VERSION = _code_version()
+def _stat(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def _signature(content_dir: Path) -> tuple:
@@ -51,7 +49,7 @@ def _signature(content_dir: Path) -> tuple:
 
 
 class ContentStore:
-    """Holds the current catalog; checks the content at most every ``reload_seconds``.
+    """The content, checked again at most every ``reload_seconds``.
 
     A reload with errors keeps serving the missions that are valid (the check
     reports the rest to coordinators); a content folder that disappears keeps
@@ -68,36 +66,49 @@ class ContentStore:
         self._catalog: Catalog | None = None
         self._signature: tuple | None = None
         self._checked_at = 0.0
+        self._missions: dict[str, tuple[float, tuple, Catalog]] = {}  # id -> (checked at, files' stats, catalog)
 
-    def _cache_path(self, signature: tuple) -> Path | None:
-        if not self.cache_dir:
-            return None
-        key = hashlib.sha256(repr((str(self.content_dir.resolve()), self.today, _CODE_VERSION, signature)).encode())
-        return Path(self.cache_dir) / f"catalog-{key.hexdigest()[:32]}.pickle"
+    # -- one mission ---------------------------------------------------------------------
+
+    def _mission_files(self, mission_id: str, catalog: Catalog | None) -> tuple:
+        """What a mission's answer depends on: its file, its structure's, the domains, the structure names."""
+        root = self.content_dir
+        structure = None
+        if catalog is not None and mission_id in catalog.missions:
+            structure = catalog.missions[mission_id].structure
+        return (
+            _stat(root / "missions" / f"{mission_id}.yaml"),
+            _stat(root / "structures" / f"{structure}.yaml") if structure else None,
+            _stat(root / "domains.yaml"),
+            _stat(root / "structures"),  # a structure file added or removed changes the folder
+        )
+
+    def for_mission(self, mission_id: str) -> Catalog:
+        """A catalog holding the domains, this mission (if it is valid) and its structure."""
+        now = time.monotonic()
+        entry = self._missions.get(mission_id)
+        if entry is not None and now - entry[0] < self.reload_seconds:
+            return entry[2]
+        with self._lock:
+            entry = self._missions.get(mission_id)
+            if entry is not None and entry[1] == self._mission_files(mission_id, entry[2]):
+                self._missions[mission_id] = (now, entry[1], entry[2])
+                return entry[2]
+            result = load_mission_catalog(self.content_dir, mission_id, today=self.today)
+            if result.errors:
+                self.logger.warning("contenu : %d erreur(s) pour la mission %s", len(result.errors), mission_id)
+            if len(self._missions) > 50_000:  # ids come from requests: keep the memory bounded
+                self._missions.clear()
+            self._missions[mission_id] = (now, self._mission_files(mission_id, result.catalog), result.catalog)
+            return result.catalog
+
+    # -- the whole catalog -------------------------------------------------------------
 
     def _load(self) -> None:
         signature = _signature(self.content_dir)
         if signature == self._signature and self._catalog is not None:
             return
-        cached = self._cache_path(signature)
-        result = None
-        if cached is not None and cached.is_file():
-            try:
-                result = pickle.loads(cached.read_bytes())
-            except Exception:
-                result = None
-        if result is None:
-            result = load_content(self.content_dir, today=self.today)
-            if cached is not None:
-                try:
-                    cached.parent.mkdir(parents=True, exist_ok=True)
-                    for old in cached.parent.glob("catalog-*.pickle"):
-                        old.unlink(missing_ok=True)
-                    temporary = cached.with_suffix(f".{os.getpid()}.tmp")
-                    temporary.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-                    temporary.replace(cached)
-                except OSError:
-                    pass  # no cache: the next start loads the content again
+        result = load_content(self.content_dir, today=self.today, cache_dir=self.cache_dir)
         if result.errors:
             self.logger.warning("contenu : %d erreur(s) ; les missions valides restent servies", len(result.errors))
         self._catalog = result.catalog
@@ -105,7 +116,7 @@ class ContentStore:
         self.logger.info("contenu chargé : %d mission(s)", len(result.catalog.missions))
 
     def get(self) -> Catalog:
-        """The catalog, reloaded if the content changed since the last check."""
+        """The whole catalog, reloaded if the content changed since the last check."""
         now = time.monotonic()
         if self._catalog is None or now - self._checked_at >= self.reload_seconds:
             with self._lock:
@@ -131,8 +142,13 @@ def init_app(app: Flask) -> None:
 
 
 def catalog() -> Catalog:
-    """The current catalog of the running app."""
+    """The whole current catalog of the running app."""
     return current_app.extensions["content"].get()
+
+
+def catalog_for(mission_id: str) -> Catalog:
+    """The part of the current catalog that answering about ``mission_id`` needs."""
+    return current_app.extensions["content"].for_mission(mission_id)
 
 
 def today() -> dt.date:

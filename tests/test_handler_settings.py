@@ -91,18 +91,29 @@ def test_an_older_database_is_migrated(tmp_path):
     conn.close()
 
 
-def test_catalog_cache_speeds_restarts_and_follows_changes(make_app, content_dir, monkeypatch):
+def test_answering_about_a_mission_reads_only_its_files(make_app, content_dir, edit, monkeypatch):
     import formhandler.content as content_module
 
-    first = make_app(CONTENT_RELOAD_SECONDS=0)
-    assert "colis-laon" in first.extensions["content"].get().missions
-
     def must_not_load(*args, **kwargs):
-        raise AssertionError("the cached catalog should have been used")
+        raise AssertionError("the whole catalog should not be loaded to answer about one mission")
 
     monkeypatch.setattr(content_module, "load_content", must_not_load)
-    restarted = make_app(CONTENT_RELOAD_SECONDS=0)
-    assert "colis-laon" in restarted.extensions["content"].get().missions  # from the cache
+    app = make_app(CONTENT_RELOAD_SECONDS=0)
+    client = app.test_client()
+    assert client.get("/api/missions/colis-laon").json["places"] == 6
+    edit("missions/colis-laon.yaml", "places: 6", "places: 7")  # seen without a restart
+    assert client.get("/api/missions/colis-laon").json["places"] == 7
+    edit("structures/asso-test.yaml", "type: association", "type: inconnu")  # its structure became invalid
+    assert client.get("/api/missions/colis-laon").status_code == 404
+    assert client.get("/api/missions/nouvelle").status_code == 404
+    (content_dir / "missions" / "nouvelle.yaml").write_bytes(
+        (content_dir / "missions" / "garde-ajaccio.yaml").read_bytes()
+    )
+    assert client.get("/api/missions/nouvelle").status_code == 200  # a new file, served at once
+
+
+def test_the_whole_catalog_follows_changes(make_app, content_dir):
+    app = make_app(CONTENT_RELOAD_SECONDS=0)
+    assert "colis-laon" in app.extensions["content"].get().missions
     (content_dir / "missions" / "colis-laon.yaml").unlink()
-    with pytest.raises(AssertionError, match="cached catalog"):
-        restarted.extensions["content"].get()  # the content changed: it must be loaded again
+    assert "colis-laon" not in app.extensions["content"].get().missions
