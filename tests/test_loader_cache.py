@@ -12,7 +12,7 @@ def test_cached_run_gives_the_same_catalog_and_problems(tmp_path, content_dir, e
     edit("missions/colis-laon.yaml", "places: 6", "places: -1")
     cache = tmp_path / "cache"
     first = load(content_dir, cache)
-    assert (cache / "content.pickle").is_file()
+    assert (cache / "content.marshal").is_file()
     second = load(content_dir, cache)
     assert [str(p) for p in second.problems] == [str(p) for p in first.problems]
     assert any("places" in str(p) for p in second.errors)
@@ -32,5 +32,5 @@ def test_an_edited_file_is_parsed_again(tmp_path, content_dir, edit):
 def test_a_damaged_cache_is_ignored(tmp_path, content_dir):
     cache = tmp_path / "cache"
     cache.mkdir()
-    (cache / "content.pickle").write_bytes(b"not a pickle")
+    (cache / "content.marshal").write_bytes(b"not a pickle")
     assert len(load(content_dir, cache).catalog.missions) == len(load(content_dir, None).catalog.missions)

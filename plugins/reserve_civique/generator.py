@@ -9,6 +9,7 @@ import json
 import logging
 import multiprocessing
 import os
+import traceback
 from concurrent.futures import ProcessPoolExecutor
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -258,21 +259,21 @@ class CatalogGenerator(Generator):
             if cached is None or not all(self.manifest.is_current(f, key) for f in files):
                 jobs.append(("_mission_job", mission_id))
             else:
-                pieces[mission_id] = cached
+                pieces[mission_id] = Fragments(*cached)
             for relpath in files:
                 self.manifest.record(relpath, key)
         pieces.update(self._run(jobs))
         self.fragments = pieces
         for mission_id, view in self.views.items():
             view.card = Markup(pieces[mission_id].card)
-        self._run(self._second_stage_jobs(code), parallel_from=8)
+        self._run(self._second_stage_jobs(code))
         for relpath in self.manifest.stale():  # e.g. a mission file was removed
             path = os.path.join(self.output_path, relpath)
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
             with contextlib.suppress(OSError):  # its folder, once empty
                 os.removedirs(os.path.dirname(path))
-        self.manifest.save({self.mission_keys[i]: f for i, f in pieces.items()})
+        self.manifest.save({self.mission_keys[i]: tuple(f) for i, f in pieces.items()})
         for mission_id, view in sorted(self.views.items()):
             self._announce(f"missions/{mission_id}/index.html", view.url, view.is_open)
         for relpath, url, indexed in self._pages:
@@ -282,6 +283,8 @@ class CatalogGenerator(Generator):
         """Run jobs here, or in forked worker processes when there are many; return their results."""
         global _ACTIVE
         if self.options.processes <= 1 or len(jobs) < parallel_from:
+            if self.options.processes > 1 and any(job[0] == "_data_job" for job in jobs):
+                return self._run_beside(jobs)
             results = [getattr(self, name)(*args) for name, *args in jobs]
         else:
             _ACTIVE = self
@@ -294,6 +297,34 @@ class CatalogGenerator(Generator):
             finally:
                 _ACTIVE = None
         return dict(r for r in results if r is not None)
+
+    def _run_beside(self, jobs: list) -> dict:
+        """A few jobs (a rebuild): the open data files in one forked child, the rest here, side by side.
+
+        A whole process pool costs more to start than these jobs take; one
+        ``fork`` is cheap. The jobs only write files: nothing comes back.
+        """
+        data = [job for job in jobs if job[0] == "_data_job"]
+        rest = [job for job in jobs if job[0] != "_data_job"]
+        child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the child, which never returns
+            code = 0
+            try:
+                for name, *args in data:
+                    getattr(self, name)(*args)
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)
+        try:
+            for name, *args in rest:
+                getattr(self, name)(*args)
+        finally:
+            _, status = os.waitpid(child, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise CatalogBuildError("reserve_civique: l'écriture des données ouvertes a échoué (voir ci-dessus)")
+        return {}
 
     def _second_stage_jobs(self, code: str) -> list:
         """Listings, open data and the other pages: the jobs whose inputs changed."""
@@ -324,9 +355,9 @@ class CatalogGenerator(Generator):
                 plan(("_listing_job", template, relpath, url, base_url, number_), relpath, key, url)
 
         self._open_data = self._open_data_files()
-        open_keys = [self.mission_keys[v.id] for v in self.open]
+        open_key = digest(code, [self.mission_keys[v.id] for v in self.open])
         for relpath in self._open_data:
-            plan(("_data_job", relpath), relpath, digest(code, relpath, open_keys))
+            plan(("_data_job", relpath), relpath, digest(open_key, relpath))
         for resource in self.resources:  # copied as they are
             self._write_file(f"ressources/{resource.file}", resource.path.read_bytes())
             self.manifest.record(f"ressources/{resource.file}", "")

@@ -14,8 +14,8 @@ next one renders everything.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
-import pickle
 from importlib import metadata
 from pathlib import Path
 
@@ -81,11 +81,11 @@ class Manifest:
         self.current: dict[str, str] = {}
         if enabled:
             try:
-                self.previous, self.pieces = pickle.loads((self.folder / "manifest.pickle").read_bytes())
-            except (OSError, pickle.UnpicklingError, ValueError, EOFError):
+                self.previous, self.pieces = marshal.loads((self.folder / "manifest.marshal").read_bytes())
+            except (OSError, ValueError, EOFError, TypeError):
                 self.previous, self.pieces = {}, {}
             # a build that stops before `save` must not leave a manifest behind
-            (self.folder / "manifest.pickle").unlink(missing_ok=True)
+            (self.folder / "manifest.marshal").unlink(missing_ok=True)
 
     def is_current(self, relpath: str, key: str) -> bool:
         """True when ``relpath`` was written from the same inputs and is still in the output."""
@@ -108,5 +108,5 @@ class Manifest:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         temporary = self.folder / f"manifest.{os.getpid()}.tmp"
-        temporary.write_bytes(pickle.dumps((self.current, pieces), protocol=5))
-        temporary.replace(self.folder / "manifest.pickle")
+        temporary.write_bytes(marshal.dumps((self.current, pieces)))  # strings and tuples only: marshal is fastest
+        temporary.replace(self.folder / "manifest.marshal")
