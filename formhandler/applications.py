@@ -15,7 +15,7 @@ from . import outbox
 from .content import catalog_for, today
 from .db import StorageError, get_db, transaction
 from .mails import application_mails
-from .security import limiter, origin_allowed, per_email_limit, per_ip_limit, posted_data, posted_key, wants_json
+from .security import address_limited, limiter, origin_allowed, per_ip_limit, posted_data, wants_json
 
 bp = Blueprint("applications", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
@@ -68,9 +68,10 @@ def check_origin():
 
 @bp.post("/missions/<mission_id>/applications")
 @limiter.limit(per_ip_limit)
-@limiter.limit(per_email_limit, key_func=posted_key("email"))
 def apply(mission_id: str):
     """Check, store (application + mails, one transaction), then answer."""
+    if address_limited("email"):
+        abort(429)
     current = catalog_for(mission_id)
     mission = current.missions.get(mission_id)
     if mission is None:
@@ -169,7 +170,10 @@ def too_large(error):
 
 @bp.app_errorhandler(429)
 def too_many(error):
-    return _problem(429, "Trop d'envois en peu de temps : patientez quelques minutes avant de réessayer.")
+    response, status = _problem(429, "Trop d'envois en peu de temps : patientez quelques minutes avant de réessayer.")
+    response = current_app.make_response((response, status))
+    response.headers["Retry-After"] = "60"
+    return response
 
 
 @bp.app_errorhandler(404)

@@ -139,18 +139,26 @@ def _wire_all(conn, rows) -> dict[int, bytes]:
             conn.executemany(
                 "UPDATE outbox SET message = ? WHERE id = ? AND message IS NULL", [(d, i) for i, d in fresh.items()]
             )
-            for mail_id in fresh:
-                stored = conn.execute("SELECT message FROM outbox WHERE id = ?", (mail_id,)).fetchone()
-                wires[mail_id] = stored["message"] if stored and stored["message"] is not None else fresh[mail_id]
+            marks = ",".join("?" * len(fresh))
+            stored = dict(conn.execute(f"SELECT id, message FROM outbox WHERE id IN ({marks})", list(fresh)).fetchall())
+            for mail_id, data in fresh.items():  # another worker may have stored its bytes first: send those
+                wires[mail_id] = stored.get(mail_id) or data
     return wires
 
 
 def _mark_sent(conn, row, now: float) -> None:
-    with transaction(conn):
-        conn.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
-            (now, row["id"]),
-        )
+    """Record a delivery. Without waiting for the disk (``synchronous = NORMAL``): in WAL mode a
+    crash of the process keeps it; only a power cut could lose it, and then the mail is sent once
+    more, with its Message-ID. An application, on the other hand, is on disk before its answer."""
+    conn.execute("PRAGMA synchronous = NORMAL")
+    try:
+        with transaction(conn):
+            conn.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
+                (now, row["id"]),
+            )
+    finally:
+        conn.execute("PRAGMA synchronous = FULL")
 
 
 def _mark_failed_attempt(conn, row, error: DeliveryError, now: float, config) -> str:
@@ -283,13 +291,41 @@ def notify(app: Flask | None = None) -> None:
         app.extensions["outbox_worker"].notify()
 
 
-def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
-    """The ``flask outbox run`` loop: deliver, sleep, repeat (Ctrl-C to stop)."""
-    stop = stop or threading.Event()
+BUSY_POLL = 0.1  # seconds between looks at the outbox while mail keeps coming
+
+
+def _deliver_loop(app: Flask, stop: threading.Event) -> None:
     poll = app.config["OUTBOX_POLL_SECONDS"]
     while not stop.is_set():
+        busy = False
         try:
-            deliver_due(app)
+            busy = any(deliver_due(app).values())
         except StorageError as error:
             log.error("outbox : base de données indisponible (%s)", type(error).__name__)
-        stop.wait(poll)
+        except Exception:  # never let a sender die: log and retry at the next poll
+            log.exception("outbox : erreur inattendue")
+        # another process cannot wake this one: look again soon while mail keeps coming
+        stop.wait(BUSY_POLL if busy else poll)
+
+
+def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
+    """The ``flask outbox run`` loop: ``OUTBOX_SENDERS`` threads deliver, sleep, repeat (Ctrl-C to stop).
+
+    Each thread claims its own mails (leases: never the same mail twice) and
+    keeps its own database and SMTP connections, so that one mail's wait for
+    the SMTP server overlaps with the next one's rendering.
+    """
+    stop = stop or threading.Event()
+    senders = [
+        threading.Thread(target=_deliver_loop, args=(app, stop), name=f"outbox-{n}", daemon=True)
+        for n in range(max(1, app.config["OUTBOX_SENDERS"]))
+    ]
+    for sender in senders:
+        sender.start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        stop.set()
+        for sender in senders:
+            sender.join(timeout=app.config["MAIL_TIMEOUT"] + 5)

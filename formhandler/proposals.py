@@ -11,7 +11,7 @@ import logging
 import secrets
 import time
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template
 
 from catalog.proposal import build_proposal
 
@@ -20,7 +20,7 @@ from .applications import _problem, check_origin
 from .content import catalog, today
 from .db import StorageError, transaction
 from .mails import PROPOSAL_COORDINATORS, PROPOSAL_PROPOSER, spec
-from .security import limiter, per_email_limit, per_ip_limit, posted_data, posted_key, wants_json
+from .security import address_limited, limiter, per_ip_limit, posted_data, wants_json
 
 bp = Blueprint("proposals", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
@@ -36,9 +36,10 @@ FORM_FIELDS = (
 
 @bp.post("/proposals")
 @limiter.limit(per_ip_limit)
-@limiter.limit(per_email_limit, key_func=posted_key("contact_email"))
 def propose():
     """Check, store (proposal + mails), answer."""
+    if address_limited("contact_email"):
+        abort(429)
     data = posted_data()
     site = current_app.config["SITE_URL"].rstrip("/")
     if data.get("website"):  # honeypot: answered like a success

@@ -85,6 +85,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("OUTBOX_POLL_SECONDS", 1, int, "intervalle de scrutation du courrier en attente par le fil d'envoi"),
     Setting(
+        "OUTBOX_SENDERS",
+        4,
+        int,
+        "connexions SMTP simultanées de « flask outbox run » (chacune réserve ses propres e-mails)",
+    ),
+    Setting(
         "OUTBOX_LEASE_SECONDS", 120, int, "durée pendant laquelle un envoi en cours est réservé à un seul processus"
     ),
     Setting(

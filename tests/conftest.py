@@ -223,8 +223,10 @@ class Stack:
             "FLASK_OUTBOX_RETRY_MAX": "2",
             "FLASK_OUTBOX_POLL_SECONDS": "1",
             "FLASK_OUTBOX_LEASE_SECONDS": "5",
+            "FLASK_OUTBOX_SENDERS": "4",
             **{f"FLASK_{k}": str(v) for k, v in settings.items()},
         }
+        self.senders = int(self.env["FLASK_OUTBOX_SENDERS"])
         self.web = None
         self.worker = None
 
