@@ -225,7 +225,9 @@ def main() -> None:
     env = handler_env(work, origin, smtp.port)
     proc = start_gunicorn({**env, "FLASK_OUTBOX_WORKER": "none"}, port)
     try:
-        throughput(port, origin, 10)  # warm-up: the first seconds under load cost a third more per request
+        # warm-up: the first 20 s under load cost up to a third more per request (the database and
+        # its write-ahead log grow to their working size); then the steady state is measured
+        throughput(port, origin, 20)
         rate, non2xx = throughput(port, origin, 10)
     finally:
         proc.terminate()

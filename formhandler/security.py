@@ -10,6 +10,8 @@ from flask_limiter import Limiter
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import ratelimits  # noqa: F401  (registers swept-memory://)
+
 
 def client_ip() -> str:
     """The client's address: ``remote_addr`` after ProxyFix, which reads X-Forwarded-For

@@ -61,7 +61,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("RATELIMIT_PER_EMAIL", "5 per hour", str, "limite d'envois par adresse e-mail de bénévole"),
     Setting(
-        "RATELIMIT_STORAGE_URI", "memory://", str, "stockage des compteurs de Flask-Limiter (memory://, redis://…)"
+        "RATELIMIT_STORAGE_URI",
+        "swept-memory://",
+        str,
+        "stockage des compteurs de Flask-Limiter (swept-memory:// dans le processus, redis://… partagé)",
     ),
     Setting("MAX_CONTENT_LENGTH", 64 * 1024, int, "taille maximale d'une requête, en octets (413 au-delà)"),
     Setting(

@@ -1,0 +1,34 @@
+"""The rate-limit storage: limits' counters, swept inline instead of by a timer thread per hit."""
+
+import threading
+import time
+
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+from formhandler.ratelimits import SCHEME, SweptMemoryStorage
+
+
+def test_the_scheme_gives_the_swept_storage():
+    assert isinstance(storage_from_string(SCHEME), SweptMemoryStorage)
+
+
+def test_limits_are_enforced_per_key():
+    limiter = FixedWindowRateLimiter(storage_from_string(SCHEME))
+    item = parse("3 per minute")
+    assert [limiter.hit(item, "ip", "a") for _ in range(4)] == [True, True, True, False]
+    assert limiter.hit(item, "ip", "b")  # another key has its own count
+
+
+def test_hits_start_no_thread_and_expired_keys_are_swept(monkeypatch):
+    storage = storage_from_string(SCHEME)
+    time.sleep(0.05)  # the parent's one initial timer has run out
+    before = threading.active_count()
+    for n in range(500):
+        storage.incr(f"key-{n}", expiry=0.01)
+    assert threading.active_count() == before
+    time.sleep(0.02)
+    monkeypatch.setattr(storage, "_next_sweep", 0.0)  # the next hit is due to sweep
+    storage.incr("fresh", expiry=60)
+    assert set(storage.storage) == {"fresh"}
