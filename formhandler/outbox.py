@@ -147,18 +147,11 @@ def _wire_all(conn, rows) -> dict[int, bytes]:
 
 
 def _mark_sent(conn, row, now: float) -> None:
-    """Record a delivery. Without waiting for the disk (``synchronous = NORMAL``): in WAL mode a
-    crash of the process keeps it; only a power cut could lose it, and then the mail is sent once
-    more, with its Message-ID. An application, on the other hand, is on disk before its answer."""
-    conn.execute("PRAGMA synchronous = NORMAL")
-    try:
-        with transaction(conn):
-            conn.execute(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
-                (now, row["id"]),
-            )
-    finally:
-        conn.execute("PRAGMA synchronous = FULL")
+    with transaction(conn):
+        conn.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
+            (now, row["id"]),
+        )
 
 
 def _mark_failed_attempt(conn, row, error: DeliveryError, now: float, config) -> str:
@@ -192,14 +185,21 @@ def deliver_due(app: Flask | None = None, *, now: float | None = None) -> dict[s
     with app.app_context():
         conn = get_db()
         config = app.config
-        while True:
-            moment = now if now is not None else time.time()
-            rows = claim(conn, moment, config["OUTBOX_LEASE_SECONDS"])
-            if not rows:
-                return counts
-            _deliver_batch(conn, rows, config, counts, now)
-            if now is not None:  # a fixed clock: one pass only (tests)
-                return counts
+        # Delivery's own writes (claims, rendered bytes, "sent" marks) do not wait for the disk: in WAL
+        # mode a crashed process loses none of them; a power cut could, and then a mail is claimed,
+        # rendered or sent once more, with its Message-ID — never lost. Applications stay FULL.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            while True:
+                moment = now if now is not None else time.time()
+                rows = claim(conn, moment, config["OUTBOX_LEASE_SECONDS"])
+                if not rows:
+                    return counts
+                _deliver_batch(conn, rows, config, counts, now)
+                if now is not None:  # a fixed clock: one pass only (tests)
+                    return counts
+        finally:
+            conn.execute("PRAGMA synchronous = FULL")
 
 
 def _deliver_batch(conn, rows, config, counts, now) -> None:

@@ -29,7 +29,11 @@ SETTINGS: tuple[Setting, ...] = (
         "délai entre deux vérifications du contenu : une mission ajoutée est prise en compte sans redémarrage",
     ),
     Setting(
-        "CACHE_DIR", "", str, "cache du catalogue chargé (démarrage rapide) ; vide : dossier cache/ à côté de DATABASE"
+        "CACHE_DIR",
+        "",
+        str,
+        "cache du contenu déjà lu (la liste complète des missions, pour les propositions et les commandes) ;"
+        " vide : dossier cache/ à côté de DATABASE",
     ),
     Setting("THEME_DIR", "theme", str, "dossier du thème du site, dont le service reprend l'apparence pour ses pages"),
     Setting("SITE_URL", "http://127.0.0.1:8000", str, "adresse publique du site ; les redirections n'y mènent que là"),
