@@ -34,6 +34,7 @@ from devtools.mailcatcher import free_port  # noqa: E402
 MISSION = "appels-convivialite-saint-quentin"  # open, remote, one requirement
 TODAY = "2026-11-29"
 EXTRA: list[str] = []  # more gunicorn options
+CATCHER_PREFIX: list[str] = []
 
 WRK_SCRIPT = """
 counter = 0
@@ -56,7 +57,7 @@ class CatcherProcess:
         self.port = free_port()
         self.folder = Path(tempfile.mkdtemp())
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "devtools.mailcatcher", "--port", str(self.port), "--folder", str(self.folder), "--quiet"],
+            [*CATCHER_PREFIX, sys.executable, "-m", "devtools.mailcatcher", "--port", str(self.port), "--folder", str(self.folder), "--quiet"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         time.sleep(1.0)

@@ -88,10 +88,14 @@ def _as_bytes(msg) -> bytes:
 
 
 def _wire_bytes(message: Message) -> bytes:
-    msg = message._message()
+    subject, message.subject = message.subject, "-"  # Flask-Mail would encode it for nothing: replaced below
+    try:
+        msg = message._message()
+    finally:
+        message.subject = subject
     msg.policy = WIRE
     del msg["Subject"]
-    msg["Subject"] = Header(message.subject, "utf-8", header_name="Subject")
+    msg["Subject"] = Header(subject, "utf-8", header_name="Subject")
     # Boundaries made from the Message-ID (unique, never in a base64 or quoted-printable body):
     # the generator otherwise draws one and compiles a regular expression to check it, each time.
     token = hashlib.blake2b(str(message.msgId).encode(), digest_size=12).hexdigest()

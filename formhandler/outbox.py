@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
-from .db import StorageError, get_db, transaction
+from .db import REQUEST_CHECKPOINT_PAGES, StorageError, checkpoint, get_db, transaction
 from .mails import OutgoingMail, operator_mail, render
 
 log = logging.getLogger(__name__)
@@ -189,17 +189,21 @@ def deliver_due(app: Flask | None = None, *, now: float | None = None) -> dict[s
         # mode a crashed process loses none of them; a power cut could, and then a mail is claimed,
         # rendered or sent once more, with its Message-ID — never lost. Applications stay FULL.
         conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA wal_autocheckpoint = 0")  # not inside a commit, under the writer lock: below
         try:
             while True:
                 moment = now if now is not None else time.time()
                 rows = claim(conn, moment, config["OUTBOX_LEASE_SECONDS"])
                 if not rows:
+                    checkpoint(conn)
                     return counts
                 _deliver_batch(conn, rows, config, counts, now)
+                checkpoint(conn)
                 if now is not None:  # a fixed clock: one pass only (tests)
                     return counts
         finally:
             conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(f"PRAGMA wal_autocheckpoint = {REQUEST_CHECKPOINT_PAGES}")
 
 
 def _deliver_batch(conn, rows, config, counts, now) -> None:
