@@ -201,3 +201,12 @@ def test_sitemap_and_robots(site):
     assert "https://aider.example.org/missions/colis-laon/" in sitemap
     assert "merci" not in sitemap and "404" not in sitemap
     assert "Sitemap: https://aider.example.org/sitemap.xml" in read(site, "robots.txt")
+
+
+def test_search_indexes_the_mission_not_its_form_guidelines_or_print_block(site):
+    html = read(site, "missions/colis-laon/index.html")
+    article = html[html.index("<article") : html.index("</article>")]
+    assert "data-pagefind-body" in article[: article.index(">")]
+    for block in ('aria-labelledby="consignes"', 'aria-labelledby="candidater"', 'class="print-only print-qr"'):
+        opening = article[article.rindex("<", 0, article.index(block)) : article.index(">", article.index(block))]
+        assert "data-pagefind-ignore" in opening, block
