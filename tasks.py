@@ -9,6 +9,8 @@ invoke new-mission    scaffold content/missions/<id>.yaml
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -34,7 +36,8 @@ def build(c, settings="pelicanconf.py", output="output", search=True):
 
 @task
 def index(c, output="output"):
-    """Build the Pagefind search index of the open mission pages."""
+    """Build the Pagefind search index of the open mission pages (from nothing: old files would stay)."""
+    shutil.rmtree(os.path.join(output, "pagefind"), ignore_errors=True)
     c.run(f"{PY} -m pagefind --site {output} --glob 'missions/*/index.html' --force-language fr --quiet")
 
 

@@ -118,6 +118,7 @@ def main() -> None:
     changed.write_text(changed.read_text(encoding="utf-8").replace("places:", "places: 1\n#", 1), encoding="utf-8")
     again_s, again_mb = our_build(content, output, cache)
     rows.append(("Reconstruction après une mission modifiée", again_s, again_mb, apparent_size(output)))
+    shutil.rmtree(output / "pagefind", ignore_errors=True)
     index_s, index_mb = run([PY, "-m", "pagefind", "--site", str(output), "--glob", "missions/*/index.html",
                              "--force-language", "fr", "--quiet"])  # fmt: skip
     rows.append(("Index Pagefind", index_s, index_mb, apparent_size(output / "pagefind")))

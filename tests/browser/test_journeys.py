@@ -106,6 +106,9 @@ def test_full_text_search_and_facets(open_page):
     assert links == ["/missions/masques-tissu-chateau-thierry/"]
     page.fill("#q", "")
     page.click("button:has-text('Rechercher')")
+    wait_until(page, "document.querySelector('[data-search-status]').textContent.includes('missions trouvées')")
+    assert page.locator("[data-search-facets] select").count() == 0  # facets are fetched only when wanted
+    page.click("summary:has-text('Affiner les résultats')")
     page.wait_for_selector("[data-search-facets] select")
     wait_until(page, "document.querySelector('[data-search-status]').textContent.includes('missions trouvées')")
     everything = page.locator("[data-search-results] li").count()

@@ -7,6 +7,8 @@
   var statusEl = document.querySelector("[data-search-status]");
   var results = document.querySelector("[data-search-results]");
   var facetsEl = document.querySelector("[data-search-facets]");
+  var refine = document.querySelector("[data-search-refine]");
+  var facetsWanted = false;  /* the facets' indexes are a download of their own: only when opened */
   var pagefind = null;
   var selected = {};
   var PAGE = 10;  /* each result's fragment is a download: fetch them ten at a time */
@@ -74,7 +76,8 @@
         return showMore().then(function () {
           var n = search.results.length;
           statusEl.textContent = n === 0 ? "Aucune mission ne correspond." : (n === 1 ? "1 mission trouvée." : n + " missions trouvées.");
-          return pf.filters().then(renderFacets);
+          refine.hidden = false;
+          return facetsWanted ? pf.filters().then(renderFacets) : null;
         });
       });
     }).catch(function () { statusEl.textContent = "La recherche est indisponible pour le moment."; });
@@ -104,6 +107,14 @@
   }
 
   more.addEventListener("click", function () { showMore(); });
+
+  refine.addEventListener("toggle", function () {
+    if (!refine.open || facetsWanted) { return; }
+    facetsWanted = true;
+    facetsEl.textContent = "Chargement des filtres…";
+    load().then(function (pf) { return pf.filters(); }).then(renderFacets)
+      .catch(function () { facetsEl.textContent = "Les filtres sont indisponibles pour le moment."; });
+  });
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
