@@ -78,25 +78,32 @@ class _Reader:
         compare it to). The same hash is the model's ``fingerprint``: equal
         fingerprints, equal models.
         """
-        with open(path, "rb") as handle:  # a str path: 10,000 Path objects cost a tenth of a second
-            raw = handle.read()
-        key = hashlib.blake2b(raw + f"\0{shown}\0{schema}\0{context}".encode(), digest_size=16).digest()
-        if self.cache is not None:
-            entry = self.cache.get(key)
+        return self.models([(path, shown)], schema, context, lambda path, shown: build)[0]
+
+    def models(self, files: list[tuple], schema: str, context: str, builder_for, processes: int = 1) -> list:
+        """:meth:`model` for many ``(path, shown)`` files (``builder_for(path, shown)`` gives each
+        one's ``build``); the files not in the cache are parsed by ``processes`` forked workers
+        when there are many. Problems are reported in the order of ``files``."""
+        outcomes: list = [None] * len(files)
+        todo = []
+        for index, (path, shown) in enumerate(files):
+            with open(path, "rb") as handle:  # a str path: 10,000 Path objects cost a tenth of a second
+                raw = handle.read()
+            key = hashlib.blake2b(raw + f"\0{shown}\0{schema}\0{context}".encode(), digest_size=16).digest()
+            entry = self.cache.get(key) if self.cache is not None else None
             if entry is not None:
-                self._replay(entry[0])
-                return entry[1]
-        local = ProblemList()
-        data, found = _parse(raw, schema)
-        for line, field_name, message in found:
-            local.add(shown, line, field_name, message)
-        made = build(data, local, key.hex()) if data is not None else None
-        if local.error_count:
-            made = None
-        if self.cache is not None:
-            self.cache.put(key, (local.items, made))
-        self._replay(local.items)
-        return made
+                outcomes[index] = entry
+            else:
+                todo.append((index, path, shown, raw, key))
+        jobs = [(raw, shown, schema, key.hex(), builder_for(path, shown)) for _, path, shown, raw, key in todo]
+        made = _make_all(jobs, processes)
+        for (index, _, _, _, key), entry in zip(todo, made, strict=True):
+            outcomes[index] = entry
+            if self.cache is not None:
+                self.cache.put(key, entry)
+        for problems, _ in outcomes:
+            self._replay(problems)
+        return [model for _, model in outcomes]
 
     def _replay(self, problems: list[Problem]) -> None:
         for problem in problems:
@@ -141,6 +148,43 @@ class _Reader:
             seen[stem] = shown
             entries.append((stem, path, shown))
         return entries
+
+
+PARALLEL_FROM = 1000  # files to parse; below, forking workers costs more than it saves
+_JOBS: list = []  # the jobs forked workers run (inherited, never pickled: builders are closures)
+
+
+def _make_one(raw: bytes, shown: str, schema: str, fingerprint: str, build) -> tuple[list[Problem], object]:
+    """Parse, check and build one file: ``(problems, model or None)``."""
+    local = ProblemList()
+    data, found = _parse(raw, schema)
+    for line, field_name, message in found:
+        local.add(shown, line, field_name, message)
+    made = build(data, local, fingerprint) if data is not None else None
+    return local.items, (None if local.error_count else made)
+
+
+def _make_range(bounds: tuple[int, int]) -> list:
+    return [_make_one(*job) for job in _JOBS[bounds[0] : bounds[1]]]
+
+
+def _make_all(jobs: list, processes: int) -> list:
+    """Every job made here, or by forked worker processes when there are many."""
+    global _JOBS
+    if processes <= 1 or len(jobs) < PARALLEL_FROM:
+        return [_make_one(*job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(jobs) // (processes * 4))
+    _JOBS = jobs
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+            parts = pool.map(_make_range, [(start, start + size) for start in range(0, len(jobs), size)])
+            return [entry for part in parts for entry in part]
+    finally:
+        _JOBS = []
 
 
 def _parse(raw: bytes, schema: str) -> tuple[dict | None, list[tuple[int, str, str]]]:
@@ -337,13 +381,18 @@ def _structures(reader: _Reader) -> tuple[dict[str, Structure], set[str]]:
 
 
 def _missions(
-    reader: _Reader, domains: dict[str, Domain], structure_ids: set[str], today: dt.date
+    reader: _Reader, domains: dict[str, Domain], structure_ids: set[str], today: dt.date, processes: int = 1
 ) -> dict[str, Mission]:
     missions: dict[str, Mission] = {}
     context = _mission_context(domains, structure_ids, today)
-    for mission_id, path, shown in reader.list_dir("missions"):
-        build = _mission_builder(mission_id, shown, domains, structure_ids, today)
-        mission = reader.model(path, shown, "mission", context, build)
+    listed = reader.list_dir("missions")
+    ids = {path: mission_id for mission_id, path, _ in listed}
+
+    def builder_for(path: str, shown: str):
+        return _mission_builder(ids[path], shown, domains, structure_ids, today)
+
+    made = reader.models([(path, shown) for _, path, shown in listed], "mission", context, builder_for, processes)
+    for (mission_id, _, _), mission in zip(listed, made, strict=True):
         if mission is not None:
             missions[mission_id] = mission
     return missions
@@ -389,6 +438,7 @@ def load_content(
     today: dt.date | None = None,
     display_root: str | os.PathLike | None = None,
     cache_dir: str | os.PathLike | None = None,
+    processes: int = 1,
 ) -> LoadResult:
     """Load and check everything under ``content_dir``.
 
@@ -397,7 +447,9 @@ def load_content(
     ``display_root`` is the directory paths are shown relative to (default:
     the parent of ``content_dir``, i.e. the repository). With ``cache_dir``,
     files already parsed by a previous run (same bytes) are not parsed again;
-    the rules that span files are always checked.
+    the rules that span files are always checked. With ``processes`` > 1,
+    many mission files are parsed by that many forked workers (a build does;
+    a process with threads, like the form handler, should not fork).
     """
     content_dir = Path(content_dir).resolve()
     root = Path(display_root).resolve() if display_root else content_dir.parent
@@ -407,7 +459,7 @@ def load_content(
     reader = _Reader(content_dir, root, problems, cache)
     domains = _domains(reader)
     structures, structure_files = _structures(reader)
-    missions = _missions(reader, domains, structure_files, today)
+    missions = _missions(reader, domains, structure_files, today, processes)
     if cache is not None:
         cache.save()
     # A mission whose structure file exists but is invalid has already been

@@ -34,3 +34,19 @@ def test_a_damaged_cache_is_ignored(tmp_path, content_dir):
     cache.mkdir()
     (cache / "content.marshal").write_bytes(b"not a pickle")
     assert len(load(content_dir, cache).catalog.missions) == len(load(content_dir, None).catalog.missions)
+
+
+def test_parsing_in_worker_processes_gives_the_same_catalog_and_problems(tmp_path):
+    from bench.generate import generate
+
+    from catalog.loader import PARALLEL_FROM
+
+    content = tmp_path / "content"
+    generate(content, missions=PARALLEL_FROM + 50, structures=20)
+    broken = content / "missions" / "mission-00007.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("places:", "places: -3\n#", 1), encoding="utf-8")
+    serial = load_content(content, today=TODAY, display_root=tmp_path)
+    parallel = load_content(content, today=TODAY, display_root=tmp_path, processes=2)
+    assert parallel.catalog == serial.catalog
+    assert [str(p) for p in parallel.problems] == [str(p) for p in serial.problems]
+    assert any("mission-00007.yaml" in str(p) for p in parallel.errors)

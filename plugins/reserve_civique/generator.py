@@ -93,7 +93,11 @@ class CatalogGenerator(Generator):
             os.makedirs(folder, exist_ok=True)
             self.env.bytecode_cache = FileSystemBytecodeCache(folder)
         result = load_content(
-            content_dir, today=self.options.today, display_root=Path.cwd(), cache_dir=self._cache_folder("content")
+            content_dir,
+            today=self.options.today,
+            display_root=Path.cwd(),
+            cache_dir=self._cache_folder("content"),
+            processes=self.options.processes,
         )
         if result.warnings:  # details: `make check`; the build only counts them
             log.warning(
