@@ -38,7 +38,6 @@ def test_a_damaged_cache_is_ignored(tmp_path, content_dir):
 
 def test_parsing_in_worker_processes_gives_the_same_catalog_and_problems(tmp_path):
     from bench.generate import generate
-
     from catalog.loader import PARALLEL_FROM
 
     content = tmp_path / "content"
