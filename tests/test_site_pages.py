@@ -181,7 +181,7 @@ def test_structure_page_has_public_fields_only(site):
 
 def test_print_qr_code_leads_to_the_mission(site):
     html = read(site, "missions/colis-laon/index.html")
-    assert '<div class="print-only print-qr">' in html
+    assert '<div class="print-only print-qr" data-pagefind-ignore>' in html
     assert "QR code vers https://aider.example.org/missions/colis-laon/" in html
 
 
