@@ -5,12 +5,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import json
 import logging
-import multiprocessing
 import os
-import traceback
-from concurrent.futures import ProcessPoolExecutor
 from importlib import resources as importlib_resources
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,7 +19,7 @@ from pelican.generators import Generator
 
 from catalog import STRUCTURE_TYPES, load_content
 
-from . import graphics, opendata
+from . import graphics, opendata, parallel
 from .incremental import Manifest, code_key, digest
 from .resources import load_resources
 from .settings import PluginSettings
@@ -39,16 +35,7 @@ INDEX_PAGES = {
     "structure": "/structures/",
 }
 
-PARALLEL_FROM = 200  # below this many pages to render, forking costs more than it saves
-CHUNK = 250
 FORM_URL = "\x00applications-url\x00"  # stands for a mission's form action in a shared form
-_ACTIVE = None  # the generator whose jobs forked workers run
-
-
-def _run_jobs(jobs: list) -> list:
-    """In a forked worker: run these jobs of the active generator; return what each gives back."""
-    generator = _ACTIVE
-    return [getattr(generator, name)(*args) for name, *args in jobs]
 
 
 class Fragments(NamedTuple):
@@ -168,7 +155,7 @@ class CatalogGenerator(Generator):
             mission=view,
             application_form=self._application_form(view) if view.is_open else "",
             qr_svg=graphics.qr_svg(self.site_url + view.url) if view.is_open else "",
-            json_ld=self._json_ld(view),
+            json_ld=opendata.job_posting(view, self.site_url),
         )
         self._write_file(f"missions/{view.id}/index.html", html)
         event = opendata.event(view, self.site_url)
@@ -283,52 +270,17 @@ class CatalogGenerator(Generator):
         for relpath, url, indexed in self._pages:
             self._announce(relpath, url, indexed)
 
-    def _run(self, jobs: list, parallel_from: int = PARALLEL_FROM) -> dict:
-        """Run jobs here, or in forked worker processes when there are many; return their results."""
-        global _ACTIVE
-        if self.options.processes <= 1 or len(jobs) < parallel_from:
-            if self.options.processes > 1 and any(job[0] == "_data_job" for job in jobs):
-                return self._run_beside(jobs)
-            results = [getattr(self, name)(*args) for name, *args in jobs]
-        else:
-            _ACTIVE = self
-            count = max(self.options.processes, len(jobs) // CHUNK)
-            chunks = [jobs[i::count] for i in range(count)]
-            context = multiprocessing.get_context("fork")
-            try:
-                with ProcessPoolExecutor(max_workers=self.options.processes, mp_context=context) as pool:
-                    results = [r for part in pool.map(_run_jobs, chunks) for r in part]
-            finally:
-                _ACTIVE = None
-        return dict(r for r in results if r is not None)
-
-    def _run_beside(self, jobs: list) -> dict:
-        """A few jobs (a rebuild): the open data files in one forked child, the rest here, side by side.
-
-        A whole process pool costs more to start than these jobs take; one
-        ``fork`` is cheap. The jobs only write files: nothing comes back.
-        """
-        data = [job for job in jobs if job[0] == "_data_job"]
-        rest = [job for job in jobs if job[0] != "_data_job"]
-        child = os.fork()
-        if child == 0:  # pragma: no cover - runs in the child, which never returns
-            code = 0
-            try:
-                for name, *args in data:
-                    getattr(self, name)(*args)
-            except BaseException:
-                traceback.print_exc()
-                code = 1
-            finally:
-                os._exit(code)
+    def _run(self, jobs: list, parallel_from: int = parallel.PARALLEL_FROM) -> dict:
+        """Run jobs (see :mod:`.parallel`); the open data files of a rebuild go beside the pages."""
         try:
-            for name, *args in rest:
-                getattr(self, name)(*args)
-        finally:
-            _, status = os.waitpid(child, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise CatalogBuildError("reserve_civique: l'écriture des données ouvertes a échoué (voir ci-dessus)")
-        return {}
+            results = parallel.run(
+                self, jobs, self.options.processes, parallel_from, beside=lambda job: job[0] == "_data_job"
+            )
+        except parallel.ChildFailed:
+            raise CatalogBuildError(
+                "reserve_civique: l'écriture des données ouvertes a échoué (voir ci-dessus)"
+            ) from None
+        return dict(r for r in results if r is not None)
 
     def _second_stage_jobs(self, code: str) -> list:
         """Listings, open data and the other pages: the jobs whose inputs changed."""
@@ -405,34 +357,3 @@ class CatalogGenerator(Generator):
                 limit,
             )
         return files
-
-    def _json_ld(self, view) -> str:
-        """schema.org JobPosting (employmentType VOLUNTEER) for an open mission."""
-        data = {
-            "@context": "https://schema.org",
-            "@type": "JobPosting",
-            "title": view.title,
-            "description": view.summary,
-            "datePosted": (view.published or view.start).isoformat(),
-            "employmentType": "VOLUNTEER",
-            "hiringOrganization": {"@type": "Organization", "name": view.structure["name"]},
-            "url": self.site_url + view.url,
-            "totalJobOpenings": view.places,
-        }
-        if view.end:
-            data["validThrough"] = view.end.isoformat()
-        if view.remote:
-            data["jobLocationType"] = "TELECOMMUTE"
-            data["applicantLocationRequirements"] = {"@type": "Country", "name": "FR"}
-        else:
-            data["jobLocation"] = {
-                "@type": "Place",
-                "address": {
-                    "@type": "PostalAddress",
-                    "streetAddress": view.location.address,
-                    "postalCode": view.location.postal_code,
-                    "addressLocality": view.location.city,
-                    "addressCountry": "FR",
-                },
-            }
-        return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")

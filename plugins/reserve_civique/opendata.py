@@ -209,3 +209,35 @@ def calendar_from(events: list[str], name: str) -> bytes:
 def calendar(views: list[MissionView], site_url: str, name: str) -> bytes:
     """An iCalendar file with one all-day event per mission, over its whole span (sorted by id)."""
     return calendar_from([event(v, site_url) for v in sorted(views, key=lambda v: v.id)], name)
+
+
+def job_posting(view: MissionView, site_url: str) -> str:
+    """schema.org JobPosting (employmentType VOLUNTEER) for an open mission."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "JobPosting",
+        "title": view.title,
+        "description": view.summary,
+        "datePosted": (view.published or view.start).isoformat(),
+        "employmentType": "VOLUNTEER",
+        "hiringOrganization": {"@type": "Organization", "name": view.structure["name"]},
+        "url": site_url + view.url,
+        "totalJobOpenings": view.places,
+    }
+    if view.end:
+        data["validThrough"] = view.end.isoformat()
+    if view.remote:
+        data["jobLocationType"] = "TELECOMMUTE"
+        data["applicantLocationRequirements"] = {"@type": "Country", "name": "FR"}
+    else:
+        data["jobLocation"] = {
+            "@type": "Place",
+            "address": {
+                "@type": "PostalAddress",
+                "streetAddress": view.location.address,
+                "postalCode": view.location.postal_code,
+                "addressLocality": view.location.city,
+                "addressCountry": "FR",
+            },
+        }
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
