@@ -21,7 +21,7 @@ def test_limits_are_enforced_per_key():
     assert limiter.hit(item, "ip", "b")  # another key has its own count
 
 
-def test_hits_start_no_thread_and_expired_keys_are_swept(monkeypatch):
+def test_hits_start_no_thread_and_expired_keys_are_swept_a_few_at_a_time():
     storage = storage_from_string(SCHEME)
     time.sleep(0.05)  # the parent's one initial timer has run out
     before = threading.active_count()
@@ -29,6 +29,8 @@ def test_hits_start_no_thread_and_expired_keys_are_swept(monkeypatch):
         storage.incr(f"key-{n}", expiry=0.01)
     assert threading.active_count() == before
     time.sleep(0.02)
-    monkeypatch.setattr(storage, "_next_sweep", 0.0)  # the next hit is due to sweep
     storage.incr("fresh", expiry=60)
+    assert len(storage.storage) > 400  # no hit scans every key at once
+    for _ in range(2 * 500 // SweptMemoryStorage.KEYS_PER_HIT):
+        storage.incr("fresh", expiry=60)
     assert set(storage.storage) == {"fresh"}
