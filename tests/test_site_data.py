@@ -183,6 +183,8 @@ def test_a_broken_template_fails_the_build(tmp_path, content_dir):
         ({"per_page": 0}, "per_page doit être un entier ≥ 1"),
         ({"today": "demain"}, "today doit être une date AAAA-MM-JJ"),
         ({"per_pgae": 3}, "réglage(s) inconnu(s) ['per_pgae']"),
+        ({"feed_items": -1}, "feed_items doit être un entier ≥ 1"),
+        ({"incremental": "oui"}, "incremental doit valoir True ou False"),
     ],
 )
 def test_bad_plugin_settings_are_explained(tmp_path, content_dir, settings, message):
@@ -199,3 +201,11 @@ def test_dates_do_not_depend_on_the_system_locale(tmp_path, content_dir, monkeyp
     assert "Du lundi 7 décembre 2026 au mercredi 31 mars 2027" in (out / "missions/colis-laon/index.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_every_plugin_setting_is_documented_in_the_readme():
+    from conftest import ROOT
+    from reserve_civique.settings import DEFAULTS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [name for name in DEFAULTS if f'`RESERVE_CIVIQUE["{name}"]`' not in readme] == []
