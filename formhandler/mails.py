@@ -98,9 +98,10 @@ def _wire_bytes(message: Message) -> bytes:
     msg["Subject"] = Header(subject, "utf-8", header_name="Subject")
     # Boundaries made from the Message-ID (unique, never in a base64 or quoted-printable body):
     # the generator otherwise draws one and compiles a regular expression to check it, each time.
-    token = hashlib.blake2b(str(message.msgId).encode(), digest_size=12).hexdigest()
+    # Short enough for its Content-Type line to stay under 76 characters, unfolded.
+    token = hashlib.blake2b(str(message.msgId).encode(), digest_size=8).hexdigest()
     for number, part in enumerate(part for part in msg.walk() if part.is_multipart()):
-        part.set_boundary(f"===============rc{token}{number}==")
+        part.set_boundary(f"rc{token}.{number}")
     return _as_bytes(msg)
 
 
