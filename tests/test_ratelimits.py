@@ -23,12 +23,12 @@ def test_limits_are_enforced_per_key():
 
 def test_hits_start_no_thread_and_expired_keys_are_swept_a_few_at_a_time():
     storage = storage_from_string(SCHEME)
-    time.sleep(0.05)  # the parent's one initial timer has run out
+    storage.timer.join()  # the parent's one initial timer has run out
     before = threading.active_count()
     for n in range(500):
-        storage.incr(f"key-{n}", expiry=0.01)
+        storage.incr(f"key-{n}", expiry=0.5)  # long enough for none to end during the loop, even on a busy machine
     assert threading.active_count() == before
-    time.sleep(0.02)
+    time.sleep(0.6)
     storage.incr("fresh", expiry=60)
     assert len(storage.storage) > 400  # no hit scans every key at once
     for _ in range(2 * 500 // SweptMemoryStorage.KEYS_PER_HIT):
