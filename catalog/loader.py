@@ -70,23 +70,20 @@ class _Reader:
             self.problems.add(shown, line, field_name, message)
         return data
 
-    def model(self, path: Path, shown: str, schema: str, context: str, build):
-        """Read one file and make its model with ``build(data, problems, fingerprint)``, or ``None`` on any error.
-
-        With a cache, the outcome (problems and model) is remembered by the
-        file's bytes, its path, and ``context`` (a digest of what the rules
-        compare it to). The same hash is the model's ``fingerprint``: equal
-        fingerprints, equal models.
-        """
-        return self.models([(path, shown)], schema, context, lambda path, shown: build)[0]
-
     def models(self, files: list[tuple], schema: str, context: str, builder_for, processes: int = 1) -> list:
-        """:meth:`model` for many ``(path, shown)`` files (``builder_for(path, shown)`` gives each
-        one's ``build``); the files not in the cache are parsed by ``processes`` forked workers
-        when there are many. Problems are reported in the order of ``files``."""
+        """The model of each ``(id, path, shown path)`` file, or ``None`` for a file with an error.
+
+        ``builder_for(id, shown)`` gives the file's ``build(data, problems,
+        fingerprint)``. With a cache, each outcome (problems and model) is
+        remembered by the file's bytes, its path and ``context`` (a digest of
+        what the rules compare it to); the same hash is the model's
+        ``fingerprint``: equal fingerprints, equal models. Files not in the
+        cache are parsed by ``processes`` forked workers when there are many.
+        Problems are reported in the order of ``files``.
+        """
         outcomes: list = [None] * len(files)
         todo = []
-        for index, (path, shown) in enumerate(files):
+        for index, (ident, path, shown) in enumerate(files):
             with open(path, "rb") as handle:  # a str path: 10,000 Path objects cost a tenth of a second
                 raw = handle.read()
             key = hashlib.blake2b(raw + f"\0{shown}\0{schema}\0{context}".encode(), digest_size=16).digest()
@@ -94,10 +91,9 @@ class _Reader:
             if entry is not None:
                 outcomes[index] = entry
             else:
-                todo.append((index, path, shown, raw, key))
-        jobs = [(raw, shown, schema, key.hex(), builder_for(path, shown)) for _, path, shown, raw, key in todo]
-        made = _make_all(jobs, processes)
-        for (index, _, _, _, key), entry in zip(todo, made, strict=True):
+                todo.append((index, ident, shown, raw, key))
+        jobs = [(raw, shown, schema, key.hex(), builder_for(ident, shown)) for _, ident, shown, raw, key in todo]
+        for (index, *_, key), entry in zip(todo, _make_all(jobs, processes), strict=True):
             outcomes[index] = entry
             if self.cache is not None:
                 self.cache.put(key, entry)
@@ -204,7 +200,8 @@ def _parse(raw: bytes, schema: str) -> tuple[dict | None, list[tuple[int, str, s
 class ReadCache:
     """What each content file gave in the previous run (its problems and model), by content.
 
-    Stored as one pickle in ``folder``; an entry's key is a hash of the file's
+    Stored in ``folder`` as one marshal of separately pickled entries (saving
+    does not pickle the unchanged ones again); an entry's key is a hash of the file's
     bytes, its path and what its rules depend on (the date, the domains, the
     structures' names), and the whole cache belongs to one version of the
     core's code and schemas: an edited file or a new rule is never served from
@@ -216,7 +213,7 @@ class ReadCache:
         self.used: dict[bytes, bytes] = {}  # each entry pickled on its own: saving does not pickle them again
         try:
             stored_code, self.entries = marshal.loads(self.path.read_bytes())
-            if stored_code != _code_fingerprint():
+            if stored_code != code_fingerprint():
                 self.entries = {}
         except (OSError, ValueError, EOFError, TypeError):
             self.entries = {}
@@ -242,15 +239,15 @@ class ReadCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(marshal.dumps((_code_fingerprint(), self.used)))
+            temporary.write_bytes(marshal.dumps((code_fingerprint(), self.used)))
             temporary.replace(self.path)
         except OSError:
             pass
 
 
 @functools.cache
-def _code_fingerprint() -> str:
-    """Hash of the core's code and schemas: a parse cached under other rules is not reused."""
+def code_fingerprint() -> str:
+    """Hash of the core's code and schemas: what was cached under other rules is not reused."""
     hasher = hashlib.blake2b(digest_size=16)
     folder = Path(__file__).parent
     for path in sorted([*folder.glob("*.py"), *folder.glob("schemas/*.json")]):
@@ -370,32 +367,20 @@ def _mission_context(domains: dict[str, Domain], structure_ids: set[str], today:
 
 
 def _structures(reader: _Reader) -> tuple[dict[str, Structure], set[str]]:
-    structures: dict[str, Structure] = {}
-    present: set[str] = set()  # files that exist, even when invalid
-    for slug, path, shown in reader.list_dir("structures"):
-        present.add(slug)
-        structure = reader.model(path, shown, "structure", "", _structure_builder(slug, shown))
-        if structure is not None:
-            structures[slug] = structure
-    return structures, present
+    listed = reader.list_dir("structures")
+    made = reader.models(listed, "structure", "", _structure_builder)
+    structures = {slug: structure for (slug, _, _), structure in zip(listed, made, strict=True) if structure}
+    return structures, {slug for slug, _, _ in listed}  # the files that exist, even when invalid
 
 
 def _missions(
     reader: _Reader, domains: dict[str, Domain], structure_ids: set[str], today: dt.date, processes: int = 1
 ) -> dict[str, Mission]:
-    missions: dict[str, Mission] = {}
-    context = _mission_context(domains, structure_ids, today)
     listed = reader.list_dir("missions")
-    ids = {path: mission_id for mission_id, path, _ in listed}
-
-    def builder_for(path: str, shown: str):
-        return _mission_builder(ids[path], shown, domains, structure_ids, today)
-
-    made = reader.models([(path, shown) for _, path, shown in listed], "mission", context, builder_for, processes)
-    for (mission_id, _, _), mission in zip(listed, made, strict=True):
-        if mission is not None:
-            missions[mission_id] = mission
-    return missions
+    context = _mission_context(domains, structure_ids, today)
+    builder_for = functools.partial(_mission_builder, domains=domains, structure_ids=structure_ids, today=today)
+    made = reader.models(listed, "mission", context, builder_for, processes)
+    return {mission_id: mission for (mission_id, _, _), mission in zip(listed, made, strict=True) if mission}
 
 
 def load_mission_catalog(
@@ -417,15 +402,12 @@ def load_mission_catalog(
     missions, structures = {}, {}
     path = content_dir / "missions" / f"{mission_id}.yaml"
     if SLUG_RE.match(mission_id) and path.is_file():
-        shown = reader.display(path)
-        build = _mission_builder(mission_id, shown, domains, structure_ids, today)
-        mission = reader.model(path, shown, "mission", "", build)
+        builder_for = functools.partial(_mission_builder, domains=domains, structure_ids=structure_ids, today=today)
+        (mission,) = reader.models([(mission_id, path, reader.display(path))], "mission", "", builder_for)
         if mission is not None:
-            structure_path = content_dir / "structures" / f"{mission.structure}.yaml"
-            shown = reader.display(structure_path)
-            structure = reader.model(
-                structure_path, shown, "structure", "", _structure_builder(mission.structure, shown)
-            )
+            path = content_dir / "structures" / f"{mission.structure}.yaml"
+            (structure,) = reader.models([(mission.structure, path, reader.display(path))], "structure", "",
+                                         _structure_builder)  # fmt: skip
             if structure is not None:
                 missions[mission_id], structures[mission.structure] = mission, structure
     catalog = Catalog(domains=domains, structures=structures, missions=missions)

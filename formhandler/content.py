@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
@@ -48,6 +49,14 @@ def _signature(content_dir: Path) -> tuple:
     return tuple(entries)
 
 
+class _Checked(NamedTuple):
+    """A mission's part of the catalog, when it was last checked and the stats of its files then."""
+
+    at: float
+    files: tuple
+    catalog: Catalog
+
+
 class ContentStore:
     """The content, checked again at most every ``reload_seconds``.
 
@@ -66,7 +75,7 @@ class ContentStore:
         self._catalog: Catalog | None = None
         self._signature: tuple | None = None
         self._checked_at = 0.0
-        self._missions: dict[str, tuple[float, tuple, Catalog]] = {}  # id -> (checked at, files' stats, catalog)
+        self._missions: dict[str, _Checked] = {}
 
     # -- one mission ---------------------------------------------------------------------
 
@@ -87,19 +96,19 @@ class ContentStore:
         """A catalog holding the domains, this mission (if it is valid) and its structure."""
         now = time.monotonic()
         entry = self._missions.get(mission_id)
-        if entry is not None and now - entry[0] < self.reload_seconds:
-            return entry[2]
+        if entry is not None and now - entry.at < self.reload_seconds:
+            return entry.catalog
         with self._lock:
             entry = self._missions.get(mission_id)
-            if entry is not None and entry[1] == self._mission_files(mission_id, entry[2]):
-                self._missions[mission_id] = (now, entry[1], entry[2])
-                return entry[2]
+            if entry is not None and entry.files == self._mission_files(mission_id, entry.catalog):
+                self._missions[mission_id] = entry._replace(at=now)
+                return entry.catalog
             result = load_mission_catalog(self.content_dir, mission_id, today=self.today)
             if result.errors:
                 self.logger.warning("contenu : %d erreur(s) pour la mission %s", len(result.errors), mission_id)
             if len(self._missions) > 50_000:  # ids come from requests: keep the memory bounded
                 self._missions.clear()
-            self._missions[mission_id] = (now, self._mission_files(mission_id, result.catalog), result.catalog)
+            self._missions[mission_id] = _Checked(now, self._mission_files(mission_id, result.catalog), result.catalog)
             return result.catalog
 
     # -- the whole catalog -------------------------------------------------------------

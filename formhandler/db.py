@@ -11,7 +11,7 @@ import os
 import sqlite3
 import threading
 import time
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 
 from flask import Flask, current_app
 
@@ -78,11 +78,9 @@ class StorageError(Exception):
 
 
 REQUEST_CHECKPOINT_PAGES = 10_000  # 40 MB of write-ahead log: a backstop, normally never reached
-
-
 CHECKPOINT_SECONDS = 2.0
 _checkpoint_lock = threading.Lock()
-_checkpoint_due = [0.0]
+_next_checkpoint = 0.0
 
 
 def checkpoint(conn: sqlite3.Connection) -> None:
@@ -92,11 +90,12 @@ def checkpoint(conn: sqlite3.Connection) -> None:
     A ``PASSIVE`` checkpoint lets writers go on appending to the log meanwhile,
     so a request never waits behind the disk work of a checkpoint.
     """
+    global _next_checkpoint
     now = time.monotonic()
-    if now < _checkpoint_due[0] or not _checkpoint_lock.acquire(blocking=False):
+    if now < _next_checkpoint or not _checkpoint_lock.acquire(blocking=False):
         return
     try:
-        _checkpoint_due[0] = now + CHECKPOINT_SECONDS
+        _next_checkpoint = now + CHECKPOINT_SECONDS
         with suppress(sqlite3.Error):
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     finally:
@@ -188,10 +187,7 @@ def close_thread_connections() -> None:
 def transaction(conn: sqlite3.Connection | None = None):
     """``BEGIN IMMEDIATE`` … ``COMMIT``; any SQLite error becomes :class:`StorageError`."""
     conn = conn or get_db()
-    lock = _writer_lock(conn)
-    if lock is not None:
-        lock.__enter__()
-    try:
+    with _writer_lock(conn) or nullcontext():
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
@@ -205,9 +201,6 @@ def transaction(conn: sqlite3.Connection | None = None):
         except BaseException:
             _rollback(conn)
             raise
-    finally:
-        if lock is not None:
-            lock.__exit__()
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

@@ -45,6 +45,7 @@ PROPOSAL_COORDINATORS, PROPOSAL_PROPOSER, PROPOSAL_REJECTED = (
 # compat32 with CRLF: several times faster than policy.SMTP, and a Header
 # object folds accented subjects correctly (no doubled space once decoded).
 WIRE = policy.compat32.clone(linesep="\r\n")
+AUTOMATIC = {"Auto-Submitted": "auto-generated"}  # RFC 3834: no auto-reply to these
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,10 @@ class OutgoingMail:
     message_id: str
     data: bytes | None = None
     context: str | None = None
+
+
+def _envelope_sender() -> str:
+    return parseaddr(current_app.extensions["mail"].default_sender or "")[1]
 
 
 def _msgid() -> str:
@@ -147,7 +152,7 @@ def application_mails(
         "coordinators": config["COORDINATORS_EMAIL"],
         "date": now,
     }
-    sender = parseaddr(current_app.extensions["mail"].default_sender or "")[1]
+    sender = _envelope_sender()
     text = json.dumps(context, ensure_ascii=False)
     return [
         OutgoingMail(STRUCTURE, sender, [structure.contact.email], _msgid(), context=text),
@@ -157,8 +162,9 @@ def application_mails(
 
 def spec(kind: str, recipient: str, context: dict) -> OutgoingMail:
     """A mail to render later (proposals): one recipient, a JSON context."""
-    sender = parseaddr(current_app.extensions["mail"].default_sender or "")[1]
-    return OutgoingMail(kind, sender, [recipient], _msgid(), context=json.dumps(context, ensure_ascii=False))
+    return OutgoingMail(
+        kind, _envelope_sender(), [recipient], _msgid(), context=json.dumps(context, ensure_ascii=False)
+    )
 
 
 def _render_proposal(kind: str, c: dict, recipients: list[str]) -> Message:
@@ -169,7 +175,7 @@ def _render_proposal(kind: str, c: dict, recipients: list[str]) -> Message:
             reply_to=(c["contact_name"], c["contact_email"]),
             body=render_template("mails/proposal_coordinators.txt", **c),
             date=c["date"],
-            extra_headers={"Auto-Submitted": "auto-generated"},
+            extra_headers=AUTOMATIC,
         )
         for path, text in c["files"].items():
             message.attach(path.replace("/", "--"), "application/yaml", text.encode("utf-8"))
@@ -186,40 +192,40 @@ def _render_proposal(kind: str, c: dict, recipients: list[str]) -> Message:
         reply_to=current_app.config["COORDINATORS_EMAIL"] or None,
         body=render_template(template, **c),
         date=c["date"],
-        extra_headers={"Auto-Submitted": "auto-generated"},
+        extra_headers=AUTOMATIC,
     )
 
 
-def render(kind: str, message_id: str, context_json: str, recipients: list[str]) -> bytes:
-    """The wire bytes of a mail spec (needs an application context for templates)."""
-    c = json.loads(context_json)
-    if kind.startswith("proposal-"):
-        message = _render_proposal(kind, c, recipients)
-        message.msgId = message_id
-        return _wire_bytes(message)
+def _render_application(kind: str, c: dict, recipients: list[str]) -> Message:
     a, mission = c["application"], c["mission"]
     volunteer = (f"{a['first_name']} {a['last_name']}", a["email_ascii"])
     if kind == STRUCTURE:
         prefix = "[Liste d'attente] " if c["waiting_list"] else ""
-        message = Message(
+        return Message(
             subject=f"{prefix}Candidature de {a['first_name']} {a['last_name']} : {mission['title']}",
             recipients=[(c["structure"]["contact_name"], recipients[0])],
             reply_to=volunteer,
             body=render_template("mails/structure.txt", **c),
             html=render_template("mails/structure.html", **c),
             date=c["date"],
-            extra_headers={"Auto-Submitted": "auto-generated"},
+            extra_headers=AUTOMATIC,
         )
-    else:
-        message = Message(
-            subject=f"Votre candidature : {mission['title']}",
-            recipients=[volunteer],
-            reply_to=c["coordinators"] or None,
-            body=render_template("mails/volunteer.txt", **c),
-            html=render_template("mails/volunteer.html", **c),
-            date=c["date"],
-            extra_headers={"Auto-Submitted": "auto-generated"},
-        )
+    return Message(
+        subject=f"Votre candidature : {mission['title']}",
+        recipients=[volunteer],
+        reply_to=c["coordinators"] or None,
+        body=render_template("mails/volunteer.txt", **c),
+        html=render_template("mails/volunteer.html", **c),
+        date=c["date"],
+        extra_headers=AUTOMATIC,
+    )
+
+
+def render(kind: str, message_id: str, context_json: str, recipients: list[str]) -> bytes:
+    """The wire bytes of a mail spec (needs an application context for templates)."""
+    c = json.loads(context_json)
+    render_kind = _render_proposal if kind.startswith("proposal-") else _render_application
+    message = render_kind(kind, c, recipients)
     message.msgId = message_id
     return _wire_bytes(message)
 

@@ -192,13 +192,12 @@ def deliver_due(app: Flask | None = None, *, now: float | None = None) -> dict[s
         conn.execute("PRAGMA wal_autocheckpoint = 0")  # not inside a commit, under the writer lock: below
         try:
             while True:
+                checkpoint(conn)  # at most every few seconds, outside any transaction
                 moment = now if now is not None else time.time()
                 rows = claim(conn, moment, config["OUTBOX_LEASE_SECONDS"])
                 if not rows:
-                    checkpoint(conn)
                     return counts
                 _deliver_batch(conn, rows, config, counts, now)
-                checkpoint(conn)
                 if now is not None:  # a fixed clock: one pass only (tests)
                     return counts
         finally:
@@ -215,15 +214,11 @@ def _deliver_batch(conn, rows, config, counts, now) -> None:
                 row = remaining[0]
                 try:
                     sender.send(row["sender"], json.loads(row["recipients"]), wires[row["id"]])
-                except smtplib.SMTPRecipientsRefused as error:
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
+                    # the server refused this message; the connection may still be usable (not after a 421)
                     remaining.pop(0)
                     counts[_mark_failed_attempt(conn, row, classify(error), now or time.time(), config)] += 1
-                    continue
-                except smtplib.SMTPResponseException as error:
-                    # the server refused this message; the connection may still be usable
-                    remaining.pop(0)
-                    counts[_mark_failed_attempt(conn, row, classify(error), now or time.time(), config)] += 1
-                    if error.smtp_code in (421,):
+                    if getattr(error, "smtp_code", None) == 421:
                         raise
                     continue
                 remaining.pop(0)
@@ -268,12 +263,7 @@ class OutboxWorker:
         poll = self.app.config["OUTBOX_POLL_SECONDS"]
         while not self.stop_event.is_set():
             self.wake.clear()
-            try:
-                deliver_due(self.app)
-            except StorageError as error:
-                log.error("outbox : base de données indisponible (%s)", type(error).__name__)
-            except Exception:  # never let the thread die: log and retry at next poll
-                log.exception("outbox : erreur inattendue")
+            _deliver_logged(self.app)
             self.wake.wait(poll)
 
 
@@ -298,18 +288,23 @@ def notify(app: Flask | None = None) -> None:
 BUSY_POLL = 0.1  # seconds between looks at the outbox while mail keeps coming
 
 
+def _deliver_logged(app: Flask) -> bool:
+    """:func:`deliver_due`, errors logged rather than raised (a delivery thread never dies);
+    whether any mail was handled."""
+    try:
+        return any(deliver_due(app).values())
+    except StorageError as error:
+        log.error("outbox : base de données indisponible (%s)", type(error).__name__)
+    except Exception:
+        log.exception("outbox : erreur inattendue")
+    return False
+
+
 def _deliver_loop(app: Flask, stop: threading.Event) -> None:
     poll = app.config["OUTBOX_POLL_SECONDS"]
     while not stop.is_set():
-        busy = False
-        try:
-            busy = any(deliver_due(app).values())
-        except StorageError as error:
-            log.error("outbox : base de données indisponible (%s)", type(error).__name__)
-        except Exception:  # never let a sender die: log and retry at the next poll
-            log.exception("outbox : erreur inattendue")
         # another process cannot wake this one: look again soon while mail keeps coming
-        stop.wait(BUSY_POLL if busy else poll)
+        stop.wait(BUSY_POLL if _deliver_logged(app) else poll)
 
 
 def run_forever(app: Flask, stop: threading.Event | None = None) -> None:

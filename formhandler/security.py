@@ -38,16 +38,12 @@ def posted_data() -> dict:
     return g.posted_data
 
 
-def posted_key(field: str):
-    """A rate-limit key function: the posted address in ``field``, case-insensitive."""
-
-    def key() -> str:
-        value = posted_data().get(field)
-        if not isinstance(value, str) or not value.strip():
-            return f"{field}:-"
-        return f"{field}:" + value.strip().lower()[:254]
-
-    return key
+def _address_key(field: str) -> str:
+    """The rate-limit key of the posted address in ``field``, case-insensitive."""
+    value = posted_data().get(field)
+    if not isinstance(value, str) or not value.strip():
+        return f"{field}:-"
+    return f"{field}:" + value.strip().lower()[:254]
 
 
 @functools.lru_cache(maxsize=32)
@@ -64,7 +60,7 @@ def address_limited(field: str) -> bool:
     """
     if not limiter.enabled:
         return False
-    key = posted_key(field)()
+    key = _address_key(field)
     results = [limiter.limiter.hit(item, request.endpoint or "-", key) for item in _limit_items(per_email_limit())]
     return not all(results)
 

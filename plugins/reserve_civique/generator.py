@@ -159,12 +159,13 @@ class CatalogGenerator(Generator):
         )
         self._write_file(f"missions/{view.id}/index.html", html)
         event = opendata.event(view, self.site_url)
+        record = opendata.public_record(view, self.site_url)
         if view.is_open:
             self._write_file(f"missions/{view.id}/mission.ics", opendata.calendar_from([event], view.title))
         return mission_id, Fragments(
-            card=str(self._card_macro(view)),
-            json=opendata.json_line(view, self.site_url),
-            csv=opendata.csv_row(view, self.site_url),
+            card=str(self._macros.card(view)),
+            json=opendata.json_line(record),
+            csv=opendata.csv_row(record),
             event=event,
         )
 
@@ -201,9 +202,9 @@ class CatalogGenerator(Generator):
             jobs.append(("_page_job", template, relpath, url, kind))
         return jobs
 
-    def _listing_job(self, template: str, relpath: str, url: str, listing_key, page_number: int) -> None:
-        missions, page_count, listing = self._listing_page(listing_key, page_number)
-        extra = {"missions": missions, "page_number": page_number, "page_count": page_count}
+    def _listing_job(self, template: str, relpath: str, url: str, base_url: str, page_number: int) -> None:
+        listing, pages = self._listing_pages[base_url]
+        extra = {"missions": pages[page_number - 1], "page_number": page_number, "page_count": len(pages)}
         if listing is not None:
             extra["listing"] = listing
         self._write_file(relpath, self._render_html(template, url, **extra))
@@ -216,7 +217,7 @@ class CatalogGenerator(Generator):
     def _application_form(self, view) -> Markup:
         """The form of a mission page; missions with the same structure, ages and commitments share it."""
         key = (view.structure["name"], view.age_min, view.age_max, view.requirements)
-        cache = self.__dict__.setdefault("_forms", {})
+        cache = self._forms
         if key not in cache:
             shared = SimpleNamespace(
                 structure=view.structure,
@@ -228,17 +229,16 @@ class CatalogGenerator(Generator):
             cache[key] = self.get_template("_application_form").render({**self.context, "mission": shared})
         return Markup(cache[key].replace(FORM_URL, escape(view.applications_url)))
 
-    def _card_macro(self, view) -> Markup:
-        macros = self.__dict__.get("_macros")
-        if macros is None:
-            macros = self._macros = self.get_template("_macros").make_module(self.context)
-        return macros.card(view)
+    @functools.cached_property
+    def _macros(self):
+        return self.get_template("_macros").make_module(self.context)
 
     # -- planning ------------------------------------------------------------------------
 
     def generate_output(self, writer):
         """Write every page and data file of the catalog (what changed since the last build only)."""
         self.manifest = Manifest(self.settings["CACHE_PATH"], self.output_path, enabled=self.options.incremental)
+        self._forms: dict[tuple, str] = {}  # the application form, by structure, ages and commitments
         code = code_key(self.settings)
         self.mission_keys = {i: digest(code, v.public_key()) for i, v in self.views.items()}
         pieces: dict[str, Fragments] = {}
@@ -258,6 +258,11 @@ class CatalogGenerator(Generator):
         for mission_id, view in self.views.items():
             view.card = Markup(pieces[mission_id].card)
         self._run(self._second_stage_jobs(code))
+        for resource in self.resources:  # copied as they are
+            self._write_file(f"ressources/{resource.file}", resource.path.read_bytes())
+            self.manifest.record(f"ressources/{resource.file}", "")
+        self._write_file("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.site_url}/sitemap.xml\n")
+        self.manifest.record("robots.txt", "")
         for relpath in self.manifest.stale():  # e.g. a mission file was removed
             path = os.path.join(self.output_path, relpath)
             with contextlib.suppress(FileNotFoundError):
@@ -314,19 +319,10 @@ class CatalogGenerator(Generator):
         open_key = digest(code, [self.mission_keys[v.id] for v in self.open])
         for relpath in self._open_data:
             plan(("_data_job", relpath), relpath, digest(open_key, relpath))
-        for resource in self.resources:  # copied as they are
-            self._write_file(f"ressources/{resource.file}", resource.path.read_bytes())
-            self.manifest.record(f"ressources/{resource.file}", "")
-        self._write_file("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.site_url}/sitemap.xml\n")
-        self.manifest.record("robots.txt", "")
         jobs += self._single_pages()
         # the biggest jobs first, so that both workers finish together
         jobs.sort(key=lambda job: job[0] != "_data_job")
         return jobs
-
-    def _listing_page(self, base_url: str, number_: int):
-        listing, pages = self._listing_pages[base_url]
-        return pages[number_ - 1], len(pages), listing
 
     def _open_data_files(self) -> dict:
         """Open data files and feeds: path -> a function that makes the content."""

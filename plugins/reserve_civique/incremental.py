@@ -19,6 +19,8 @@ import os
 from importlib import metadata
 from pathlib import Path
 
+from catalog.loader import code_fingerprint
+
 PACKAGES = ("jinja2", "markdown-it-py", "nh3", "babel", "segno", "feedgenerator", "pelican")
 _SIMPLE = (str, int, float, bool, type(None))
 
@@ -50,21 +52,18 @@ def _plain(value) -> bool:
     return False
 
 
-def code_key(settings: dict, extra: tuple = ()) -> str:
+def code_key(settings: dict) -> str:
     """Hash of what renders every file: this plugin, the core, the theme, library versions, settings."""
-    import catalog
-
     from . import __file__ as plugin_init
 
     hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(code_fingerprint().encode())  # the core's code and schemas
     _tree_digest(hasher, Path(plugin_init).parent, ("*.py",))
-    _tree_digest(hasher, Path(catalog.__file__).parent, ("*.py", "*.json", "*.yaml"))
     _tree_digest(hasher, Path(settings["THEME"]) / "templates", ("*",))
     for name in PACKAGES:
         hasher.update(f"{name}={metadata.version(name)}".encode())
     plain = {k: v for k, v in settings.items() if k.isupper() and _plain(v)}
     hasher.update(repr(sorted(plain.items())).encode())
-    hasher.update(repr(extra).encode())
     return hasher.hexdigest()
 
 

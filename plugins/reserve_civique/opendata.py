@@ -50,14 +50,14 @@ def public_record(view: MissionView, site_url: str) -> dict:
     }
 
 
-def json_line(view: MissionView, site_url: str) -> str:
-    """One mission's record in ``/missions.json``: one line, so a diff shows one line per mission."""
-    return json.dumps(public_record(view, site_url), ensure_ascii=False)
+def json_line(record: dict) -> str:
+    """A mission's :func:`public_record` in ``/missions.json``: one line, so a diff shows one line per mission."""
+    return json.dumps(record, ensure_ascii=False)
 
 
-def csv_row(view: MissionView, site_url: str) -> str:
-    """One mission's row in ``/missions.csv`` (lists joined with `` | ``)."""
-    r = public_record(view, site_url)
+def csv_row(record: dict) -> str:
+    """A mission's :func:`public_record` as its row in ``/missions.csv`` (lists joined with `` | ``)."""
+    r = record
     loc = r["location"] or {}
     out = io.StringIO()
     csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n").writerow({
@@ -154,8 +154,9 @@ def _fold(line: str) -> str:
     return b"\r\n ".join(parts).decode("utf-8") + "\r\n"
 
 
-def _event(view: MissionView, site_url: str, host: str) -> str:
-    """One all-day VEVENT spanning the mission (DTEND is exclusive)."""
+def event(view: MissionView, site_url: str) -> str:
+    """One all-day VEVENT spanning the mission (DTEND is exclusive), folded, ready to place in a calendar."""
+    host = site_url.split("://", 1)[-1].split("/", 1)[0] or "localhost"
     where = (
         "À distance" if view.remote else f"{view.location.address}, {view.location.postal_code} {view.location.city}"
     )
@@ -179,16 +180,6 @@ def _event(view: MissionView, site_url: str, host: str) -> str:
         "END:VEVENT",
     ]
     return "".join(_fold(line) for line in lines)
-
-
-def host_of(site_url: str) -> str:
-    """The host part of the site's URL (for iCalendar UIDs)."""
-    return site_url.split("://", 1)[-1].split("/", 1)[0] or "localhost"
-
-
-def event(view: MissionView, site_url: str) -> str:
-    """One mission's VEVENT, folded and ready to place in a calendar."""
-    return _event(view, site_url, host_of(site_url))
 
 
 def calendar_from(events: list[str], name: str) -> bytes:

@@ -47,7 +47,6 @@ class MissionView:
     department_name: str
     applications_url: str
     structure_fingerprint: str = ""
-    order: tuple = ()  # soonest first, then by title
     card: str = ""  # the mission's card in listings, rendered once by the build
     extra: dict = field(default_factory=dict)
 
@@ -69,14 +68,19 @@ class MissionView:
         """The description, Markdown rendered and sanitised (only when a page needs it)."""
         return render_markdown(self.mission.description)
 
-    @functools.cached_property
+    @property
     def dates_text(self) -> str:
-        """``du lundi 7 décembre 2026 au mercredi 31 mars 2027`` (Babel: computed when shown)."""
+        """``du lundi 7 décembre 2026 au mercredi 31 mars 2027`` (Babel, cached: computed when shown)."""
         return date_range(self.mission.start, self.mission.end)
 
-    @functools.cached_property
+    @property
     def start_text(self) -> str:
         return date_long(self.mission.start)
+
+    @functools.cached_property
+    def order(self) -> tuple:
+        """Soonest first, then by title."""
+        return (self.mission.start, self.mission.title, self.mission.id)
 
     @property
     def osm_url(self) -> str | None:
@@ -129,14 +133,13 @@ def build_mission_views(catalog: Catalog, today: dt.date, handler_path: str) -> 
             department_name=department_name(mission.department),
             applications_url=f"{handler_path}/missions/{mission.id}/applications",
             structure_fingerprint=structure.fingerprint,
-            order=(mission.start, mission.title, mission.id),
         )
     return views
 
 
 def sort_open(views) -> list[MissionView]:
     """Open missions, soonest first."""
-    return sorted((v for v in views if v.status == "open"), key=attrgetter("order"))
+    return sorted((v for v in views if v.is_open), key=attrgetter("order"))
 
 
 def build_listings(catalog: Catalog, views: dict[str, MissionView]) -> dict[str, list[Listing]]:
