@@ -33,8 +33,6 @@ from devtools.mailcatcher import free_port  # noqa: E402
 
 MISSION = "appels-convivialite-saint-quentin"  # open, remote, one requirement
 TODAY = "2026-11-29"
-EXTRA: list[str] = []  # more gunicorn options
-CATCHER_PREFIX: list[str] = []
 
 WRK_SCRIPT = """
 counter = 0
@@ -57,7 +55,7 @@ class CatcherProcess:
         self.port = free_port()
         self.folder = Path(tempfile.mkdtemp())
         self.proc = subprocess.Popen(
-            [*CATCHER_PREFIX, sys.executable, "-m", "devtools.mailcatcher", "--port", str(self.port), "--folder", str(self.folder), "--quiet"],
+            [sys.executable, "-m", "devtools.mailcatcher", "--port", str(self.port), "--folder", str(self.folder), "--quiet"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         time.sleep(1.0)
@@ -106,7 +104,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", *EXTRA, "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
          "formhandler:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
