@@ -19,7 +19,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.handler import CatcherProcess, handler_env, paced, percentile, start_gunicorn, start_outbox_worker  # noqa: E402
+from bench.handler import (  # noqa: E402
+    SinkProcess,
+    handler_env,
+    mail_delays,
+    paced,
+    percentile,
+    start_gunicorn,
+    start_outbox_worker,
+)
 from devtools.mailcatcher import free_port  # noqa: E402
 
 
@@ -40,7 +48,7 @@ def main() -> None:
     parser.add_argument("--delivery", type=int, default=1, help="delivery processes (`flask outbox run`)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp())
-    smtp = CatcherProcess()
+    smtp = SinkProcess()
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     env = handler_env(work, origin, smtp.port, FLASK_OUTBOX_WORKER="none")
@@ -61,7 +69,7 @@ def main() -> None:
         shutil.rmtree(work)
     arrivals = smtp.arrivals()
     smtp.stop()
-    delays = [arrivals[n] - answered[n] for n in answered if n in arrivals]
+    delays = mail_delays(arrivals, answered)
     print(
         f"\n{args.seconds} s à {args.rate} candidatures/s ; gunicorn -w 2, {args.delivery} processus d'envoi, SMTP local\n"
     )
@@ -77,7 +85,7 @@ def main() -> None:
     print(
         f"| délai du courrier (réponse → serveur SMTP) : p95 / max | {percentile(delays, 95):.2f} s / {max(delays):.2f} s | < 30 s |"
     )
-    print(f"| courriers arrivés | {len(delays)} candidatures sur {len(answered)} | toutes |")
+    print(f"| courriers arrivés | {len(delays)} sur {2 * len(answered)} | tous |")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ class CaughtMail:
     rcpt_tos: list[str]
     data: bytes
     received_at: float = 0.0
+    peer: tuple = ()  # the client's (address, port): one per SMTP connection
 
     @property
     def message(self) -> email.message.EmailMessage:
@@ -44,7 +45,7 @@ class _Handler:
         self.catcher = catcher
 
     async def handle_DATA(self, server, session, envelope):
-        return self.catcher._accept(envelope)
+        return self.catcher._accept(envelope, tuple(session.peer))
 
 
 class MailCatcher:
@@ -84,7 +85,7 @@ class MailCatcher:
         with self._lock:
             self._failures.extend([reply] * times)
 
-    def _accept(self, envelope) -> str:
+    def _accept(self, envelope, peer: tuple = ()) -> str:
         with self._lock:
             if self._failures:
                 return self._failures.popleft()
@@ -93,6 +94,7 @@ class MailCatcher:
                 list(envelope.rcpt_tos),
                 envelope.original_content or envelope.content,
                 received_at=time.time(),
+                peer=peer,
             )
             self.mails.append(caught)
             self._counter += 1

@@ -73,13 +73,17 @@ def classify(error: Exception) -> DeliveryError:
 
 
 class SmtpSender:
-    """One SMTP connection with a timeout on every operation (Flask-Mail has none)."""
+    """One SMTP connection with a timeout on every operation (Flask-Mail has none), opened at the
+    first mail and kept for the next ones; :meth:`drop` forgets it after a connection-level error."""
 
     def __init__(self, config):
         self.config = config
         self.smtp: smtplib.SMTP | None = None
 
     def __enter__(self):
+        return self
+
+    def _open(self) -> None:
         c = self.config
         timeout = c["MAIL_TIMEOUT"]
         if c["MAIL_USE_SSL"]:
@@ -92,12 +96,23 @@ class SmtpSender:
                 self.smtp.starttls(context=ssl.create_default_context())
         if c["MAIL_USERNAME"] and c["MAIL_PASSWORD"]:
             self.smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"])
-        return self
 
     def send(self, sender: str, recipients: list[str], data: bytes) -> None:
+        if self.smtp is None:
+            try:
+                self._open()
+            except BaseException:
+                self.drop()
+                raise
         refused = self.smtp.sendmail(sender, recipients, data)
         if refused:  # some recipients refused, others accepted: report as refused
             raise smtplib.SMTPRecipientsRefused(refused)
+
+    def drop(self) -> None:
+        """Close the connection without a word to the server (its state is unknown)."""
+        if self.smtp is not None:
+            self.smtp.close()
+            self.smtp = None
 
     def __exit__(self, *exc):
         if self.smtp is not None:
@@ -105,6 +120,7 @@ class SmtpSender:
                 self.smtp.quit()
             except (smtplib.SMTPException, OSError):
                 self.smtp.close()
+            self.smtp = None
 
 
 def retry_delay(attempts: int, base: int, cap: int) -> float:
@@ -146,12 +162,14 @@ def _wire_all(conn, rows) -> dict[int, bytes]:
     return wires
 
 
-def _mark_sent(conn, row, now: float) -> None:
-    with transaction(conn):
-        conn.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
-            (now, row["id"]),
-        )
+def _mark_sent(conn, sent: list[tuple[int, float]]) -> None:
+    """Record (mail id, time sent) pairs in one transaction."""
+    if sent:
+        with transaction(conn):
+            conn.executemany(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
+                [(moment, mail_id) for mail_id, moment in sent],
+            )
 
 
 def _mark_failed_attempt(conn, row, error: DeliveryError, now: float, config) -> str:
@@ -191,45 +209,54 @@ def deliver_due(app: Flask | None = None, *, now: float | None = None) -> dict[s
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA wal_autocheckpoint = 0")  # not inside a commit, under the writer lock: below
         try:
-            while True:
-                checkpoint(conn)  # at most every few seconds, outside any transaction
-                moment = now if now is not None else time.time()
-                rows = claim(conn, moment, config["OUTBOX_LEASE_SECONDS"])
-                if not rows:
-                    return counts
-                _deliver_batch(conn, rows, config, counts, now)
-                if now is not None:  # a fixed clock: one pass only (tests)
-                    return counts
+            with SmtpSender(config) as sender:  # one connection for every batch of this pass
+                while True:
+                    checkpoint(conn)  # at most every few seconds, outside any transaction
+                    moment = now if now is not None else time.time()
+                    rows = claim(conn, moment, config["OUTBOX_LEASE_SECONDS"])
+                    if not rows:
+                        return counts
+                    _deliver_batch(conn, rows, sender, config, counts, now)
+                    if now is not None:  # a fixed clock: one pass only (tests)
+                        return counts
         finally:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute(f"PRAGMA wal_autocheckpoint = {REQUEST_CHECKPOINT_PAGES}")
 
 
-def _deliver_batch(conn, rows, config, counts, now) -> None:
+def _deliver_batch(conn, rows, sender: SmtpSender, config, counts, now) -> None:
+    """Send a claimed batch; the mails accepted by the server are marked sent together at the end.
+
+    Until then they stay claimed: should the process die in between, their lease
+    expires and they go once more, with their Message-ID (as for a crash mid-send).
+    """
     remaining = list(rows)
+    sent: list[tuple[int, float]] = []
     try:
         wires = _wire_all(conn, rows)
-        with SmtpSender(config) as sender:
-            while remaining:
-                row = remaining[0]
-                try:
-                    sender.send(row["sender"], json.loads(row["recipients"]), wires[row["id"]])
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
-                    # the server refused this message; the connection may still be usable (not after a 421)
-                    remaining.pop(0)
-                    counts[_mark_failed_attempt(conn, row, classify(error), now or time.time(), config)] += 1
-                    if getattr(error, "smtp_code", None) == 421:
-                        raise
-                    continue
+        while remaining:
+            row = remaining[0]
+            try:
+                sender.send(row["sender"], json.loads(row["recipients"]), wires[row["id"]])
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
+                # the server refused this message; the connection may still be usable (not after a 421)
                 remaining.pop(0)
-                _mark_sent(conn, row, now or time.time())
-                counts[SENT] += 1
-                log.info("courrier %s envoyé (%s)", row["id"], row["kind"])
+                counts[_mark_failed_attempt(conn, row, classify(error), now or time.time(), config)] += 1
+                if getattr(error, "smtp_code", None) == 421:
+                    raise
+                continue
+            remaining.pop(0)
+            sent.append((row["id"], now or time.time()))
+            log.info("courrier %s envoyé (%s)", row["id"], row["kind"])
     except Exception as error:  # connection-level failure: every mail left is retried later
+        sender.drop()
         # a connection-level problem says nothing about the message: always retry
         problem = DeliveryError(classify(error).message, permanent=False)
         for row in remaining:
             counts[_mark_failed_attempt(conn, row, problem, now or time.time(), config)] += 1
+    finally:
+        _mark_sent(conn, sent)
+        counts[SENT] += len(sent)
 
 
 class OutboxWorker:

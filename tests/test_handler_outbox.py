@@ -105,6 +105,38 @@ def test_concurrent_workers_never_send_the_same_mail_twice(make_app, smtp, rows)
     assert len(ids) == 40 and len(set(ids)) == 40
 
 
+def test_one_connection_carries_every_batch_and_each_batch_is_marked_sent(make_app, smtp, rows):
+    from conftest import SITE, VALID
+
+    app = make_app()
+    client = app.test_client()
+    for n in range(25):  # 50 mails: three claimed batches of at most 20
+        client.post("/api/missions/colis-laon/applications", data={**VALID, "email": f"b{n}@exemple.fr"},
+                    headers={"Origin": SITE})  # fmt: skip
+    assert deliver_due(app) == {"sent": 50, "pending": 0, "failed": 0}
+    assert len(smtp.mails) == 50
+    assert len({m.peer for m in smtp.mails}) == 1  # connected once, not once per batch
+    sent = rows("SELECT status, sent_at, lease_until FROM outbox")
+    assert {(r["status"], r["lease_until"]) for r in sent} == {("sent", None)}
+    assert all(r["sent_at"] for r in sent)
+
+
+def test_a_dropped_connection_is_reopened_for_the_next_batch(make_app, smtp, rows):
+    """421 closes the connection: the mails left wait for their retry, the next pass connects again."""
+    from conftest import SITE, VALID
+
+    app = make_app()
+    client = app.test_client()
+    for n in range(3):
+        client.post("/api/missions/colis-laon/applications", data={**VALID, "email": f"d{n}@exemple.fr"},
+                    headers={"Origin": SITE})  # fmt: skip
+    smtp.fail_next("421 4.3.2 Service indisponible")
+    now = time.time()
+    assert deliver_due(app, now=now) == {"sent": 0, "pending": 6, "failed": 0}
+    assert deliver_due(app, now=now + 301) == {"sent": 6, "pending": 0, "failed": 0}
+    assert len({m.message["Message-ID"] for m in smtp.mails}) == 6
+
+
 def test_background_thread_delivers_without_any_other_process(make_app, smtp):
     from conftest import SITE, VALID
 
