@@ -19,6 +19,7 @@ import marshal
 import os
 import pickle
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,14 +84,19 @@ class _Reader:
         """
         outcomes: list = [None] * len(files)
         todo = []
+        cache = self.cache
         for index, (ident, path, shown) in enumerate(files):
-            with open(path, "rb") as handle:  # a str path: 10,000 Path objects cost a tenth of a second
-                raw = handle.read()
-            key = hashlib.blake2b(raw + f"\0{shown}\0{schema}\0{context}".encode(), digest_size=16).digest()
-            entry = self.cache.get(key) if self.cache is not None else None
+            raw = None
+            content = cache.known_content(path) if cache is not None else None
+            if content is None:  # not seen unchanged since a previous run: read it
+                raw, content = _read(path, cache)
+            key = hashlib.blake2b(content + f"\0{shown}\0{schema}\0{context}".encode(), digest_size=16).digest()
+            entry = cache.get(key) if cache is not None else None
             if entry is not None:
                 outcomes[index] = entry
             else:
+                if raw is None:
+                    raw, _ = _read(path, None)
                 todo.append((index, ident, shown, raw, key))
         jobs = [(raw, shown, schema, key.hex(), builder_for(ident, shown)) for _, ident, shown, raw, key in todo]
         for (index, *_, key), entry in zip(todo, _make_all(jobs, processes), strict=True):
@@ -146,6 +152,22 @@ class _Reader:
         return entries
 
 
+def _read(path: str, cache: ReadCache | None) -> tuple[bytes, bytes]:
+    """A file's bytes and their hash, noted in ``cache`` with the file's state on disk."""
+    read_at = time.time_ns()
+    state = os.stat(path)  # before reading: a change during the read leaves a newer state
+    with open(path, "rb") as handle:  # a str path: 10,000 Path objects cost a tenth of a second
+        raw = handle.read()
+    content = hashlib.blake2b(raw, digest_size=16).digest()
+    if cache is not None:
+        cache.note_file(path, _file_state(state), content, read_at)
+    return raw, content
+
+
+def _file_state(state: os.stat_result) -> tuple[int, int, int, int]:
+    return (state.st_mtime_ns, state.st_ctime_ns, state.st_size, state.st_ino)
+
+
 PARALLEL_FROM = 1000  # files to parse; below, forking workers costs more than it saves
 _JOBS: list = []  # the jobs forked workers run (inherited, never pickled: builders are closures)
 
@@ -197,6 +219,9 @@ def _parse(raw: bytes, schema: str) -> tuple[dict | None, list[tuple[int, str, s
     return (data if isinstance(data, dict) else None), found
 
 
+RACY_NS = 2_000_000_000  # a file changed this close to its reading may change again unseen (clock ticks)
+
+
 class ReadCache:
     """What each content file gave in the previous run (its problems and model), by content.
 
@@ -206,43 +231,98 @@ class ReadCache:
     structures' names), and the whole cache belongs to one version of the
     core's code and schemas: an edited file or a new rule is never served from
     it. Entries not used by a run are dropped when it saves.
+
+    Each file's state on disk (modification and change times, size, inode) is
+    kept with the hash of its bytes: a file in the same state is not read
+    again — unless it had changed less than ``RACY_NS`` before it was read, as
+    git does, since a change within the file system clock's tick would leave
+    the same state. In one process (a watching build), the last run's entries
+    are kept unpickled in memory.
     """
 
     def __init__(self, folder: str | os.PathLike):
         self.path = Path(folder) / "content.marshal"
         self.used: dict[bytes, bytes] = {}  # each entry pickled on its own: saving does not pickle them again
+        self.objects: dict[bytes, tuple] = {}  # the same entries, unpickled
+        self.seen: dict[str, tuple] = {}  # path -> (state, content hash, read at)
+        memory = _MEMORY.get(str(self.path))
+        if memory is not None and memory.state == _state_of(self.path):
+            self.entries, self.files, self.memory = memory.entries, memory.files, memory.objects
+            return
+        self.memory = {}
         try:
-            stored_code, self.entries = marshal.loads(self.path.read_bytes())
+            stored_code, self.entries, self.files = marshal.loads(self.path.read_bytes())
             if stored_code != code_fingerprint():
-                self.entries = {}
+                self.entries, self.files = {}, {}
         except (OSError, ValueError, EOFError, TypeError):
-            self.entries = {}
+            self.entries, self.files = {}, {}
+
+    def known_content(self, path: str) -> bytes | None:
+        """The hash of a file's bytes when it is in the state it was read in, long enough after its change."""
+        known = self.files.get(path)
+        if known is None:
+            return None
+        state, content, read_at = known
+        try:
+            now = _file_state(os.stat(path))
+        except OSError:
+            return None
+        if now != state or max(state[0], state[1]) >= read_at - RACY_NS:
+            return None
+        self.seen[path] = known
+        return content
+
+    def note_file(self, path: str, state: tuple, content: bytes, read_at: int) -> None:
+        self.seen[path] = (state, content, read_at)
 
     def get(self, key: bytes):
         data = self.entries.get(key)
         if data is None:
             return None
-        try:
-            entry = pickle.loads(data)
-        except (pickle.UnpicklingError, ValueError, EOFError, TypeError, AttributeError, ImportError):
-            return None
-        self.used[key] = data
+        entry = self.memory.get(key)
+        if entry is None:
+            try:
+                entry = pickle.loads(data)
+            except (pickle.UnpicklingError, ValueError, EOFError, TypeError, AttributeError, ImportError):
+                return None
+        self.used[key], self.objects[key] = data, entry
         return entry
 
     def put(self, key: bytes, entry: tuple) -> None:
-        self.used[key] = pickle.dumps(entry, protocol=5)
+        self.used[key], self.objects[key] = pickle.dumps(entry, protocol=5), entry
 
     def save(self) -> None:
         """Keep this run's entries for the next one (best effort: no cache is not an error)."""
-        if self.used.keys() == self.entries.keys():
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(marshal.dumps((code_fingerprint(), self.used)))
-            temporary.replace(self.path)
-        except OSError:
-            pass
+        if self.used.keys() != self.entries.keys() or self.seen != self.files:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+                temporary.write_bytes(marshal.dumps((code_fingerprint(), self.used, self.seen)))
+                temporary.replace(self.path)
+            except OSError:
+                _MEMORY.pop(str(self.path), None)
+                return
+        _MEMORY[str(self.path)] = _Memory(_state_of(self.path), self.used, self.seen, self.objects)
+
+
+@dataclass
+class _Memory:
+    """A cache file as this process last wrote or used it, with its entries unpickled."""
+
+    state: tuple | None
+    entries: dict
+    files: dict
+    objects: dict
+
+
+_MEMORY: dict[str, _Memory] = {}  # cache file -> its last run in this process
+
+
+def _state_of(path: Path) -> tuple | None:
+    try:
+        return _file_state(os.stat(path))
+    except OSError:
+        return None
 
 
 @functools.cache

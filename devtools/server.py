@@ -5,7 +5,9 @@
 Static files come from output/ (a folder serves its index.html; unknown paths
 get 404.html); /api/ and /healthz go to the Flask app. Mails go to a local
 SMTP server on port 8025 that stores them under var/mail/ and prints a line
-for each. For development only: production uses nginx + gunicorn (deploy/).
+for each. A changed mission, structure or template is rebuilt at once
+(`devtools/watch.py`; ``--no-watch`` to serve the output as it is). For
+development only: production uses nginx + gunicorn (deploy/).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 from formhandler import create_app
 from formhandler.security import SECURITY_HEADERS
 
+from . import watch
 from .mailcatcher import MailCatcher, free_port
 
 API_PREFIXES = ("/api/", "/healthz")
@@ -84,6 +87,9 @@ def main(argv=None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--output", default="output")
     parser.add_argument("--mail-port", type=int, default=8025)
+    parser.add_argument(
+        "--no-watch", dest="watch", action="store_false", help="ne pas reconstruire à chaque modification"
+    )
     args = parser.parse_args(argv)
 
     mail_port = args.mail_port
@@ -105,10 +111,16 @@ def main(argv=None) -> None:
     api = create_app(config)
     print(f"Site et formulaire : {site_url}/")
     print(f"Courrier : serveur local sur le port {mail_port}, messages rangés dans var/mail/")
+    watcher = watch.start(args.output) if args.watch else None
+    if watcher is not None:
+        print("Contenu et gabarits surveillés : une modification est reconstruite aussitôt (la recherche : make build)")
     print("Arrêt : Ctrl-C")
     try:
         run_simple(args.host, args.port, SiteAndHandler(Path(args.output), api), threaded=True, use_reloader=False)
     finally:
+        if watcher is not None:
+            watcher.terminate()
+            watcher.wait(10)
         catcher.stop()
 
 

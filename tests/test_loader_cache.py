@@ -1,5 +1,7 @@
 """The content cache: a second run parses only changed files and reports exactly the same problems."""
 
+import os
+
 from catalog import load_content
 from conftest import TODAY
 
@@ -49,3 +51,61 @@ def test_parsing_in_worker_processes_gives_the_same_catalog_and_problems(tmp_pat
     assert parallel.catalog == serial.catalog
     assert [str(p) for p in parallel.problems] == [str(p) for p in serial.problems]
     assert any("mission-00007.yaml" in str(p) for p in parallel.errors)
+
+
+def _reads(monkeypatch) -> list[str]:
+    """Record which content files the loader reads from disk."""
+    import catalog.loader
+
+    read, seen = catalog.loader._read, []
+
+    def recording(path, cache):
+        seen.append(os.path.basename(path))
+        return read(path, cache)
+
+    monkeypatch.setattr(catalog.loader, "_read", recording)
+    return seen
+
+
+def test_files_unchanged_since_long_before_their_reading_are_not_read_again(tmp_path, content_dir, monkeypatch):
+    import catalog.loader
+
+    cache = tmp_path / "cache"
+    first = load(content_dir, cache)
+    monkeypatch.setattr(catalog.loader, "RACY_NS", -(10**15))  # as if every file had been read long after its change
+    catalog.loader._MEMORY.clear()  # a new process
+    reads = _reads(monkeypatch)
+    assert load(content_dir, cache).catalog == first.catalog  # one more run: it notes the files' states
+    reads.clear()
+    assert load(content_dir, cache).catalog == first.catalog
+    assert reads == []
+    mission = content_dir / "missions" / "colis-laon.yaml"
+    mission.write_text(mission.read_text(encoding="utf-8").replace("places: 6", "places: 7"), encoding="utf-8")
+    result = load(content_dir, cache)
+    assert reads == ["colis-laon.yaml"]
+    assert result.catalog.missions["colis-laon"].places == 7
+
+
+def test_a_file_changed_just_before_its_reading_is_read_again(tmp_path, content_dir, monkeypatch):
+    """Its state could stay the same through a change within the clock's tick (same size, same times)."""
+    cache = tmp_path / "cache"
+    load(content_dir, cache)  # the files were written a moment ago (the fixture)
+    reads = _reads(monkeypatch)
+    load(content_dir, cache)
+    assert "colis-laon.yaml" in reads
+
+
+def test_one_process_reuses_its_last_run_without_unpickling(tmp_path, content_dir, monkeypatch):
+    import pickle
+
+    cache = tmp_path / "cache"
+    first = load(content_dir, cache)
+    unpickled = []
+    loads = pickle.loads
+    monkeypatch.setattr(pickle, "loads", lambda data: unpickled.append(1) or loads(data))
+    assert load(content_dir, cache).catalog == first.catalog
+    assert unpickled == []
+    # another process wrote the cache file: it is read from disk
+    (cache / "content.marshal").write_bytes((cache / "content.marshal").read_bytes())
+    assert load(content_dir, cache).catalog == first.catalog
+    assert unpickled

@@ -34,10 +34,22 @@ CHANGES = {
 }
 
 
+def forget_this_process():
+    """What a new process would not have: the last run's manifest and content models in memory."""
+    import catalog.loader
+    from reserve_civique import incremental
+
+    catalog.loader._MEMORY.clear()
+    incremental._LAST_SAVED.clear()
+
+
+@pytest.mark.parametrize("process", ["same process (watching)", "new process"])
 @pytest.mark.parametrize("change", list(CHANGES))
-def test_rebuild_after_a_change_equals_a_full_build(tmp_path, content_dir, edit, change):
+def test_rebuild_after_a_change_equals_a_full_build(tmp_path, content_dir, edit, change, process):
     output = tmp_path / "output"
     rebuild(content_dir, output)
+    if process == "new process":
+        forget_this_process()
     edit(*CHANGES[change])
     rebuild(content_dir, output)
     assert tree(output) == tree(fresh(content_dir, tmp_path))

@@ -79,12 +79,17 @@ class Manifest:
         self.pieces: dict = {}
         self.current: dict[str, str] = {}
         if enabled:
-            try:
-                self.previous, self.pieces = marshal.loads((self.folder / "manifest.marshal").read_bytes())
-            except (OSError, ValueError, EOFError, TypeError):
-                self.previous, self.pieces = {}, {}
+            path = self.folder / "manifest.marshal"
+            kept = _LAST_SAVED.pop(str(path), None)
+            if kept is not None and kept[0] == _state_of(path):  # this process wrote it: no need to read it
+                self.previous, self.pieces = kept[1], kept[2]
+            else:
+                try:
+                    self.previous, self.pieces = marshal.loads(path.read_bytes())
+                except (OSError, ValueError, EOFError, TypeError):
+                    self.previous, self.pieces = {}, {}
             # a build that stops before `save` must not leave a manifest behind
-            (self.folder / "manifest.marshal").unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
 
     def is_current(self, relpath: str, key: str) -> bool:
         """True when ``relpath`` was written from the same inputs and is still in the output."""
@@ -108,4 +113,19 @@ class Manifest:
         self.folder.mkdir(parents=True, exist_ok=True)
         temporary = self.folder / f"manifest.{os.getpid()}.tmp"
         temporary.write_bytes(marshal.dumps((self.current, pieces)))  # strings and tuples only: marshal is fastest
-        temporary.replace(self.folder / "manifest.marshal")
+        path = self.folder / "manifest.marshal"
+        temporary.replace(path)
+        _LAST_SAVED[str(path)] = (_state_of(path), self.current, pieces)
+
+
+# The manifest this process saved last, per file (a watching build runs again in the same process),
+# with the state of the file it wrote: modification and change times, size, inode.
+_LAST_SAVED: dict[str, tuple] = {}
+
+
+def _state_of(path: Path) -> tuple | None:
+    try:
+        state = os.stat(path)
+    except OSError:
+        return None
+    return (state.st_mtime_ns, state.st_ctime_ns, state.st_size, state.st_ino)

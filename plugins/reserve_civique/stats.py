@@ -18,30 +18,35 @@ class StatRow:
     places: int
 
 
-def _rows(views, key, label, url) -> list[StatRow]:
-    missions, places, names, urls = Counter(), Counter(), {}, {}
-    for view in views:
-        k = key(view)
-        if k is None:
-            continue
-        missions[k] += 1
-        places[k] += view.places
-        names[k], urls[k] = label(view), url(view)
+def _rows(counts: Counter, places: Counter, label, url) -> list[StatRow]:
     return sorted(
-        (StatRow(names[k], urls[k], missions[k], places[k]) for k in missions),
+        (StatRow(label(k), url(k), counts[k], places[k]) for k in counts),
         key=lambda r: (-r.places, r.label),
     )
 
 
 def build_stats(open_views) -> dict:
     """Tables (and the chart of places by domain) for the statistics page."""
-    by_domain = _rows(open_views, lambda v: v.domain.slug, lambda v: v.domain.label, lambda v: v.domain_url)
+    counts = {"domain": Counter(), "department": Counter(), "town": Counter()}
+    places = {"domain": Counter(), "department": Counter(), "town": Counter()}
+    domains, towns = {}, {}
+    for view in open_views:  # one pass; the mission's own fields, not the view's read-through
+        mission = view.mission
+        keys = {"domain": mission.domain, "department": mission.department}
+        domains[mission.domain] = view.domain
+        if view.town_url is not None:
+            keys["town"] = view.town_url
+            towns[view.town_url] = mission.city
+        for kind, key in keys.items():
+            counts[kind][key] += 1
+            places[kind][key] += mission.places
+    by_domain = _rows(counts["domain"], places["domain"], lambda k: domains[k].label, lambda k: f"/domaines/{k}/")
     by_department = _rows(
-        open_views, lambda v: v.department, lambda v: f"{department_name(v.department)} ({v.department})",
-        lambda v: f"/departements/{v.department}/",
+        counts["department"], places["department"], lambda k: f"{department_name(k)} ({k})",
+        lambda k: f"/departements/{k}/",
     )  # fmt: skip
-    by_town = _rows(open_views, lambda v: v.town_url, lambda v: v.city, lambda v: v.town_url)
-    remote = [v for v in open_views if v.remote]
+    by_town = _rows(counts["town"], places["town"], towns.__getitem__, lambda k: k)
+    remote = [v for v in open_views if v.mission.remote]
     return {
         "total_missions": len(open_views),
         "total_places": sum(v.places for v in open_views),

@@ -54,6 +54,14 @@ class MissionView:
         # mission fields (title, summary, places…) read through, e.g. ``view.title``
         return getattr(self.mission, name)
 
+    # the fields every listing and key reads, without the read-through's failed lookup first
+    id = property(lambda self: self.mission.id)
+    title = property(lambda self: self.mission.title)
+    city = property(lambda self: self.mission.city)
+    remote = property(lambda self: self.mission.remote)
+    places = property(lambda self: self.mission.places)
+    department = property(lambda self: self.mission.department)
+
     def public_key(self) -> tuple:
         """What a page of this mission is made from, for the build's cache keys.
 
@@ -142,10 +150,16 @@ def sort_open(views) -> list[MissionView]:
     return sorted((v for v in views if v.is_open), key=attrgetter("order"))
 
 
+def _open(views: list[MissionView]) -> list[MissionView]:
+    return [v for v in views if v.status == "open"]
+
+
 def build_listings(catalog: Catalog, views: dict[str, MissionView]) -> dict[str, list[Listing]]:
     """Listings by domain, department, town, structure, and the remote one; each sorted by title."""
     by: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for view in views.values():
+    ordered = sort_open(views.values())
+    # open missions first, soonest first: each listing's open missions come out in order
+    for view in [*ordered, *(v for v in views.values() if not v.is_open)]:
         by["domaine"][view.domain.slug].append(view)
         by["departement"][view.department].append(view)
         if view.city:
@@ -158,7 +172,7 @@ def build_listings(catalog: Catalog, views: dict[str, MissionView]) -> dict[str,
             d.slug,
             d.label,
             f"/domaines/{d.slug}/",
-            sort_open(by["domaine"].get(d.slug, [])),
+            _open(by["domaine"].get(d.slug, [])),
             intro=d.description,
             feed_url=f"/flux/domaines/{d.slug}.atom",
         )
@@ -170,14 +184,14 @@ def build_listings(catalog: Catalog, views: dict[str, MissionView]) -> dict[str,
             code,
             f"{department_name(code)} ({code})",
             f"/departements/{code}/",
-            sort_open(items),
+            _open(items),
             feed_url=f"/flux/departements/{code}.atom",
         )
         for code, items in sorted(by["departement"].items())
     ]
     listings["commune"] = sorted(
         (
-            Listing("commune", slug, items[0].city, f"/communes/{slug}/", sort_open(items))
+            Listing("commune", slug, items[0].city, f"/communes/{slug}/", _open(items))
             for slug, items in by["commune"].items()
         ),
         key=lambda listing: listing.key,
@@ -188,12 +202,12 @@ def build_listings(catalog: Catalog, views: dict[str, MissionView]) -> dict[str,
             s.slug,
             s.name,
             f"/structures/{s.slug}/",
-            sort_open(by["structure"].get(s.slug, [])),
+            _open(by["structure"].get(s.slug, [])),
             intro=s.description,
         )
         for s in sorted(catalog.structures.values(), key=lambda s: s.slug)
     ]
-    remote = sort_open(v for v in views.values() if v.remote)
+    remote = [v for v in ordered if v.remote]
     listings["a-distance"] = [
         Listing(
             "a-distance",
