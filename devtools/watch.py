@@ -13,6 +13,7 @@ manifest), so a changed mission is online in about a second and a half at
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -54,7 +55,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C in `make run` stops the server and this
         main()
-    except KeyboardInterrupt:
-        pass
