@@ -2,17 +2,23 @@
 
 In one run, on the same machine: stock Pelican on N plain Markdown articles,
 then our full build of N missions (pages, listings, feeds, open data), a
-rebuild after one mission changed, the Pagefind index, and what a reader
-downloads for a first query. Prints a Markdown table for docs/benchmarks.md.
+rebuild after one mission changed (a new process, as in CI; then the watching
+build of `make run`, from saving a file to the page rebuilt), the Pagefind
+index, and what a reader downloads for a first query. Prints a Markdown table
+for docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
+import queue
+import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -25,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate  # noqa: E402
+from devtools import watch  # noqa: E402
 
 PY = sys.executable
 TODAY = "2026-11-29"
@@ -68,15 +75,59 @@ def our_build(content: Path, output: Path, cache: Path) -> tuple[float, int]:
                 f"RESERVE_CIVIQUE={settings}"])  # fmt: skip
 
 
-def first_query_download(output: Path, query: str) -> int:
-    """Bytes a reader's browser fetches from /pagefind/ for one query (Chromium)."""
+def change_places(path: Path) -> None:
+    """Edit a mission the way a coordinator would: another number of places."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"(?m)^places: (\d+)", lambda m: f"places: {int(m[1]) % 40 + 1}", text), encoding="utf-8")
+
+
+def watching_rebuilds(content: Path, output: Path, cache: Path, changes: int = 5) -> list[float]:
+    """Seconds from saving a changed mission to the end of its rebuild by `make run`'s watching build."""
+    settings = json.dumps({"content_dir": str(content), "today": TODAY})
+    overrides = [
+        f"PATH={json.dumps(str(content))}",
+        f"CACHE_PATH={json.dumps(str(cache))}",
+        f"RESERVE_CIVIQUE={settings}",
+    ]
+    proc = subprocess.Popen(watch.command(str(output), overrides=overrides), cwd=ROOT, env=ENV, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+
+    def rebuilt() -> None:
+        while "Site reconstruit" not in (line := lines.get(timeout=120)):
+            if "a échoué" in line:
+                raise RuntimeError(line)
+
+    times = []
+    try:
+        rebuilt()  # its first run, on the output as it is
+        for path in sorted((content / "missions").glob("*.yaml"))[1 : changes + 1]:
+            time.sleep(1)
+            change_places(path)
+            start = time.perf_counter()
+            rebuilt()
+            times.append(time.perf_counter() - start)
+    finally:
+        proc.terminate()
+        proc.wait()
+        proc.stdout.close()
+    return times
+
+
+GZIPPED_BY_NGINX = (".js", ".css", ".json")  # deploy/nginx.conf's gzip_types; Pagefind's index files are gzip already
+
+
+def first_query_download(output: Path, query: str) -> tuple[int, int]:
+    """Bytes a reader's browser fetches from /pagefind/ for one query (Chromium): as stored, and
+    over the wire from the shipped nginx configuration (which gzips JavaScript)."""
     from playwright.sync_api import sync_playwright
 
     handler = partial(SimpleHTTPRequestHandler, directory=str(output))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    total = 0
+    total = wire = 0
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(
@@ -89,11 +140,15 @@ def first_query_download(output: Path, query: str) -> int:
             page.goto(f"{url}/recherche/?q={query}")
             page.wait_for_selector("[data-search-results] li", timeout=30_000)
             page.wait_for_load_state("networkidle")
-            total = sum(size for u, size in sizes if "/pagefind/" in u)
+            fetched = [(u, size) for u, size in sizes if "/pagefind/" in u]
+            total = sum(size for _, size in fetched)
+            for u, size in fetched:
+                path = output / u.split("/", 3)[3].split("?")[0]
+                wire += len(gzip.compress(path.read_bytes(), 6)) if path.suffix in GZIPPED_BY_NGINX else size
             browser.close()
     finally:
         server.shutdown()
-    return total
+    return total, wire
 
 
 def main() -> None:
@@ -114,15 +169,17 @@ def main() -> None:
     rows.append(("Pelican d'origine, articles Markdown", stock_s, stock_mb, apparent_size(work / "stock-output")))
     ours_s, ours_mb = our_build(content, output, cache)
     rows.append(("Notre construction complète", ours_s, ours_mb, apparent_size(output)))
-    changed = sorted((content / "missions").glob("*.yaml"))[0]
-    changed.write_text(changed.read_text(encoding="utf-8").replace("places:", "places: 1\n#", 1), encoding="utf-8")
+    change_places(sorted((content / "missions").glob("*.yaml"))[0])
     again_s, again_mb = our_build(content, output, cache)
-    rows.append(("Reconstruction après une mission modifiée", again_s, again_mb, apparent_size(output)))
+    rows.append(
+        ("Reconstruction après une mission modifiée (nouveau processus)", again_s, again_mb, apparent_size(output))
+    )
+    watching = watching_rebuilds(content, output, cache)
     shutil.rmtree(output / "pagefind", ignore_errors=True)
     index_s, index_mb = run([PY, "-m", "pagefind", "--site", str(output), "--glob", "missions/*/index.html",
                              "--force-language", "fr", "--quiet"])  # fmt: skip
     rows.append(("Index Pagefind", index_s, index_mb, apparent_size(output / "pagefind")))
-    download = first_query_download(output, "colis")
+    download, wire = first_query_download(output, "colis")
 
     print(f"\n{args.missions} missions, {args.structures} structures, {os.cpu_count()} cœurs\n")
     print("| étape | durée | mémoire max | taille produite |")
@@ -130,7 +187,15 @@ def main() -> None:
     for label, seconds, mb, size in rows:
         print(f"| {label} | {seconds:.1f} s | {mb} Mo | {size / 1e6:.0f} Mo |")
     print(f"\nRapport Pelican d'origine / notre construction : {stock_s / ours_s:.2f}")
-    print(f"Téléchargement de la recherche pour une première requête (« colis ») : {download / 1024:.0f} Kio")
+    print(
+        "Reconstruction par `make run` (surveillance), de l'enregistrement à la page reconstruite : "
+        + ", ".join(f"{s:.2f} s" for s in watching)
+        + f" (médiane {statistics.median(watching):.2f} s)"
+    )
+    print(
+        f"Téléchargement de la recherche pour une première requête (« colis ») : {download / 1024:.0f} Kio "
+        f"tels que stockés, {wire / 1024:.0f} Kio transférés par la configuration nginx fournie (gzip)"
+    )
 
 
 if __name__ == "__main__":
