@@ -38,50 +38,100 @@ DOMAINS = [
 ]
 TYPES = ["association", "etablissement-scolaire", "etablissement-public-sante", "collectivite-territoriale",
          "autre-structure-publique", "etablissement-prive-sante-interet-collectif", "entreprise-esus"]  # fmt: skip
-VERBS = [
-    "distribue",
-    "prépare",
-    "livre",
-    "trie",
-    "accueille",
-    "appelle",
-    "accompagne",
-    "garde",
-    "aide",
-    "anime",
-    "soutiens",
-    "organise",
-]
-OBJECTS = ["des colis alimentaires", "des repas chauds", "les courses de voisins âgés", "les enfants des soignants",
-           "des personnes isolées", "des familles en difficulté", "des dons de vêtements", "une permanence téléphonique",
-           "des masques en tissu", "des devoirs à distance", "des médicaments à domicile", "des lettres aux résidents"]  # fmt: skip
-WORDS = [
-    "bénévole",
-    "mission",
-    "solidarité",
-    "quartier",
-    "famille",
-    "enfant",
-    "voisin",
-    "colis",
-    "repas",
-    "téléphone",
-    "distribution",
-    "accueil",
-    "écoute",
-    "hygiène",
-    "distance",
-    "masque",
-    "semaine",
-    "matin",
-    "soir",
-    "équipe",
-    "structure",
-    "commune",
-    "lien",
-    "entraide",
-    "soutien",
-]
+
+
+# Titles and texts are drawn per domain, as coordinators write them: each domain has its own
+# actions and words, shared with a general vocabulary; words are drawn with Zipf's law (a few
+# frequent, most rare), as in real texts. A few dozen words drawn uniformly would put every word
+# in every mission, which no real catalog does (and which would inflate its search index).
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+TITLES = {
+    "aide-alimentaire-urgence": [
+        ("distribue", "des colis alimentaires"),
+        ("prépare", "des repas chauds"),
+        ("trie", "des dons de denrées"),
+        ("livre", "des paniers solidaires"),
+        ("accueille", "les familles à l'épicerie sociale"),
+        ("collecte", "des produits d'hygiène"),
+    ],
+    "garde-exceptionnelle-enfants": [
+        ("garde", "les enfants des soignants"),
+        ("aide", "aux devoirs à distance"),
+        ("anime", "des ateliers pour enfants"),
+        ("accompagne", "les enfants à l'école"),
+        ("organise", "des jeux en plein air"),
+    ],
+    "lien-personnes-fragiles-isolees": [
+        ("appelle", "des personnes isolées"),
+        ("écris", "des lettres aux résidents"),
+        ("rends visite", "à des personnes âgées"),
+        ("tiens", "une permanence téléphonique"),
+        ("accompagne", "des personnes en situation de handicap"),
+    ],
+    "solidarite-de-proximite": [
+        ("fais", "les courses de voisins âgés"),
+        ("livre", "des médicaments à domicile"),
+        ("couds", "des masques en tissu"),
+        ("aide", "des voisins à déménager"),
+        ("jardine", "avec les habitants"),
+        ("répare", "des vélos pour le quartier"),
+    ],
+}
+DOMAIN_WORDS = {
+    "aide-alimentaire-urgence": _words("""colis denrées épicerie banque alimentaire distribution collecte tri stock conserves
+        légumes fruits pain lait farine cartons palettes entrepôt camion chambre froide dates péremption repas cuisine
+        maraude sans-abri soupe couvertures bons d'achat familles précaires restos glanage invendus supermarché
+        réfrigérateur étiquetage inventaire"""),
+    "garde-exceptionnelle-enfants": _words("""enfants soignants garde crèche école devoirs goûter jeux coloriage lecture
+        contes sieste cantine cour récréation parents hôpital infirmières médecins aides-soignants horaires décalés
+        maternelle primaire collège cahiers cartables pédagogie animateur BAFA activités manuelles peinture musique
+        sport ballon"""),
+    "lien-personnes-fragiles-isolees": _words("""appel téléphone écoute solitude personnes âgées résidents EHPAD
+        nouvelles conversation lettres cartes postales visite compagnie souvenirs photos tablette visio famille
+        handicap fragilité santé moral confiance habitudes promenade lecture journaux mots croisés patience
+        bienveillance régularité"""),
+    "solidarite-de-proximite": _words("""voisins quartier immeuble courses pharmacie médicaments ordonnance boîte aux
+        lettres palier entraide bricolage jardin potager plantes arrosage déménagement cartons vélo réparation
+        couture masques tissu machine à coudre élastiques ascenseur escaliers gardien commerce boulangerie marché
+        covoiturage"""),
+}
+COMMON_WORDS = _words("""bénévole mission équipe structure association mairie commune semaine matin après-midi soir
+    lundi mardi mercredi jeudi vendredi samedi dimanche heure heures créneau planning responsable coordinateur
+    accueil consignes sécurité gestes barrières masque gel distance hygiène gants protection formation
+    présentation rendez-vous adresse local salle entrée parking transport bus voiture accessible calme
+    sourire motivation disponibilité ponctualité régulier ponctuel besoin aide soutien solidarité entraide
+    partage lien confiance respect discrétion autonomie expérience débutant bienvenu accompagnement binôme
+    tâches rôle missions public personnes habitants jeunes adultes retraités étudiants salariés proximité
+    centre ville village territoire département réseau partenaires bénévolat engagement citoyen réserve
+    civique urgence crise sanitaire confinement période durée ponctuelle chaque jour minimum maximum
+    possible souhaité nécessaire indispensable utile merci contact téléphone courriel inscription candidature
+    réponse rapide simple concret""")
+
+
+def _zipf(words: list[str]) -> tuple[list[str], list[float]]:
+    """The words with the cumulative weights of Zipf's law (the n-th word's weight is 1/n)."""
+    total, cumulative = 0.0, []
+    for rank in range(len(words)):
+        total += 1 / (rank + 1)
+        cumulative.append(total)
+    return words, cumulative
+
+
+_VOCABULARIES = {domain: _zipf(words) for domain, words in DOMAIN_WORDS.items()}
+_COMMON = _zipf(COMMON_WORDS)
+
+
+def paragraph(rng: random.Random, n: int, domain: str | None = None) -> str:
+    """``n`` words: the domain's own words one time in three, the general vocabulary otherwise (Zipf's law)."""
+    specific = _VOCABULARIES.get(domain, _COMMON)
+    words = []
+    for _ in range(n):
+        population, cumulative = specific if rng.random() < 0.33 else _COMMON
+        words.append(rng.choices(population, cum_weights=cumulative)[0])
+    return (" ".join(words)).capitalize() + "."
 
 
 def siret(rng: random.Random) -> str:
@@ -91,11 +141,6 @@ def siret(rng: random.Random) -> str:
         candidate = "".join(str(rng.randint(0, 9)) for _ in range(14))
         if is_valid_siret(candidate):
             return candidate
-
-
-def paragraph(rng: random.Random, n: int) -> str:
-    words = [rng.choice(WORDS) for _ in range(n)]
-    return (" ".join(words)).capitalize() + "."
 
 
 def generate(out: Path, missions: int, structures: int, markdown: Path | None = None, seed: int = 42) -> None:
@@ -127,20 +172,22 @@ def generate(out: Path, missions: int, structures: int, markdown: Path | None = 
         past = rng.random() < 0.05
         if past:
             start, end = dt.date(2026, 9, 1), dt.date(2026, 10, 15)
-        title = f"Je {rng.choice(VERBS)} {rng.choice(OBJECTS)} à {town}"
+        domain = DOMAINS[m % 4]
+        verb, thing = rng.choice(TITLES[domain])
+        title = f"Je {verb} {thing} à {town}"
         description = "\n\n".join(
             [
-                paragraph(rng, 40),
+                paragraph(rng, 40, domain),
                 "Vos tâches :",
-                "\n".join(f"- {paragraph(rng, 8)}" for _ in range(3)),
-                paragraph(rng, 30),
+                "\n".join(f"- {paragraph(rng, 8, domain)}" for _ in range(3)),
+                paragraph(rng, 30, domain),
             ]
         )
         lines = [
             f'title: "{title}"',
-            f"domain: {DOMAINS[m % 4]}",
+            f"domain: {domain}",
             f"structure: structure-{rng.randrange(structures):04d}",
-            f'summary: "{paragraph(rng, 18)}"',
+            f'summary: "{paragraph(rng, 18, domain)}"',
             "description: |",
             *[("  " + line) if line else "" for line in description.split("\n")],
             f"remote: {'true' if remote else 'false'}",
@@ -159,8 +206,8 @@ def generate(out: Path, missions: int, structures: int, markdown: Path | None = 
         (out / "missions" / f"mission-{m:05d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
         if markdown:
             (markdown / f"mission-{m:05d}.md").write_text(
-                f"Title: {title}\nDate: {start}\nCategory: {DOMAINS[m % 4]}\nTags: {town}\nSlug: mission-{m:05d}\n"
-                f"Summary: {paragraph(rng, 18)}\n\n{description}\n",
+                f"Title: {title}\nDate: {start}\nCategory: {domain}\nTags: {town}\nSlug: mission-{m:05d}\n"
+                f"Summary: {paragraph(rng, 18, domain)}\n\n{description}\n",
                 encoding="utf-8",
             )
 

@@ -14,6 +14,7 @@ manifest), so a changed mission is online in about a second and a half at
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import subprocess
 import sys
@@ -47,7 +48,11 @@ def main(argv: list[str] | None = None) -> None:
         except Exception as error:
             print(f"La construction a échoué :\n{error}\nEn attente d'une correction…", flush=True)
         else:
-            print(f"Site reconstruit en {time.perf_counter() - start:.1f} s".replace(".", ","), flush=True)
+            print(f"Site reconstruit en {time.perf_counter() - start:.2f} s".replace(".", ","), flush=True)
+        # the build froze its objects for the garbage collector (see the plugin): collect the
+        # previous build's now, while waiting, rather than at the start of the next one
+        gc.unfreeze()
+        gc.collect()
         changed = {path for _, path in wait_for_changes(args.settings, settings)}
         if settings_file in changed:
             pelican, settings = get_instance(args)
