@@ -2,9 +2,10 @@
 
     python -m devtools.watch [Pelican's options: -s pelicanconf.py -o output -e NAME=value …]
 
-Like ``pelican --autoreload``, with two differences for coordinators: a build
+Like ``pelican --autoreload``, with differences for coordinators: a build
 that fails (a mission file with an error) says why and waits for the next
-change instead of retrying at once, and each rebuild says how long it took.
+change instead of retrying at once, a file saved during a build is not missed,
+and each rebuild says how long it took.
 The process keeps what a rebuild needs in memory (content models, the build's
 manifest), so a changed mission is online in about a second and a half at
 10,000 missions (docs/benchmarks.md). The search index is not refreshed here:
@@ -19,7 +20,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 
 def command(output: str = "output", settings: str = "pelicanconf.py", overrides: Sequence[str] = ()) -> list[str]:
@@ -33,30 +34,58 @@ def start(output: str = "output", **options) -> subprocess.Popen:
     return subprocess.Popen(command(output, **options))
 
 
+def _changes(settings_file: str, settings: dict) -> Iterator[set[str]]:
+    """Paths changed since the previous step, or an empty set every tenth of a second.
+
+    One watcher for the whole session (Pelican's ``wait_for_changes`` starts a
+    new one after each build, missing what was saved meanwhile): a file saved
+    while a build runs is rebuilt right after it. It watches what Pelican's
+    autoreload watches: the settings file, the theme, the content.
+    """
+    import watchfiles
+    from pelican.utils import FileChangeFilter
+
+    content = settings.get("PATH", "")
+    candidates = [settings_file, settings.get("THEME", ""), content]
+    candidates += [os.path.join(content, path) for path in settings.get("STATIC_PATHS", [])]
+    paths = [os.path.abspath(path) for path in candidates if path and os.path.exists(path)]
+    ignored = set(settings.get("IGNORE_FILES", []))
+    for changes in watchfiles.watch(*paths, watch_filter=FileChangeFilter(ignored), rust_timeout=100,
+                                    yield_on_timeout=True):  # fmt: skip
+        yield {path for _, path in changes}
+
+
+def _build(pelican) -> None:
+    start = time.perf_counter()
+    try:
+        pelican.run()
+    except Exception as error:  # any failed build is reported, then the next change awaited
+        print(f"La construction a échoué :\n{error}\nEn attente d'une correction…", flush=True)
+    else:
+        print(f"Site reconstruit en {time.perf_counter() - start:.2f} s".replace(".", ","), flush=True)
+    # the build froze its objects for the garbage collector (see the plugin): collect the previous
+    # build's garbage now, while waiting for a change, rather than at the start of the next build
+    gc.unfreeze()
+    gc.collect()
+
+
 def main(argv: list[str] | None = None) -> None:
     from pelican import get_instance, parse_arguments
-    from pelican.utils import wait_for_changes
 
     args = parse_arguments(argv)
     pelican, settings = get_instance(args)
     settings_file = os.path.abspath(args.settings)
+    changes = _changes(settings_file, settings)
+    next(changes)  # watching from now on
     print("Reconstruction à chaque modification de content/, theme/ ou des réglages (Ctrl-C : arrêt)", flush=True)
-    while True:
-        start = time.perf_counter()
-        try:
-            pelican.run()
-        except Exception as error:
-            print(f"La construction a échoué :\n{error}\nEn attente d'une correction…", flush=True)
-        else:
-            print(f"Site reconstruit en {time.perf_counter() - start:.2f} s".replace(".", ","), flush=True)
-        # the build froze its objects for the garbage collector (see the plugin): collect the
-        # previous build's now, while waiting, rather than at the start of the next one
-        gc.unfreeze()
-        gc.collect()
-        changed = {path for _, path in wait_for_changes(args.settings, settings)}
+    _build(pelican)
+    for changed in changes:
+        if not changed:
+            continue
         if settings_file in changed:
             pelican, settings = get_instance(args)
         print(f"Modifié : {', '.join(sorted(os.path.relpath(p) for p in changed))}", flush=True)
+        _build(pelican)
 
 
 if __name__ == "__main__":
