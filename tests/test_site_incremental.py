@@ -12,7 +12,9 @@ def tree(folder):
 
 
 def mtimes(folder):
-    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*.html")}
+    return {
+        str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.suffix in (".html", ".atom")
+    }
 
 
 def rebuild(content_dir, output):
@@ -68,6 +70,9 @@ def test_a_rebuild_renders_only_what_changed(tmp_path, content_dir, edit):
     assert "missions/appels-distance/index.html" not in rewritten
     assert "departements/02/index.html" not in rewritten  # no mission of the Aisne changed
     assert "departements/2A/index.html" in rewritten
+    assert "flux/departements/2A.atom" in rewritten  # its newest missions include it
+    assert "flux/departements/02.atom" not in rewritten
+    assert "flux/missions.atom" in rewritten
 
 
 def test_a_removed_mission_leaves_no_file_behind(tmp_path, content_dir):
@@ -97,3 +102,20 @@ def test_a_deleted_output_file_is_written_again(tmp_path, content_dir):
     (output / "missions/colis-laon/index.html").unlink()
     rebuild(content_dir, output)
     assert (output / "missions/colis-laon/index.html").is_file()
+
+
+def test_a_rebuild_writes_again_only_the_pieces_files_of_what_changed(tmp_path, content_dir, edit):
+    output = tmp_path / "output"
+    rebuild(content_dir, output)
+    folder = next((tmp_path / "cache" / "reserve_civique").glob("*/manifest.marshal")).parent
+
+    def states():
+        return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("pieces-*.marshal")}
+
+    before = states()
+    edit("missions/garde-ajaccio.yaml", "places:", "places: 9\n#")
+    rebuild(content_dir, output)
+    after = states()
+    written = {name for name in after if after[name] != before.get(name)} | (set(before) - set(after))
+    assert len(before) >= 3  # five missions over several files
+    assert 1 <= len(written) <= 2  # the changed mission's old key left one file, its new key joined one

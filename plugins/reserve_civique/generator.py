@@ -318,16 +318,9 @@ class CatalogGenerator(Generator):
         pages = [(f"missions/{i}/index.html", v.url, v.is_open) for i, v in sorted(self.views.items())]
         self._announce(pages + self._pages)
 
-    def _run(self, jobs: list, parallel_from: int = parallel.PARALLEL_FROM) -> dict:
-        """Run jobs (see :mod:`.parallel`); the open data files of a rebuild go beside the pages."""
-        try:
-            results = parallel.run(
-                self, jobs, self.options.processes, parallel_from, beside=lambda job: job[0] == "_data_job"
-            )
-        except parallel.ChildFailed:
-            raise CatalogBuildError(
-                "reserve_civique: l'écriture des données ouvertes a échoué (voir ci-dessus)"
-            ) from None
+    def _run(self, jobs: list) -> dict:
+        """Run jobs (see :mod:`.parallel`); what they give back, by mission."""
+        results = parallel.run(self, jobs, self.options.processes)
         return dict(r for r in results if r is not None)
 
     def _second_stage_jobs(self, code: str) -> list:
@@ -358,17 +351,21 @@ class CatalogGenerator(Generator):
                              [self.mission_keys[v.mission.id] for v in items])  # fmt: skip
                 plan(("_listing_job", template, relpath, url, base_url, number_), relpath, key, url)
 
-        self._open_data = self._open_data_files()
+        self._open_data, entries = self._open_data_files()
         open_key = digest(code, [self.mission_keys[v.id] for v in self.open])
         for relpath in self._open_data:
-            plan(("_data_job", relpath), relpath, digest(open_key, relpath))
+            if relpath in entries:  # a feed changes only with its own entries (a mission among its newest)
+                key = digest(code, relpath, [self.mission_keys[v.mission.id] for v in entries[relpath]])
+            else:  # the files of every open mission
+                key = digest(open_key, relpath)
+            plan(("_data_job", relpath), relpath, key)
         jobs += self._single_pages()
         # the biggest jobs first, so that both workers finish together
         jobs.sort(key=lambda job: job[0] != "_data_job")
         return jobs
 
-    def _open_data_files(self) -> dict:
-        """Open data files and feeds: path -> a function that makes the content."""
+    def _open_data_files(self) -> tuple[dict, dict]:
+        """Open data files and feeds: path -> a function that makes the content; and each feed's entries."""
         site, views = self.site_url, self.open
         limit = self.options.feed_items
         schema = importlib_resources.files("catalog.schemas").joinpath("opendata.schema.json")
@@ -381,18 +378,13 @@ class CatalogGenerator(Generator):
             "missions.ics": lambda: opendata.calendar_from(
                 [fragments[v.id].event for v in by_id], "Missions de la réserve civique"
             ),
-            "flux/missions.atom": lambda: opendata.atom_feed(
-                "Missions de la réserve civique", "/flux/missions.atom", "/missions/", views, site, limit
-            ),
         }
-        for listing in self.listings["domaine"] + self.listings["departement"]:
-            files[listing.feed_url.lstrip("/")] = functools.partial(
-                opendata.atom_feed,
-                f"Missions : {listing.title}",
-                listing.feed_url,
-                listing.url,
-                listing.missions,
-                site,
-                limit,
-            )
-        return files
+        feeds = [("Missions de la réserve civique", "/flux/missions.atom", "/missions/", views)]
+        feeds += [(f"Missions : {listing.title}", listing.feed_url, listing.url, listing.missions)
+                  for listing in self.listings["domaine"] + self.listings["departement"]]  # fmt: skip
+        entries = {}
+        for title, feed_url, page_url, missions in feeds:
+            relpath = feed_url.lstrip("/")
+            entries[relpath] = opendata.newest(missions, limit)
+            files[relpath] = functools.partial(opendata.atom_feed, title, feed_url, page_url, entries[relpath], site)
+        return files, entries

@@ -102,11 +102,13 @@ class _Feed(feedgenerator.Atom1Feed):
         return self.updated
 
 
-def atom_feed(
-    title: str, feed_path: str, page_path: str, views: list[MissionView], site_url: str, limit: int = 50
-) -> str:
-    """An Atom feed of the ``limit`` newest missions (by publication date): what a feed reader needs."""
-    ordered = heapq.nlargest(limit, views, key=lambda v: (_published(v), v.id))
+def newest(views: list[MissionView], limit: int = 50) -> list[MissionView]:
+    """The ``limit`` most recently published missions, newest first: a feed's entries."""
+    return heapq.nlargest(limit, views, key=lambda v: (_published(v), v.id))
+
+
+def atom_feed(title: str, feed_path: str, page_path: str, ordered: list[MissionView], site_url: str) -> str:
+    """An Atom feed of these missions (see :func:`newest`): what a feed reader needs."""
     updated = _as_datetime(max((_published(v) for v in ordered), default=dt.date(2020, 1, 1)))
     feed = _Feed(
         title=title,
