@@ -7,7 +7,7 @@ that fails (a mission file with an error) says why and waits for the next
 change instead of retrying at once, a file saved during a build is not missed,
 and each rebuild says how long it took.
 The process keeps what a rebuild needs in memory (content models, the build's
-manifest), so a changed mission is online in about a second and a half at
+manifest), so a changed mission is online within one to two seconds at
 10,000 missions (docs/benchmarks.md). The search index is not refreshed here:
 `make build` does it.
 """
