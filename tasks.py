@@ -65,7 +65,9 @@ def test(c, k=""):
 def run(c, port=8000):
     """Build the site, then serve it with the form handler and a local mail catcher."""
     build(c)
-    c.run(f"{PY} -m devtools.server --port {port}", pty=False)
+    # the server takes this process's place: Ctrl-C reaches it (and its watching build) directly,
+    # rather than through invoke, which then tried to forward it to a pipe already closed
+    os.execv(PY, [PY, "-m", "devtools.server", "--port", str(port)])
 
 
 @task
