@@ -15,7 +15,7 @@ from . import outbox
 from .content import catalog_for, today
 from .db import StorageError, get_db, transaction
 from .mails import application_mails
-from .security import address_limited, limiter, origin_allowed, per_ip_limit, posted_data, wants_json
+from .security import address_limited, ip_limited, origin_allowed, posted_data, wants_json
 
 bp = Blueprint("applications", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
@@ -67,10 +67,9 @@ def check_origin():
 
 
 @bp.post("/missions/<mission_id>/applications")
-@limiter.limit(per_ip_limit)
 def apply(mission_id: str):
     """Check, store (application + mails, one transaction), then answer."""
-    if address_limited("email"):
+    if ip_limited() or address_limited("email"):
         abort(429)
     current = catalog_for(mission_id)
     mission = current.missions.get(mission_id)

@@ -224,14 +224,25 @@ def deliver_due(app: Flask | None = None, *, now: float | None = None) -> dict[s
             conn.execute(f"PRAGMA wal_autocheckpoint = {REQUEST_CHECKPOINT_PAGES}")
 
 
+MARK_EVERY = 2.0  # seconds: a slow batch marks what it sent at least this often, well within a lease
+
+
 def _deliver_batch(conn, rows, sender: SmtpSender, config, counts, now) -> None:
-    """Send a claimed batch; the mails accepted by the server are marked sent together at the end.
+    """Send a claimed batch; the mails accepted by the server are marked sent together, at the
+    end or every ``MARK_EVERY`` seconds of a slow batch.
 
     Until then they stay claimed: should the process die in between, their lease
     expires and they go once more, with their Message-ID (as for a crash mid-send).
     """
     remaining = list(rows)
     sent: list[tuple[int, float]] = []
+    marked = time.monotonic()
+
+    def mark() -> None:
+        _mark_sent(conn, sent)
+        counts[SENT] += len(sent)
+        sent.clear()
+
     try:
         wires = _wire_all(conn, rows)
         while remaining:
@@ -248,6 +259,9 @@ def _deliver_batch(conn, rows, sender: SmtpSender, config, counts, now) -> None:
             remaining.pop(0)
             sent.append((row["id"], now or time.time()))
             log.info("courrier %s envoyé (%s)", row["id"], row["kind"])
+            if time.monotonic() - marked >= MARK_EVERY:
+                mark()
+                marked = time.monotonic()
     except Exception as error:  # connection-level failure: every mail left is retried later
         sender.drop()
         # a connection-level problem says nothing about the message: always retry
@@ -255,8 +269,7 @@ def _deliver_batch(conn, rows, sender: SmtpSender, config, counts, now) -> None:
         for row in remaining:
             counts[_mark_failed_attempt(conn, row, problem, now or time.time(), config)] += 1
     finally:
-        _mark_sent(conn, sent)
-        counts[SENT] += len(sent)
+        mark()
 
 
 class OutboxWorker:

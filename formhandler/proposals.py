@@ -20,7 +20,7 @@ from .applications import _problem, check_origin
 from .content import catalog, today
 from .db import StorageError, transaction
 from .mails import PROPOSAL_COORDINATORS, PROPOSAL_PROPOSER, spec
-from .security import address_limited, limiter, per_ip_limit, posted_data, wants_json
+from .security import address_limited, ip_limited, posted_data, wants_json
 
 bp = Blueprint("proposals", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
@@ -35,10 +35,9 @@ FORM_FIELDS = (
 
 
 @bp.post("/proposals")
-@limiter.limit(per_ip_limit)
 def propose():
     """Check, store (proposal + mails), answer."""
-    if address_limited("contact_email"):
+    if ip_limited() or address_limited("contact_email"):
         abort(429)
     data = posted_data()
     site = current_app.config["SITE_URL"].rstrip("/")

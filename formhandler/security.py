@@ -51,18 +51,28 @@ def _limit_items(text: str) -> list:
     return parse_many(text)
 
 
-def address_limited(field: str) -> bool:
-    """Whether the posted address in ``field`` is over ``RATELIMIT_PER_EMAIL``.
+def _over(limits: str, key: str) -> bool:
+    """Count one more hit of ``key`` against each of ``limits`` (Flask-Limiter's storage and
+    strategy); whether one of them is now exceeded.
 
-    Counted in Flask-Limiter's storage with its strategy, and checked in the
-    view: a second ``@limiter.limit`` decorator evaluated the route's limits
-    again and cost a sixth of a request.
+    The routes check their limits themselves rather than through ``@limiter.limit``:
+    the decorator made Flask-Limiter work out which limits apply twice per request
+    (before the request, then in the view) — a sixth of a request's cost for each.
     """
     if not limiter.enabled:
         return False
-    key = _address_key(field)
-    results = [limiter.limiter.hit(item, request.endpoint or "-", key) for item in _limit_items(per_email_limit())]
+    results = [limiter.limiter.hit(item, request.endpoint or "-", key) for item in _limit_items(limits)]
     return not all(results)
+
+
+def address_limited(field: str) -> bool:
+    """Whether the posted address in ``field`` is over ``RATELIMIT_PER_EMAIL``."""
+    return _over(per_email_limit(), _address_key(field))
+
+
+def ip_limited() -> bool:
+    """Whether the client (see :func:`client_ip`) is over ``RATELIMIT_PER_IP``."""
+    return _over(per_ip_limit(), "ip:" + client_ip())
 
 
 def per_ip_limit() -> str:

@@ -121,6 +121,30 @@ def test_one_connection_carries_every_batch_and_each_batch_is_marked_sent(make_a
     assert all(r["sent_at"] for r in sent)
 
 
+def test_a_slow_batch_marks_what_it_sent_as_it_goes(make_app, smtp, rows, monkeypatch):
+    """Mails sent but not yet marked would go again once their lease expired: a slow server must
+    not keep a batch unmarked for long."""
+    from conftest import SITE, VALID
+    from formhandler import outbox
+
+    app = make_app()
+    client = app.test_client()
+    for n in range(3):
+        client.post("/api/missions/colis-laon/applications", data={**VALID, "email": f"s{n}@exemple.fr"},
+                    headers={"Origin": SITE})  # fmt: skip
+    monkeypatch.setattr(outbox, "MARK_EVERY", 0)  # as if each mail took longer than MARK_EVERY
+    marked_before_each_send = []
+    send = outbox.SmtpSender.send
+
+    def observed(self, *args):
+        marked_before_each_send.append(len(rows("SELECT id FROM outbox WHERE status = 'sent'")))
+        return send(self, *args)
+
+    monkeypatch.setattr(outbox.SmtpSender, "send", observed)
+    assert deliver_due(app) == {"sent": 6, "pending": 0, "failed": 0}
+    assert marked_before_each_send == [0, 1, 2, 3, 4, 5]
+
+
 def test_a_dropped_connection_is_reopened_for_the_next_batch(make_app, smtp, rows):
     """421 closes the connection: the mails left wait for their retry, the next pass connects again."""
     from conftest import SITE, VALID

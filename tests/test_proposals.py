@@ -242,3 +242,10 @@ def test_proposals_need_the_site_origin(client):
         "/api/proposals", json=PROPOSAL, headers={"Origin": "https://evil.example", "Accept": "application/json"}
     )
     assert response.status_code == 403
+
+
+def test_per_ip_limit_on_proposals(make_app, rows):
+    client = make_app(RATELIMIT_PER_IP="2 per minute").test_client()
+    codes = [post(client, contact_email=f"p{n}@example.org").status_code for n in range(3)]
+    assert codes == [201, 201, 429]
+    assert len(rows("SELECT * FROM proposals")) == 2
