@@ -89,7 +89,9 @@ def test_files_unchanged_since_long_before_their_reading_are_not_read_again(tmp_
 def test_a_file_changed_just_before_its_reading_is_read_again(tmp_path, content_dir, monkeypatch):
     """Its state could stay the same through a change within the clock's tick (same size, same times)."""
     cache = tmp_path / "cache"
-    load(content_dir, cache)  # the files were written a moment ago (the fixture)
+    mission = content_dir / "missions" / "colis-laon.yaml"
+    mission.write_bytes(mission.read_bytes())  # changed just now
+    load(content_dir, cache)
     reads = _reads(monkeypatch)
     load(content_dir, cache)
     assert "colis-laon.yaml" in reads

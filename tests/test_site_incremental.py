@@ -119,3 +119,22 @@ def test_a_rebuild_writes_again_only_the_pieces_files_of_what_changed(tmp_path, 
     written = {name for name in after if after[name] != before.get(name)} | (set(before) - set(after))
     assert len(before) >= 3  # five missions over several files
     assert 1 <= len(written) <= 2  # the changed mission's old key left one file, its new key joined one
+
+
+def test_the_garbage_collector_is_back_after_a_build_even_a_failed_one(tmp_path, content_dir, edit):
+    """The build pauses the cyclic collector (see the generator); the process gets it back."""
+    import gc
+
+    from reserve_civique.generator import CatalogBuildError
+
+    output = tmp_path / "output"
+    rebuild(content_dir, output)
+    assert gc.isenabled()
+    edit("missions/colis-laon.yaml", "places: 6", "places: -6")
+    with pytest.raises(CatalogBuildError, match="places"):
+        rebuild(content_dir, output)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0  # the build's objects, left out of collections until the next build
+    edit("missions/colis-laon.yaml", "places: -6", "places: 6")
+    rebuild(content_dir, output)
+    assert tree(output) == tree(fresh(content_dir, tmp_path))

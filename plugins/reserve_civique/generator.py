@@ -57,7 +57,7 @@ def _collector_paused() -> None:
 
     It would walk the whole catalog (hundreds of thousands of long-lived
     objects) again and again while pages are made — a third of a rebuild's
-    time. A previous build in this process (``pelican --autoreload``) left its
+    time. A previous build in this process (`make run`'s watching build, the tests) left its
     objects frozen: they are collected first, once.
     """
     if gc.get_freeze_count():
