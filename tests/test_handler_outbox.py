@@ -145,6 +145,29 @@ def test_a_slow_batch_marks_what_it_sent_as_it_goes(make_app, smtp, rows, monkey
     assert marked_before_each_send == [0, 1, 2, 3, 4, 5]
 
 
+def test_a_batch_marks_what_it_sent_every_few_mails(make_app, smtp, rows, monkeypatch):
+    """A process killed mid-batch sends again at most MARK_BATCH mails (with their Message-IDs)."""
+    from conftest import SITE, VALID
+    from formhandler import outbox
+
+    app = make_app()
+    client = app.test_client()
+    for n in range(6):
+        client.post("/api/missions/colis-laon/applications", data={**VALID, "email": f"m{n}@exemple.fr"},
+                    headers={"Origin": SITE})  # fmt: skip
+    marked_before_each_send = []
+    send = outbox.SmtpSender.send
+
+    def observed(self, *args):
+        marked_before_each_send.append(len(rows("SELECT id FROM outbox WHERE status = 'sent'")))
+        return send(self, *args)
+
+    monkeypatch.setattr(outbox.SmtpSender, "send", observed)
+    assert deliver_due(app) == {"sent": 12, "pending": 0, "failed": 0}
+    batch = outbox.MARK_BATCH
+    assert marked_before_each_send == [n - n % batch for n in range(12)]
+
+
 def test_a_dropped_connection_is_reopened_for_the_next_batch(make_app, smtp, rows):
     """421 closes the connection: the mails left wait for their retry, the next pass connects again."""
     from conftest import SITE, VALID
