@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import rules
+from .files import file_state, replace_file, stat_state
 from .models import DEFAULT_AGE_MAX, DEFAULT_AGE_MIN, Catalog, Contact, Domain, Location, Mission, Structure
 from .problems import ContentError, Problem, ProblemList
 from .schema import schema_problems
@@ -160,12 +161,8 @@ def _read(path: str, cache: ReadCache | None) -> tuple[bytes, bytes]:
         raw = handle.read()
     content = hashlib.blake2b(raw, digest_size=16).digest()
     if cache is not None:
-        cache.note_file(path, _file_state(state), content, read_at)
+        cache.note_file(path, stat_state(state), content, read_at)
     return raw, content
-
-
-def _file_state(state: os.stat_result) -> tuple[int, int, int, int]:
-    return (state.st_mtime_ns, state.st_ctime_ns, state.st_size, state.st_ino)
 
 
 PARALLEL_FROM = 1000  # files to parse; below, forking workers costs more than it saves
@@ -246,7 +243,7 @@ class ReadCache:
         self.objects: dict[bytes, tuple] = {}  # the same entries, unpickled
         self.seen: dict[str, tuple] = {}  # path -> (state, content hash, read at)
         memory = _MEMORY.get(str(self.path))
-        if memory is not None and memory.state == _state_of(self.path):
+        if memory is not None and memory.state == file_state(self.path):
             self.entries, self.files, self.memory = memory.entries, memory.files, memory.objects
             return
         self.memory = {}
@@ -263,11 +260,7 @@ class ReadCache:
         if known is None:
             return None
         state, content, read_at = known
-        try:
-            now = _file_state(os.stat(path))
-        except OSError:
-            return None
-        if now != state or max(state[0], state[1]) >= read_at - RACY_NS:
+        if file_state(path) != state or max(state[0], state[1]) >= read_at - RACY_NS:
             return None
         self.seen[path] = known
         return content
@@ -296,13 +289,11 @@ class ReadCache:
         if self.used.keys() != self.entries.keys() or self.seen != self.files:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-                temporary.write_bytes(marshal.dumps((code_fingerprint(), self.used, self.seen)))
-                temporary.replace(self.path)
+                replace_file(self.path, marshal.dumps((code_fingerprint(), self.used, self.seen)))
             except OSError:
                 _MEMORY.pop(str(self.path), None)
                 return
-        _MEMORY[str(self.path)] = _Memory(_state_of(self.path), self.used, self.seen, self.objects)
+        _MEMORY[str(self.path)] = _Memory(file_state(self.path), self.used, self.seen, self.objects)
 
 
 @dataclass
@@ -316,13 +307,6 @@ class _Memory:
 
 
 _MEMORY: dict[str, _Memory] = {}  # cache file -> its last run in this process
-
-
-def _state_of(path: Path) -> tuple | None:
-    try:
-        return _file_state(os.stat(path))
-    except OSError:
-        return None
 
 
 @functools.cache

@@ -20,16 +20,9 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 
 from catalog import Catalog, load_content, load_mission_catalog
+from catalog.files import file_state
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def _stat(path: Path) -> tuple | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def _signature(content_dir: Path) -> tuple:
@@ -86,10 +79,10 @@ class ContentStore:
         if catalog is not None and mission_id in catalog.missions:
             structure = catalog.missions[mission_id].structure
         return (
-            _stat(root / "missions" / f"{mission_id}.yaml"),
-            _stat(root / "structures" / f"{structure}.yaml") if structure else None,
-            _stat(root / "domains.yaml"),
-            _stat(root / "structures"),  # a structure file added or removed changes the folder
+            file_state(root / "missions" / f"{mission_id}.yaml"),
+            file_state(root / "structures" / f"{structure}.yaml") if structure else None,
+            file_state(root / "domains.yaml"),
+            file_state(root / "structures"),  # a structure file added or removed changes the folder
         )
 
     def for_mission(self, mission_id: str) -> Catalog:

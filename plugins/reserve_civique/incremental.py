@@ -19,6 +19,7 @@ import os
 from importlib import metadata
 from pathlib import Path
 
+from catalog.files import file_state, replace_file
 from catalog.loader import code_fingerprint
 
 PACKAGES = ("jinja2", "markdown-it-py", "nh3", "babel", "segno", "feedgenerator", "pelican")
@@ -82,7 +83,7 @@ class Manifest:
         if enabled:
             path = self.folder / "manifest.marshal"
             kept = _LAST_SAVED.pop(str(path), None)
-            if kept is not None and kept[0] == _state_of(path):  # this process wrote it: no need to read it
+            if kept is not None and kept[0] == file_state(path):  # this process wrote it: no need to read it
                 self.previous, self.pieces, self._stored = kept[1], kept[2], kept[3]
             else:
                 self._read(path)
@@ -132,27 +133,12 @@ class Manifest:
         for name in set(shards) | set(self._stored):
             kept = shards.get(name, {})
             if kept.keys() != self._stored.get(name, set()):
-                _write(self.folder / name, marshal.dumps(kept))  # strings and tuples only: marshal is fastest
+                replace_file(self.folder / name, marshal.dumps(kept))  # strings and tuples only: marshal is fastest
         path = self.folder / "manifest.marshal"
-        _write(path, marshal.dumps(self.current))
-        _LAST_SAVED[str(path)] = (_state_of(path), self.current, pieces, {n: set(s) for n, s in shards.items()})
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Replace a file at once (a reader sees the old or the new one, never half of one)."""
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
+        replace_file(path, marshal.dumps(self.current))
+        _LAST_SAVED[str(path)] = (file_state(path), self.current, pieces, {n: set(s) for n, s in shards.items()})
 
 
 # The manifest this process saved last, per file (a watching build runs again in the same process),
 # with the state of the file it wrote: modification and change times, size, inode.
 _LAST_SAVED: dict[str, tuple] = {}
-
-
-def _state_of(path: Path) -> tuple | None:
-    try:
-        state = os.stat(path)
-    except OSError:
-        return None
-    return (state.st_mtime_ns, state.st_ctime_ns, state.st_size, state.st_ino)
