@@ -67,10 +67,7 @@ class _Reader:
 
     def read(self, path: Path, shown: str, schema: str):
         """Parse and schema-check one file (``shown``: its path as printed); return its data, or ``None``."""
-        data, found = _parse(path.read_bytes(), schema)
-        for line, field_name, message in found:
-            self.problems.add(shown, line, field_name, message)
-        return data
+        return _parse(path.read_bytes(), schema, shown, self.problems)
 
     def models(self, files: list[tuple], schema: str, context: str, builder_for, processes: int = 1) -> list:
         """The model of each ``(id, path, shown path)`` file, or ``None`` for a file with an error.
@@ -102,8 +99,8 @@ class _Reader:
         jobs = [(raw, shown, schema, key.hex(), builder_for(ident, shown)) for _, ident, shown, raw, key in todo]
         for (index, *_, key), entry in zip(todo, _make_all(jobs, processes), strict=True):
             outcomes[index] = entry
-            if self.cache is not None:
-                self.cache.put(key, entry)
+            if cache is not None:
+                cache.put(key, entry)
         for problems, _ in outcomes:
             self._replay(problems)
         return [model for _, model in outcomes]
@@ -172,9 +169,7 @@ _JOBS: list = []  # the jobs forked workers run (inherited, never pickled: build
 def _make_one(raw: bytes, shown: str, schema: str, fingerprint: str, build) -> tuple[list[Problem], object]:
     """Parse, check and build one file: ``(problems, model or None)``."""
     local = ProblemList()
-    data, found = _parse(raw, schema)
-    for line, field_name, message in found:
-        local.add(shown, line, field_name, message)
+    data = _parse(raw, schema, shown, local)
     made = build(data, local, fingerprint) if data is not None else None
     return local.items, (None if local.error_count else made)
 
@@ -202,18 +197,21 @@ def _make_all(jobs: list, processes: int) -> list:
         _JOBS = []
 
 
-def _parse(raw: bytes, schema: str) -> tuple[dict | None, list[tuple[int, str, str]]]:
-    """A file's data (``None`` when unusable) and its problems as ``(line, field, message)``."""
+def _parse(raw: bytes, schema: str, shown: str, problems: ProblemList) -> dict | None:
+    """A file's data (``None`` when unusable); its problems added to ``problems`` under ``shown``."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return None, [(1, "", "le fichier n'est pas encodé en UTF-8")]
+        problems.add(shown, 1, "", "le fichier n'est pas encodé en UTF-8")
+        return None
     try:
         data = load_yaml(text)
     except YamlSyntaxError as error:
-        return None, [(error.line, error.field, str(error))]
-    found = list(schema_problems(schema, data))
-    return (data if isinstance(data, dict) else None), found
+        problems.add(shown, error.line, error.field, str(error))
+        return None
+    for line, field_name, message in schema_problems(schema, data):
+        problems.add(shown, line, field_name, message)
+    return data if isinstance(data, dict) else None
 
 
 RACY_NS = 2_000_000_000  # a file changed this close to its reading may change again unseen (clock ticks)

@@ -29,7 +29,7 @@ def view():
 )
 def test_text_values_come_back_unchanged(view, title):
     changed = dataclasses.replace(view, mission=dataclasses.replace(view.mission, title=title))
-    data = opendata.calendar([changed], "https://aider.example.org", f"Calendrier, {title}")
+    data = opendata.calendar_from([opendata.event(changed, "https://aider.example.org")], f"Calendrier, {title}")
     for line in data.split(b"\r\n"):
         assert len(line) <= 75
         line.decode("utf-8")  # folding never splits a character
@@ -41,7 +41,8 @@ def test_text_values_come_back_unchanged(view, title):
 
 
 def test_all_day_event_fields(view):
-    (event,) = icalendar.Calendar.from_ical(opendata.calendar([view], "https://aider.example.org", "x")).walk("VEVENT")
+    data = opendata.calendar_from([opendata.event(view, "https://aider.example.org")], "x")
+    (event,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
     assert event.decoded("dtstart").isoformat() == "2026-12-07"
     assert event.decoded("dtend").isoformat() == "2027-04-01"
     assert event.decoded("dtstamp").isoformat() == "2026-11-20T00:00:00+00:00"

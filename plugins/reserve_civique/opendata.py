@@ -199,11 +199,6 @@ def calendar_from(events: list[str], name: str) -> bytes:
     return ("".join(_fold(line) for line in head) + "".join(events) + "END:VCALENDAR\r\n").encode("utf-8")
 
 
-def calendar(views: list[MissionView], site_url: str, name: str) -> bytes:
-    """An iCalendar file with one all-day event per mission, over its whole span (sorted by id)."""
-    return calendar_from([event(v, site_url) for v in sorted(views, key=lambda v: v.id)], name)
-
-
 def job_posting(view: MissionView, site_url: str) -> str:
     """schema.org JobPosting (employmentType VOLUNTEER) for an open mission."""
     data = {
