@@ -242,9 +242,11 @@ def _deliver_batch(conn, rows, sender: SmtpSender, config, counts, now) -> None:
     marked = time.monotonic()
 
     def mark() -> None:
+        nonlocal marked
         _mark_sent(conn, sent)
         counts[SENT] += len(sent)
         sent.clear()
+        marked = time.monotonic()
 
     try:
         wires = _wire_all(conn, rows)
@@ -264,7 +266,6 @@ def _deliver_batch(conn, rows, sender: SmtpSender, config, counts, now) -> None:
             log.info("courrier %s envoyé (%s)", row["id"], row["kind"])
             if len(sent) >= MARK_BATCH or time.monotonic() - marked >= MARK_EVERY:
                 mark()
-                marked = time.monotonic()
     except Exception as error:  # connection-level failure: every mail left is retried later
         sender.drop()
         # a connection-level problem says nothing about the message: always retry

@@ -3,15 +3,37 @@
 import threading
 import time
 
+from conftest import SITE, VALID
 from devtools.mailcatcher import free_port
 from formhandler.outbox import claim, deliver_due, retry_delay
+
+
+def post_applications(app, count: int, prefix: str) -> None:
+    """Post ``count`` valid applications from distinct addresses (two mails each)."""
+    client = app.test_client()
+    for n in range(count):
+        client.post("/api/missions/colis-laon/applications", data={**VALID, "email": f"{prefix}{n}@exemple.fr"},
+                    headers={"Origin": SITE})  # fmt: skip
+
+
+def marked_before_each_send(monkeypatch, rows) -> list[int]:
+    """Filled, as delivery goes, with how many mails were marked sent before each one went out."""
+    from formhandler import outbox
+
+    seen = []
+    send = outbox.SmtpSender.send
+
+    def observed(self, *args):
+        seen.append(len(rows("SELECT id FROM outbox WHERE status = 'sent'")))
+        return send(self, *args)
+
+    monkeypatch.setattr(outbox.SmtpSender, "send", observed)
+    return seen
 
 
 def test_smtp_down_then_up_delivers_once(make_app, smtp, rows):
     app = make_app(MAIL_PORT=free_port())  # nobody listens there
     client = app.test_client()
-    from conftest import SITE, VALID
-
     assert client.post("/api/missions/colis-laon/applications", data=VALID, headers={"Origin": SITE}).status_code == 303
     now = time.time()
     assert deliver_due(app, now=now) == {"sent": 0, "pending": 2, "failed": 0}
@@ -61,8 +83,6 @@ def test_550_is_not_retried_and_is_reported_to_the_operator(app, post, smtp, row
 
 
 def test_mail_older_than_its_lifetime_is_abandoned(make_app, smtp, rows):
-    from conftest import SITE, VALID
-
     app = make_app(MAIL_PORT=free_port(), OUTBOX_LIFETIME=1000)
     app.test_client().post("/api/missions/colis-laon/applications", data=VALID, headers={"Origin": SITE})
     created = rows("SELECT created_at FROM outbox")[0]["created_at"]
@@ -86,16 +106,8 @@ def test_a_claimed_mail_is_not_claimed_twice_until_its_lease_expires(app, post, 
 
 
 def test_concurrent_workers_never_send_the_same_mail_twice(make_app, smtp, rows):
-    from conftest import SITE, VALID
-
     app = make_app()
-    client = app.test_client()
-    for n in range(20):
-        client.post(
-            "/api/missions/colis-laon/applications",
-            data={**VALID, "email": f"v{n}@exemple.fr"},
-            headers={"Origin": SITE},
-        )
+    post_applications(app, 20, "v")
     threads = [threading.Thread(target=deliver_due, args=(app,)) for _ in range(4)]
     for t in threads:
         t.start()
@@ -106,13 +118,8 @@ def test_concurrent_workers_never_send_the_same_mail_twice(make_app, smtp, rows)
 
 
 def test_one_connection_carries_every_batch_and_each_batch_is_marked_sent(make_app, smtp, rows):
-    from conftest import SITE, VALID
-
     app = make_app()
-    client = app.test_client()
-    for n in range(25):  # 50 mails: three claimed batches of at most 20
-        client.post("/api/missions/colis-laon/applications", data={**VALID, "email": f"b{n}@exemple.fr"},
-                    headers={"Origin": SITE})  # fmt: skip
+    post_applications(app, 25, "b")  # 50 mails: three claimed batches of at most 20
     assert deliver_due(app) == {"sent": 50, "pending": 0, "failed": 0}
     assert len(smtp.mails) == 50
     assert len({m.peer for m in smtp.mails}) == 1  # connected once, not once per batch
@@ -124,59 +131,32 @@ def test_one_connection_carries_every_batch_and_each_batch_is_marked_sent(make_a
 def test_a_slow_batch_marks_what_it_sent_as_it_goes(make_app, smtp, rows, monkeypatch):
     """Mails sent but not yet marked would go again once their lease expired: a slow server must
     not keep a batch unmarked for long."""
-    from conftest import SITE, VALID
     from formhandler import outbox
 
     app = make_app()
-    client = app.test_client()
-    for n in range(3):
-        client.post("/api/missions/colis-laon/applications", data={**VALID, "email": f"s{n}@exemple.fr"},
-                    headers={"Origin": SITE})  # fmt: skip
+    post_applications(app, 3, "s")
     monkeypatch.setattr(outbox, "MARK_EVERY", 0)  # as if each mail took longer than MARK_EVERY
-    marked_before_each_send = []
-    send = outbox.SmtpSender.send
-
-    def observed(self, *args):
-        marked_before_each_send.append(len(rows("SELECT id FROM outbox WHERE status = 'sent'")))
-        return send(self, *args)
-
-    monkeypatch.setattr(outbox.SmtpSender, "send", observed)
+    marked = marked_before_each_send(monkeypatch, rows)
     assert deliver_due(app) == {"sent": 6, "pending": 0, "failed": 0}
-    assert marked_before_each_send == [0, 1, 2, 3, 4, 5]
+    assert marked == [0, 1, 2, 3, 4, 5]
 
 
 def test_a_batch_marks_what_it_sent_every_few_mails(make_app, smtp, rows, monkeypatch):
     """A process killed mid-batch sends again at most MARK_BATCH mails (with their Message-IDs)."""
-    from conftest import SITE, VALID
     from formhandler import outbox
 
     app = make_app()
-    client = app.test_client()
-    for n in range(6):
-        client.post("/api/missions/colis-laon/applications", data={**VALID, "email": f"m{n}@exemple.fr"},
-                    headers={"Origin": SITE})  # fmt: skip
-    marked_before_each_send = []
-    send = outbox.SmtpSender.send
-
-    def observed(self, *args):
-        marked_before_each_send.append(len(rows("SELECT id FROM outbox WHERE status = 'sent'")))
-        return send(self, *args)
-
-    monkeypatch.setattr(outbox.SmtpSender, "send", observed)
+    post_applications(app, 6, "m")
+    marked = marked_before_each_send(monkeypatch, rows)
     assert deliver_due(app) == {"sent": 12, "pending": 0, "failed": 0}
     batch = outbox.MARK_BATCH
-    assert marked_before_each_send == [n - n % batch for n in range(12)]
+    assert marked == [n - n % batch for n in range(12)]
 
 
 def test_a_dropped_connection_is_reopened_for_the_next_batch(make_app, smtp, rows):
     """421 closes the connection: the mails left wait for their retry, the next pass connects again."""
-    from conftest import SITE, VALID
-
     app = make_app()
-    client = app.test_client()
-    for n in range(3):
-        client.post("/api/missions/colis-laon/applications", data={**VALID, "email": f"d{n}@exemple.fr"},
-                    headers={"Origin": SITE})  # fmt: skip
+    post_applications(app, 3, "d")
     smtp.fail_next("421 4.3.2 Service indisponible")
     now = time.time()
     assert deliver_due(app, now=now) == {"sent": 0, "pending": 6, "failed": 0}
@@ -185,8 +165,6 @@ def test_a_dropped_connection_is_reopened_for_the_next_batch(make_app, smtp, row
 
 
 def test_background_thread_delivers_without_any_other_process(make_app, smtp):
-    from conftest import SITE, VALID
-
     app = make_app(OUTBOX_WORKER="thread")
     response = app.test_client().post("/api/missions/colis-laon/applications", data=VALID, headers={"Origin": SITE})
     assert response.status_code == 303
@@ -215,14 +193,10 @@ def test_wire_bytes_are_compat32s_byte_for_byte(app, post, rows, monkeypatch):
 
 
 def test_run_forever_delivers_with_several_senders_and_stops(make_app, smtp):
-    from conftest import SITE, VALID
     from formhandler.outbox import run_forever
 
     app = make_app(OUTBOX_SENDERS=3)
-    client = app.test_client()
-    for n in range(12):
-        client.post("/api/missions/colis-laon/applications", data={**VALID, "email": f"n{n}@exemple.fr"},
-                    headers={"Origin": SITE})  # fmt: skip
+    post_applications(app, 12, "n")
     stop = threading.Event()
     runner = threading.Thread(target=run_forever, args=(app, stop))
     runner.start()
