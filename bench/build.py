@@ -67,12 +67,16 @@ def stock_pelican(markdown: Path, work: Path) -> tuple[float, int]:
     return run([PY, "-m", "pelican", "-s", str(conf), "-o", str(work / "stock-output"), "-q"])
 
 
+def overrides(content: Path, cache: Path) -> list[str]:
+    """Pelican ``-e`` settings of a build of ``content`` with its cache in ``cache``."""
+    settings = json.dumps({"content_dir": str(content), "today": TODAY})
+    return [f"PATH={json.dumps(str(content))}", f"CACHE_PATH={json.dumps(str(cache))}", f"RESERVE_CIVIQUE={settings}"]
+
+
 def our_build(content: Path, output: Path, cache: Path) -> tuple[float, int]:
     """Our build into ``output``, reusing what ``cache`` holds (nothing for a full build)."""
-    settings = json.dumps({"content_dir": str(content), "today": TODAY})
     return run([PY, "-m", "pelican", "--fatal", "errors", "-s", "pelicanconf.py", "-o", str(output), "-q",
-                "-e", f"PATH={json.dumps(str(content))}", f"CACHE_PATH={json.dumps(str(cache))}",
-                f"RESERVE_CIVIQUE={settings}"])  # fmt: skip
+                "-e", *overrides(content, cache)])  # fmt: skip
 
 
 def change_places(path: Path) -> None:
@@ -84,13 +88,8 @@ def change_places(path: Path) -> None:
 def watching_rebuilds(content: Path, output: Path, cache: Path, changes: int = 5) -> tuple[list[float], list[float]]:
     """Seconds from saving a changed mission to the end of its rebuild by `make run`'s watching build,
     and the build's own part of them (the rest: noticing the change)."""
-    settings = json.dumps({"content_dir": str(content), "today": TODAY})
-    overrides = [
-        f"PATH={json.dumps(str(content))}",
-        f"CACHE_PATH={json.dumps(str(cache))}",
-        f"RESERVE_CIVIQUE={settings}",
-    ]
-    proc = subprocess.Popen(watch.command(str(output), overrides=overrides), cwd=ROOT, env=ENV, text=True,
+    command = watch.command(str(output), overrides=overrides(content, cache))
+    proc = subprocess.Popen(command, cwd=ROOT, env=ENV, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()

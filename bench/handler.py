@@ -139,6 +139,19 @@ def throughput(port: int, origin: str, seconds: int) -> tuple[float, str]:
     return rate, non2xx
 
 
+def steady_throughput(
+    env: dict, port: int, origin: str, app: str = "formhandler:create_app()", warmup: int = 20
+) -> tuple[float, str]:
+    """:func:`throughput` over 10 s after ``warmup`` seconds of the same load, on a gunicorn of its own."""
+    proc = start_gunicorn(env, port, app)
+    try:
+        throughput(port, origin, warmup)
+        return throughput(port, origin, 10)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 def paced(
     port: int, origin: str, rate: int, seconds: int, prefix: str = "Paced"
 ) -> tuple[list[float], dict[str, float], int]:
@@ -223,22 +236,11 @@ def main() -> None:
     origin = f"http://127.0.0.1:{port}"
     env = handler_env(work, origin, smtp.port)
     # the issue's baseline on this machine, now: a bare Flask view inserting one row
-    proc = start_gunicorn({**env, "BARE_DATABASE": str(work / "bare.sqlite3")}, port, "bench.bare_app:create_app()")
-    try:
-        throughput(port, origin, 10)
-        bare, _ = throughput(port, origin, 10)
-    finally:
-        proc.terminate()
-        proc.wait()
-    proc = start_gunicorn({**env, "FLASK_OUTBOX_WORKER": "none"}, port)
-    try:
-        # warm-up: the first 20 s under load cost up to a third more per request (the database and
-        # its write-ahead log grow to their working size); then the steady state is measured
-        throughput(port, origin, 20)
-        rate, non2xx = throughput(port, origin, 10)
-    finally:
-        proc.terminate()
-        proc.wait()
+    bare_env = {**env, "BARE_DATABASE": str(work / "bare.sqlite3")}
+    bare, _ = steady_throughput(bare_env, port, origin, "bench.bare_app:create_app()", warmup=10)
+    # warm-up: the first 20 s under load cost up to a third more per request (the database and
+    # its write-ahead log grow to their working size); then the steady state is measured
+    rate, non2xx = steady_throughput({**env, "FLASK_OUTBOX_WORKER": "none"}, port, origin)
     shutil.rmtree(work)
     work.mkdir()
     # delivery on, as deployed: gunicorn answers, a separate process sends (deploy/*.service)
