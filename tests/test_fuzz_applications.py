@@ -9,7 +9,7 @@ import email
 import email.policy
 import html
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import SITE, VALID
@@ -81,6 +81,8 @@ EXPECTED_HEADERS = {
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(fields=FIELDS, as_json=st.booleans(), base=st.booleans())
+@example(fields={"first_name": "<"}, as_json=False, base=False)  # in every page's markup: not a leak
+@example(fields={"first_name": "<b>Jeanne</b>"}, as_json=False, base=True)
 def test_application_endpoint_never_fails_and_never_breaks_mail(app, smtp, fields, as_json, base):
     client = app.test_client()
     data = {**(VALID if base else {}), **fields}
@@ -99,8 +101,10 @@ def test_application_endpoint_never_fails_and_never_breaks_mail(app, smtp, field
         assert response.headers["Location"].startswith(SITE + "/")
     body = response.get_data(as_text=True)
     if response.status_code == 422 and not as_json:
+        # the page's own markup (an empty form's error page) may contain a short value such as "<"
+        own = client.post(url, data={}, headers=headers).get_data(as_text=True)
         for value in data.values():
-            if isinstance(value, str) and "<" in value and len(value) < 200:
+            if isinstance(value, str) and "<" in value and len(value) < 200 and value not in own:
                 assert value not in body  # user markup is escaped
     before = len(smtp.mails)
     deliver_due(app)
