@@ -16,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from .geo import DEPARTMENTS, department_name, department_of_postal_code, is_valid_siret
 from .models import DEFAULT_AGE_MAX, DEFAULT_AGE_MIN, Domain
 from .problems import ProblemList
+from .text import raw_html
 
 MANY_PLACES = 70
 TITLE_START = re.compile(r"^J(e\b|['’])")
@@ -102,10 +103,24 @@ def check_mission(
             f"structure inconnue « {value} » : aucun fichier content/structures/{value}.yaml{_suggest(value, structure_ids)}",
         )
 
+    _check_description(data, path, problems)
     _check_place(data, path, problems)
     _check_dates(data, path, problems)
     _check_ages(data, path, problems, domain)
     _hints(data, path, problems, today)
+
+
+def _check_description(data: dict, path: str, problems: ProblemList) -> None:
+    text = data.get("description")
+    tag = raw_html(text) if _is_str(text) else None
+    if tag is not None:
+        problems.add(
+            path,
+            data.line_of("description"),
+            "description",
+            f"le HTML n'est pas accepté (« {tag} ») : écrivez en Markdown — une ligne vide entre deux paragraphes,"
+            " **gras**, *italique*, [texte du lien](https://…)",
+        )
 
 
 def _check_place(data: dict, path: str, problems: ProblemList) -> None:

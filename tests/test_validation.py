@@ -8,6 +8,7 @@ from catalog.problems import ContentError
 
 M = "missions/colis-laon.yaml"
 S = "structures/asso-test.yaml"
+HTML_REFUSED = "le HTML n'est pas accepté ({}) : écrivez en Markdown — une ligne vide entre deux paragraphes, **gras**, *italique*, [texte du lien](https://…)"
 
 
 def problems_of(content_dir, today):
@@ -259,6 +260,16 @@ ERROR_ROWS = [
         "",
         "content/domains.yaml:2: domains[1].label: champ obligatoire manquant",
     ),
+    *[  # raw HTML in a description: refused (Markdown says the same), wherever it is in the text
+        (M, "  - les remettre aux familles.", new, f"content/{M}:5: description: " + HTML_REFUSED.format(tag))
+        for new, tag in [
+            ("  - les remettre aux <b>familles</b>.", "« <b> »"),
+            ("  - les remettre aux familles.<br>", "« <br> »"),
+            ("\n  <script>alert('x')</script>", "« <script> »"),
+            ('\n  <iframe src="https://evil.example"></iframe>', '« <iframe src="https://evil.example"> »'),
+            ("\n  <!-- à relire -->", "« <!-- à relire --> »"),
+        ]
+    ],
 ]
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from catalog.files import file_state, replace_file
 from catalog.loader import code_fingerprint
 
-PACKAGES = ("jinja2", "markdown-it-py", "nh3", "babel", "segno", "feedgenerator", "pelican")
+PACKAGES = ("jinja2", "cmarkgfm", "nh3", "babel", "segno", "feedgenerator", "pelican")
 _SIMPLE = (str, int, float, bool, type(None))
 
 
