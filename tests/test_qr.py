@@ -48,11 +48,18 @@ def test_svg_draws_exactly_the_dark_modules():
     rows = segno_rows(url)
     drawn = [bytearray(len(rows)) for _ in rows]
     path = re.search(r' d="([^"]+)"', svg).group(1)
-    for x, y, steps in re.findall(r"M(\d+) (\d+)\.5((?:[hm][\d ]+)*)", path):
-        column, row = int(x) - 2, int(y) - 2
-        for kind, length in re.findall(r"([hm])(\d+)", steps):
-            if kind == "h":
-                drawn[row][column : column + int(length)] = b"\x01" * int(length)
-            column += int(length)
+    x = y = 0
+    for command, dx, dy in re.findall(
+        r"([Mhm])(-?\d+)(?: (-?\d+)(?:\.5)?)?", path
+    ):  # an SVG pen: absolute M, relative h/m
+        dx, dy = int(dx), int(dy or 0)
+        if command == "M":
+            x, y = dx - 2, dy - 2  # the quiet zone is 2 modules
+        elif command == "h":
+            assert x >= 0 and x + dx <= len(rows), path
+            drawn[y][x : x + dx] = b"\x01" * dx
+            x += dx
+        else:
+            x, y = x + dx, y + dy
     assert [bytes(r) for r in drawn] == rows
     assert "<title>QR code vers https://aider.example.org/missions/colis-laon/</title>" in svg
