@@ -147,7 +147,10 @@ def test_pagination_for_readers_without_javascript(tmp_path, content_dir):
     first = (out / "missions/index.html").read_text(encoding="utf-8")
     second = (out / "missions/page/2/index.html").read_text(encoding="utf-8")
     assert 'href="/missions/page/2/">2</a>' in first
+    assert '<a rel="next" href="/missions/page/2/">Suivante' in first and 'rel="prev"' not in first
     assert 'aria-current="page" href="/missions/page/2/"' in second
+    assert '<a rel="prev" href="/missions/">Précédente' in second and 'rel="next"' not in second
+    assert "Page 2 sur 2" in second
     assert second.count('class="card"') == 1
 
 
