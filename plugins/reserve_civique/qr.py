@@ -20,6 +20,7 @@ of URLs of every length up to version 10.
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 import re
 
@@ -88,7 +89,9 @@ def _error_blocks(version: int, data: bytes) -> bytes:
             error_blocks.append(remainder.to_bytes(count, "big"))
     out = bytearray()
     for blocks in (data_blocks, error_blocks):
-        for i in range(max(len(b) for b in blocks)):
+        shortest = min(map(len, blocks))
+        out.extend(itertools.chain.from_iterable(zip(*blocks, strict=False)))  # to the shortest block's end
+        for i in range(shortest, max(map(len, blocks))):  # longer blocks have one byte more
             out.extend(b[i] for b in blocks if i < len(b))
     return bytes(out)
 
