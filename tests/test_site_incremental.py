@@ -75,6 +75,19 @@ def test_a_rebuild_renders_only_what_changed(tmp_path, content_dir, edit):
     assert "flux/missions.atom" in rewritten
 
 
+def test_the_number_of_processes_renders_nothing_again(tmp_path, content_dir):
+    output = tmp_path / "output"
+    settings = {"content_dir": str(content_dir), "today": "2026-11-29"}
+    build_site(content_dir, output, DELETE_OUTPUT_DIRECTORY=False, RESERVE_CIVIQUE={**settings, "processes": 1})
+    before = mtimes(output)
+    build_site(content_dir, output, DELETE_OUTPUT_DIRECTORY=False, RESERVE_CIVIQUE={**settings, "processes": 2})
+    after = mtimes(output)
+    kept = [p for p in before if p.startswith(("missions/", "departements/", "domaines/", "flux/"))]
+    assert len(kept) > 10 and all(after[p] == before[p] for p in kept)  # (the 13 site-wide pages are always made)
+    build_site(content_dir, output, DELETE_OUTPUT_DIRECTORY=False, RESERVE_CIVIQUE={**settings, "per_page": 1})
+    assert mtimes(output)["missions/index.html"] != before["missions/index.html"]  # a setting of the output does
+
+
 def test_a_removed_mission_leaves_no_file_behind(tmp_path, content_dir):
     output = tmp_path / "output"
     rebuild(content_dir, output)

@@ -130,7 +130,7 @@ class CatalogGenerator(Generator):
         self.open = sort_open(views.values())
         self.listings = build_listings(self.catalog, views)
         self.resources = load_resources(content_dir)
-        latest = sorted(self.open, key=lambda v: (v.published or v.start, v.id), reverse=True)
+        self.recent = sorted(self.open, key=opendata.recency, reverse=True)  # newest first
         domain_counts = {d.key: len(d.missions) for d in self.listings["domaine"]}
         newest = max((v.published or v.start for v in views.values()), default=self.options.today)
         self.site_date = dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC)
@@ -140,7 +140,7 @@ class CatalogGenerator(Generator):
             open_missions=self.open,
             open_count=len(self.open),
             open_places=sum(v.places for v in self.open),
-            latest=latest[: self.options.latest],
+            latest=self.recent[: self.options.latest],
             listings=self.listings,
             today=self.options.today,
             handler_path=self.options.handler_path,
@@ -397,6 +397,6 @@ class CatalogGenerator(Generator):
         entries = {}
         for title, feed_url, page_url, missions in feeds:
             relpath = feed_url.lstrip("/")
-            entries[relpath] = opendata.newest(missions, limit)
+            entries[relpath] = opendata.newest(missions, limit, self.recent)
             files[relpath] = functools.partial(opendata.atom_feed, title, feed_url, page_url, entries[relpath], site)
         return files, entries

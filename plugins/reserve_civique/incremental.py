@@ -24,6 +24,7 @@ from catalog.loader import code_fingerprint
 
 PACKAGES = ("jinja2", "cmarkgfm", "nh3", "babel", "segno", "feedgenerator", "pelican")
 _SIMPLE = (str, int, float, bool, type(None))
+HOW_NOT_WHAT = ("processes",)  # settings that change how the build runs, never what it writes
 
 
 def digest(*parts) -> str:
@@ -64,6 +65,8 @@ def code_key(settings: dict) -> str:
     for name in PACKAGES:
         hasher.update(f"{name}={metadata.version(name)}".encode())
     plain = {k: v for k, v in settings.items() if k.isupper() and _plain(v)}
+    if isinstance(plain.get("RESERVE_CIVIQUE"), dict):
+        plain["RESERVE_CIVIQUE"] = {k: v for k, v in plain["RESERVE_CIVIQUE"].items() if k not in HOW_NOT_WHAT}
     hasher.update(repr(sorted(plain.items())).encode())
     return hasher.hexdigest()
 

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import heapq
 import io
+import itertools
 import json
 
 import feedgenerator
@@ -102,9 +103,21 @@ class _Feed(feedgenerator.Atom1Feed):
         return self.updated
 
 
-def newest(views: list[MissionView], limit: int = 50) -> list[MissionView]:
-    """The ``limit`` most recently published missions, newest first: a feed's entries."""
-    return heapq.nlargest(limit, views, key=lambda v: (_published(v), v.id))
+def recency(view: MissionView) -> tuple:
+    """Sort key of a feed's order (newest first when reversed): publication date, then id."""
+    return _published(view), view.id
+
+
+def newest(views: list[MissionView], limit: int = 50, recent: list[MissionView] | None = None) -> list[MissionView]:
+    """The ``limit`` most recently published missions, newest first: a feed's entries.
+
+    ``recent``, every mission sorted by :func:`recency` newest first, lets each feed
+    take its entries from the top of one list instead of ranking its missions again.
+    """
+    if recent is None:
+        return heapq.nlargest(limit, views, key=recency)
+    members = set(map(id, views))
+    return list(itertools.islice((v for v in recent if id(v) in members), limit))
 
 
 def atom_feed(title: str, feed_path: str, page_path: str, ordered: list[MissionView], site_url: str) -> str:
