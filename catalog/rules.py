@@ -11,8 +11,6 @@ import difflib
 import re
 import unicodedata
 
-from email_validator import EmailNotValidError, validate_email
-
 from .geo import DEPARTMENTS, department_name, department_of_postal_code, is_valid_siret
 from .models import DEFAULT_AGE_MAX, DEFAULT_AGE_MIN, Domain
 from .problems import ProblemList
@@ -58,6 +56,8 @@ def check_structure(data: dict, path: str, problems: ProblemList) -> None:
     _check_postal_code(data.get("postal_code"), path, data.line_of("postal_code"), "postal_code", problems)
     contact = data.get("contact")
     if isinstance(contact, dict) and _is_str(contact.get("email")):
+        from email_validator import EmailNotValidError, validate_email  # only for a structure read again
+
         try:
             validate_email(contact["email"], check_deliverability=False)
         except EmailNotValidError:

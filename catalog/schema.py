@@ -14,7 +14,6 @@ from functools import cache
 from importlib import resources
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, FormatChecker
 
 from .problems import quote
 from .yamlfile import LineDict, LineList, to_plain
@@ -30,7 +29,11 @@ def load_schema(name: str) -> dict:
 
 
 @cache
-def _validator(name: str) -> Draft202012Validator:
+def _validator(name: str):
+    """jsonschema's validator, for the messages about invalid content (imported then: a build
+    of valid content, or a rebuild, never needs it)."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
     return Draft202012Validator(load_schema(name), format_checker=FormatChecker())
 
 
