@@ -97,10 +97,10 @@ class _Reader:
                     raw, _ = _read(path, None)
                 todo.append((index, ident, shown, raw, key))
         jobs = [(raw, shown, schema, key.hex(), builder_for(ident, shown)) for _, ident, shown, raw, key in todo]
-        for (index, *_, key), entry in zip(todo, _make_all(jobs, processes), strict=True):
+        for (index, *_, key), (entry, pickled) in zip(todo, _make_all(jobs, processes), strict=True):
             outcomes[index] = entry
             if cache is not None:
-                cache.put(key, entry)
+                cache.put(key, entry, pickled)
         for problems, _ in outcomes:
             self._replay(problems)
         return [model for _, model in outcomes]
@@ -162,6 +162,7 @@ def _read(path: str, cache: ReadCache | None) -> tuple[bytes, bytes]:
     return raw, content
 
 
+PICKLE_PROTOCOL = 5
 PARALLEL_FROM = 1000  # files to parse; below, forking workers costs more than it saves
 _JOBS: list = []  # the jobs forked workers run (inherited, never pickled: builders are closures)
 
@@ -174,15 +175,16 @@ def _make_one(raw: bytes, shown: str, schema: str, fingerprint: str, build) -> t
     return local.items, (None if local.error_count else made)
 
 
-def _make_range(bounds: tuple[int, int]) -> list:
-    return [_make_one(*job) for job in _JOBS[bounds[0] : bounds[1]]]
+def _make_range(bounds: tuple[int, int]) -> list[bytes]:
+    """In a forked worker: each job's outcome, pickled (as the cache keeps it: the parent need not pickle it again)."""
+    return [pickle.dumps(_make_one(*job), protocol=PICKLE_PROTOCOL) for job in _JOBS[bounds[0] : bounds[1]]]
 
 
-def _make_all(jobs: list, processes: int) -> list:
-    """Every job made here, or by forked worker processes when there are many."""
+def _make_all(jobs: list, processes: int) -> list[tuple[tuple, bytes | None]]:
+    """Every job's ``(outcome, outcome pickled or None)``: made here, or by forked worker processes when there are many."""
     global _JOBS
     if processes <= 1 or len(jobs) < PARALLEL_FROM:
-        return [_make_one(*job) for job in jobs]
+        return [(_make_one(*job), None) for job in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -192,7 +194,7 @@ def _make_all(jobs: list, processes: int) -> list:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
             parts = pool.map(_make_range, [(start, start + size) for start in range(0, len(jobs), size)])
-            return [entry for part in parts for entry in part]
+            return [(pickle.loads(pickled), pickled) for part in parts for pickled in part]
     finally:
         _JOBS = []
 
@@ -279,8 +281,10 @@ class ReadCache:
         self.used[key], self.objects[key] = data, entry
         return entry
 
-    def put(self, key: bytes, entry: tuple) -> None:
-        self.used[key], self.objects[key] = pickle.dumps(entry, protocol=5), entry
+    def put(self, key: bytes, entry: tuple, pickled: bytes | None = None) -> None:
+        """Keep ``entry`` (``pickled``: its pickle, when a worker made it already)."""
+        self.used[key] = pickled if pickled is not None else pickle.dumps(entry, protocol=PICKLE_PROTOCOL)
+        self.objects[key] = entry
 
     def save(self) -> None:
         """Keep this run's entries for the next one (best effort: no cache is not an error)."""

@@ -2,6 +2,7 @@
 
 import os
 
+import catalog.loader
 from catalog import load_content
 from conftest import TODAY
 
@@ -47,10 +48,15 @@ def test_parsing_in_worker_processes_gives_the_same_catalog_and_problems(tmp_pat
     broken = content / "missions" / "mission-00007.yaml"
     broken.write_text(broken.read_text(encoding="utf-8").replace("places:", "places: -3\n#", 1), encoding="utf-8")
     serial = load_content(content, today=TODAY, display_root=tmp_path)
-    parallel = load_content(content, today=TODAY, display_root=tmp_path, processes=2)
+    parallel = load_content(content, today=TODAY, display_root=tmp_path, processes=2, cache_dir=tmp_path / "cache")
     assert parallel.catalog == serial.catalog
     assert [str(p) for p in parallel.problems] == [str(p) for p in serial.problems]
     assert any("mission-00007.yaml" in str(p) for p in parallel.errors)
+    # what the workers pickled is what the next run (a new process) reads from the cache
+    catalog.loader._MEMORY.clear()
+    cached = load_content(content, today=TODAY, display_root=tmp_path, processes=2, cache_dir=tmp_path / "cache")
+    assert cached.catalog == serial.catalog
+    assert [str(p) for p in cached.problems] == [str(p) for p in serial.problems]
 
 
 def _reads(monkeypatch) -> list[str]:
