@@ -8,6 +8,7 @@ from the fragment it writes.
 import asyncio
 import gzip
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -29,7 +30,8 @@ async def _indexed(html: str) -> dict:
 @pytest.fixture(scope="module")
 def indexed(site) -> dict:
     html = (site / "missions/colis-laon/index.html").read_text(encoding="utf-8")
-    return asyncio.run(_indexed(html))
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own: the browser tests' may be running in this thread
+        return thread.submit(lambda: asyncio.run(_indexed(html))).result()
 
 
 @pytest.mark.parametrize(
