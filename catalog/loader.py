@@ -77,29 +77,38 @@ class _Reader:
         remembered by the file's bytes, its path and ``context`` (a digest of
         what the rules compare it to); the same hash is the model's
         ``fingerprint``: equal fingerprints, equal models. Files not in the
-        cache are parsed by ``processes`` forked workers when there are many.
-        Problems are reported in the order of ``files``.
+        cache are parsed by ``processes`` forked workers when there are many;
+        with nothing to look up (no cache, or an empty one: a first build) the
+        workers read the files too. Problems are reported in the order of ``files``.
         """
         outcomes: list = [None] * len(files)
-        todo = []
+        todo = []  # (index, id, path, shown path, bytes or None: read by the worker, key)
         cache = self.cache
+        lookup = cache is not None and bool(cache.entries)
         for index, (ident, path, shown) in enumerate(files):
+            if not lookup:
+                todo.append((index, ident, path, shown, None, None))
+                continue
             raw = None
-            content = cache.known_content(path) if cache is not None else None
+            content = cache.known_content(path)
             if content is None:  # not seen unchanged since a previous run: read it
-                raw, content = _read(path, cache)
-            key = hashlib.blake2b(content + f"\0{shown}\0{schema}\0{context}".encode(), digest_size=16).digest()
-            entry = cache.get(key) if cache is not None else None
+                raw, content, note = _read(path)
+                cache.note_file(path, *note)
+            key = _key(content, shown, schema, context)
+            entry = cache.get(key)
             if entry is not None:
                 outcomes[index] = entry
             else:
-                if raw is None:
-                    raw, _ = _read(path, None)
-                todo.append((index, ident, shown, raw, key))
-        jobs = [(raw, shown, schema, key.hex(), builder_for(ident, shown)) for _, ident, shown, raw, key in todo]
-        for (index, *_, key), (entry, pickled) in zip(todo, _make_all(jobs, processes), strict=True):
+                todo.append((index, ident, path, shown, raw if raw is not None else _read(path)[0], key))
+        jobs = [
+            (path, raw, key, shown, schema, context, builder_for(ident, shown))
+            for _, ident, path, shown, raw, key in todo
+        ]
+        for (index, _, path, *_), (entry, pickled, key, note) in zip(todo, _make_all(jobs, processes), strict=True):
             outcomes[index] = entry
             if cache is not None:
+                if note is not None:
+                    cache.note_file(path, *note)
                 cache.put(key, entry, pickled)
         for problems, _ in outcomes:
             self._replay(problems)
@@ -150,16 +159,19 @@ class _Reader:
         return entries
 
 
-def _read(path: str, cache: ReadCache | None) -> tuple[bytes, bytes]:
-    """A file's bytes and their hash, noted in ``cache`` with the file's state on disk."""
+def _read(path: str) -> tuple[bytes, bytes, tuple]:
+    """A file's bytes, their hash, and what the cache notes of it: ``(state on disk, hash, read at)``."""
     read_at = time.time_ns()
     state = os.stat(path)  # before reading: a change during the read leaves a newer state
     with open(path, "rb") as handle:  # a str path: 10,000 Path objects cost a tenth of a second
         raw = handle.read()
     content = hashlib.blake2b(raw, digest_size=16).digest()
-    if cache is not None:
-        cache.note_file(path, stat_state(state), content, read_at)
-    return raw, content
+    return raw, content, (stat_state(state), content, read_at)
+
+
+def _key(content: bytes, shown: str, schema: str, context: str) -> bytes:
+    """A file's outcome in the cache: by its bytes' hash, its path, its kind and what its rules compare it to."""
+    return hashlib.blake2b(content + f"\0{shown}\0{schema}\0{context}".encode(), digest_size=16).digest()
 
 
 PICKLE_PROTOCOL = 5
@@ -167,24 +179,32 @@ PARALLEL_FROM = 1000  # files to parse; below, forking workers costs more than i
 _JOBS: list = []  # the jobs forked workers run (inherited, never pickled: builders are closures)
 
 
-def _make_one(raw: bytes, shown: str, schema: str, fingerprint: str, build) -> tuple[list[Problem], object]:
-    """Parse, check and build one file: ``(problems, model or None)``."""
+def _make_one(path: str, raw: bytes | None, key: bytes | None, shown: str, schema: str, context: str, build) -> tuple:
+    """Parse, check and build one file, read here when ``raw`` is None:
+    ``((problems, model or None), key, what the cache notes of the file read or None)``."""
+    note = None
+    if raw is None:
+        raw, content, note = _read(path)
+        key = _key(content, shown, schema, context)
     local = ProblemList()
     data = _parse(raw, schema, shown, local)
-    made = build(data, local, fingerprint) if data is not None else None
-    return local.items, (None if local.error_count else made)
+    made = build(data, local, key.hex()) if data is not None else None
+    return (local.items, None if local.error_count else made), key, note
 
 
-def _make_range(bounds: tuple[int, int]) -> list[bytes]:
-    """In a forked worker: each job's outcome, pickled (as the cache keeps it: the parent need not pickle it again)."""
-    return [pickle.dumps(_make_one(*job), protocol=PICKLE_PROTOCOL) for job in _JOBS[bounds[0] : bounds[1]]]
+def _make_range(bounds: tuple[int, int]) -> list[tuple]:
+    """In a forked worker: each job's outcome pickled (as the cache keeps it: the parent need not pickle it
+    again), its key and its note."""
+    made = (_make_one(*job) for job in _JOBS[bounds[0] : bounds[1]])
+    return [(pickle.dumps(outcome, protocol=PICKLE_PROTOCOL), key, note) for outcome, key, note in made]
 
 
-def _make_all(jobs: list, processes: int) -> list[tuple[tuple, bytes | None]]:
-    """Every job's ``(outcome, outcome pickled or None)``: made here, or by forked worker processes when there are many."""
+def _make_all(jobs: list, processes: int) -> list[tuple]:
+    """Every job's ``(outcome, outcome pickled or None, key, note)``: made here, or by forked worker
+    processes when there are many."""
     global _JOBS
     if processes <= 1 or len(jobs) < PARALLEL_FROM:
-        return [(_make_one(*job), None) for job in jobs]
+        return [(outcome, None, key, note) for outcome, key, note in (_make_one(*job) for job in jobs)]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -194,7 +214,7 @@ def _make_all(jobs: list, processes: int) -> list[tuple[tuple, bytes | None]]:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
             parts = pool.map(_make_range, [(start, start + size) for start in range(0, len(jobs), size)])
-            return [(pickle.loads(pickled), pickled) for part in parts for pickled in part]
+            return [(pickle.loads(pickled), pickled, key, note) for part in parts for pickled, key, note in part]
     finally:
         _JOBS = []
 

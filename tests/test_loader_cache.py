@@ -65,9 +65,9 @@ def _reads(monkeypatch) -> list[str]:
 
     read, seen = catalog.loader._read, []
 
-    def recording(path, cache):
+    def recording(path):
         seen.append(os.path.basename(path))
-        return read(path, cache)
+        return read(path)
 
     monkeypatch.setattr(catalog.loader, "_read", recording)
     return seen
