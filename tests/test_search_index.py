@@ -17,8 +17,9 @@ from pagefind.index import IndexConfig, PagefindIndex
 SIGNATURE = b"pagefind_dcd"  # what Pagefind puts before a fragment's JSON
 
 
-async def _indexed(html: str) -> dict:
-    async with PagefindIndex(IndexConfig(write_playground=False)) as index:
+async def _indexed(html: str, folder: str) -> dict:
+    # leaving the context writes the bundle: into the test's own folder
+    async with PagefindIndex(IndexConfig(write_playground=False, output_path=folder)) as index:
         await index.add_html_file(content=html, url="/mission/")
         for file in await index.get_files():
             if "/fragment/" in file["path"] or file["path"].startswith("fragment/"):
@@ -28,10 +29,11 @@ async def _indexed(html: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def indexed(site) -> dict:
+def indexed(site, tmp_path_factory) -> dict:
     html = (site / "missions/colis-laon/index.html").read_text(encoding="utf-8")
+    folder = str(tmp_path_factory.mktemp("pagefind"))
     with ThreadPoolExecutor(1) as thread:  # a loop of its own: the browser tests' may be running in this thread
-        return thread.submit(lambda: asyncio.run(_indexed(html))).result()
+        return thread.submit(lambda: asyncio.run(_indexed(html, folder))).result()
 
 
 @pytest.mark.parametrize(
