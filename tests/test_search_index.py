@@ -11,7 +11,6 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from pagefind.index import IndexConfig, PagefindIndex
 
 SIGNATURE = b"pagefind_dcd"  # what Pagefind puts before a fragment's JSON
