@@ -79,10 +79,10 @@ def raw_html(text: str) -> str | None:
     Markdown has its own way for what HTML would do (a blank line, ``**gras**``,
     ``[lien](https://…)``); tags inside code (```<br>``` in backquotes) are text, not HTML.
     """
-    # Rendered with raw HTML kept, the text is the same up to the first left-out piece, but
-    # for links' addresses (the safe mode empties some): they are compared set aside.
     if "<" not in text:
         return None
+    # Rendered with raw HTML kept, the text is the same up to the first left-out piece, but
+    # for links' addresses (the safe mode empties some): they are compared set aside.
     at = _URL.sub(_NO_URL, cmarkgfm.markdown_to_html(text)).find(_OMITTED)
     if at < 0:
         return None

@@ -134,7 +134,7 @@ def matrix(text: str) -> list[bytes]:
     return [cells[i : i + size] for i in range(0, size * size, size)]
 
 
-_DRAW = bytes.maketrans(b"\x00\x01\n", b".#\n")
+_DRAW = bytes.maketrans(b"\x00\x01", b".#")
 _RUNS = re.compile(r"#+|\.*\n|\.+")  # a dark run, a row's (light) end, a light run
 
 
