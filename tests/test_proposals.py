@@ -116,6 +116,12 @@ RULES = [
     ),
     ({"contact_email": "pas-une-adresse"}, "contact_email", "adresse e-mail invalide (reçu « pas-une-adresse »)"),
     ({"summary": ""}, "summary", "champ obligatoire manquant"),
+    (
+        {"description": "Accueillir les personnes<br>et servir les repas."},
+        "description",
+        "le HTML n'est pas accepté (« <br> ») : écrivez en Markdown — une ligne vide entre deux paragraphes,"
+        " **gras**, *italique*, [texte du lien](https://…)",
+    ),
 ]
 
 
