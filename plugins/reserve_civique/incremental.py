@@ -78,6 +78,7 @@ class Manifest:
         name = hashlib.blake2b(os.path.abspath(output_path).encode(), digest_size=8).hexdigest()
         self.folder = Path(cache_dir) / "reserve_civique" / name
         self.output_path = output_path
+        self._output_prefix = os.path.join(output_path, "")  # joined to 22,000 relative paths
         self.enabled = enabled
         self.previous: dict[str, str] = {}
         self.pieces: dict = {}
@@ -105,11 +106,7 @@ class Manifest:
 
     def is_current(self, relpath: str, key: str) -> bool:
         """True when ``relpath`` was written from the same inputs and is still in the output."""
-        return (
-            self.enabled
-            and self.previous.get(relpath) == key
-            and os.path.exists(os.path.join(self.output_path, relpath))
-        )
+        return self.enabled and self.previous.get(relpath) == key and os.path.exists(self._output_prefix + relpath)
 
     def record(self, relpath: str, key: str) -> None:
         self.current[relpath] = key
