@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -24,13 +25,19 @@ def main(argv: list[str] | None = None) -> int:
         "--today", type=dt.date.fromisoformat, default=None, help="date du jour, AAAA-MM-JJ (pour les tests)"
     )
     parser.add_argument("--strict", action="store_true", help="les avertissements font aussi échouer la vérification")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processus de lecture des fichiers, pour un gros contenu (par défaut : un par cœur)",
+    )
     args = parser.parse_args(argv)
 
     content_dir = Path(args.content_dir)
     if not content_dir.is_dir():
         print(f"{args.content_dir}: dossier introuvable", file=sys.stderr)
         return 2
-    result = load_content(content_dir, today=args.today, display_root=Path.cwd())
+    result = load_content(content_dir, today=args.today, display_root=Path.cwd(), processes=max(1, args.processes))
     for problem in result.errors + result.warnings:
         print(problem)
     catalog = result.catalog

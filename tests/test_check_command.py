@@ -50,6 +50,21 @@ def test_strict_makes_warnings_fail(content_dir):
     assert "avertissement" in result.stdout
 
 
+def test_a_big_content_is_checked_by_every_core_with_the_same_report(tmp_path):
+    from bench.generate import generate
+    from catalog.loader import PARALLEL_FROM
+
+    content = tmp_path / "content"
+    generate(content, missions=PARALLEL_FROM + 50, structures=20)  # enough files for worker processes
+    broken = content / "missions" / "mission-00007.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("places:", "places: -3\n#", 1), encoding="utf-8")
+    check = (sys.executable, "-m", "catalog.check", str(content), "--today", "2026-11-29")
+    alone, shared = run(*check, "--processes", "1"), run(*check, "--processes", "2")
+    assert alone.returncode == shared.returncode == 1
+    assert shared.stdout == alone.stdout
+    assert "mission-00007.yaml" in shared.stdout and "places: " in shared.stdout
+
+
 def test_missing_directory_is_a_clear_error(tmp_path):
     result = run(sys.executable, "-m", "catalog.check", str(tmp_path / "nowhere"))
     assert result.returncode == 2
