@@ -128,7 +128,7 @@ class CatalogGenerator(Generator):
         views = build_mission_views(self.catalog, self.options.today, self.options.handler_path)
         self.views = views
         self.open = sort_open(views.values())
-        self.listings = build_listings(self.catalog, views)
+        self.listings = build_listings(self.catalog, views, self.open)
         self.resources = load_resources(content_dir)
         self.recent = sorted(self.open, key=opendata.recency, reverse=True)  # newest first
         domain_counts = {d.key: len(d.missions) for d in self.listings["domaine"]}

@@ -151,13 +151,17 @@ def sort_open(views) -> list[MissionView]:
 
 
 def _open(views: list[MissionView]) -> list[MissionView]:
-    return [v for v in views if v.status == "open"]
+    return [v for v in views if v.is_open]
 
 
-def build_listings(catalog: Catalog, views: dict[str, MissionView]) -> dict[str, list[Listing]]:
-    """Listings by domain, department, town, structure, and the remote one; each sorted by title."""
+def build_listings(
+    catalog: Catalog, views: dict[str, MissionView], ordered: list[MissionView]
+) -> dict[str, list[Listing]]:
+    """Listings by domain, department, town, structure, and the remote one; each sorted by title.
+
+    ``ordered``: the open missions as :func:`sort_open` gives them (soonest first).
+    """
     by: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    ordered = sort_open(views.values())
     # open missions first, soonest first: each listing's open missions come out in order
     for view in [*ordered, *(v for v in views.values() if not v.is_open)]:
         by["domaine"][view.domain.slug].append(view)
