@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import heapq
 import io
 import itertools
 import json
@@ -117,11 +116,12 @@ def recency(view: MissionView) -> tuple:
 def newest(views: list[MissionView], limit: int = 50, recent: list[MissionView] | None = None) -> list[MissionView]:
     """The ``limit`` most recently published missions, newest first: a feed's entries.
 
-    ``recent``, every mission sorted by :func:`recency` newest first, lets each feed
-    take its entries from the top of one list instead of ranking its missions again.
+    ``recent``, every mission sorted by :func:`recency` newest first (sorted here
+    when not given), lets each feed take its entries from the top of one list
+    instead of ranking its missions again.
     """
     if recent is None:
-        return heapq.nlargest(limit, views, key=recency)
+        recent = sorted(views, key=recency, reverse=True)
     members = set(map(id, views))
     return list(itertools.islice((v for v in recent if id(v) in members), limit))
 
