@@ -82,29 +82,26 @@ class _Reader:
         workers read the files too. Problems are reported in the order of ``files``.
         """
         outcomes: list = [None] * len(files)
-        todo = []  # (index, id, path, shown path, bytes or None: read by the worker, key)
+        todo: list[tuple[int, tuple]] = []  # (index in files, job for _make_one)
         cache = self.cache
         lookup = cache is not None and bool(cache.entries)
         for index, (ident, path, shown) in enumerate(files):
-            if not lookup:
-                todo.append((index, ident, path, shown, None, None))
-                continue
-            raw = None
-            content = cache.known_content(path)
-            if content is None:  # not seen unchanged since a previous run: read it
-                raw, content, note = _read(path)
-                cache.note_file(path, *note)
-            key = _key(content, shown, schema, context)
-            entry = cache.get(key)
-            if entry is not None:
-                outcomes[index] = entry
-            else:
-                todo.append((index, ident, path, shown, raw if raw is not None else _read(path)[0], key))
-        jobs = [
-            (path, raw, key, shown, schema, context, builder_for(ident, shown))
-            for _, ident, path, shown, raw, key in todo
-        ]
-        for (index, _, path, *_), (entry, pickled, key, note) in zip(todo, _make_all(jobs, processes), strict=True):
+            raw = key = None  # nothing to look up: the worker reads the file
+            if lookup:
+                content = cache.known_content(path)
+                if content is None:  # not seen unchanged since a previous run: read it
+                    raw, content, note = _read(path)
+                    cache.note_file(path, *note)
+                key = _key(content, shown, schema, context)
+                entry = cache.get(key)
+                if entry is not None:
+                    outcomes[index] = entry
+                    continue
+                if raw is None:
+                    raw = _read(path)[0]
+            todo.append((index, (path, raw, key, shown, schema, context, builder_for(ident, shown))))
+        made = _make_all([job for _, job in todo], processes)
+        for (index, (path, *_)), (entry, pickled, key, note) in zip(todo, made, strict=True):
             outcomes[index] = entry
             if cache is not None:
                 if note is not None:
