@@ -132,16 +132,23 @@ def _check_phone(data, errors) -> str | None:
     return value
 
 
+def iso_date(value) -> dt.date | None:
+    """The date written ``value`` as year-month-day (``1985-04-27``), as a date field sends it, or ``None``."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:  # 2026-02-30
+        return None
+
+
 def _check_birth_date(data, mission: Mission, today: dt.date, errors) -> dt.date | None:
     value, error = _text(data, "birth_date")
     if error or value is None:
         errors["birth_date"] = "Saisissez votre date de naissance, par exemple 1985-04-27"
         return None
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError
-        birth = dt.date.fromisoformat(value)
-    except ValueError:
+    birth = iso_date(value)
+    if birth is None:
         errors["birth_date"] = (
             "La date de naissance doit être une date réelle au format année-mois-jour, par exemple 1985-04-27"
         )

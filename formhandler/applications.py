@@ -9,7 +9,7 @@ import time
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from catalog.application import FIELDS, validate_application
+from catalog.application import FIELDS, iso_date, validate_application
 
 from . import outbox
 from .content import catalog_for, today
@@ -88,6 +88,8 @@ def apply(mission_id: str):
         if wants_json():
             return jsonify({"errors": errors}), 422
         values = {k: data.get(k) for k in FIELDS if isinstance(data.get(k), str)}
+        if iso_date(values.get("birth_date")) is None:  # a date field cannot show another text: browsers empty it
+            values.pop("birth_date", None)
         return render_template(
             "application_errors.html", mission=mission_page(current, mission), errors=errors, values=values
         ), 422

@@ -86,6 +86,17 @@ def test_errors_as_html_keep_the_values_and_link_back(post, rows):
 
 
 @pytest.mark.parametrize(
+    ("birth_date", "shown"),
+    [("1990-05-17", 'value="1990-05-17"'), ("31/02/1990", 'value=""'), ("1990-02-30", 'value=""')],
+)
+def test_errors_page_gives_back_a_birth_date_only_as_a_date_field_can_show_it(post, birth_date, shown):
+    """A date field shows only a year-month-day date (browsers empty any other text): others are not echoed."""
+    page = post(email="pas-une-adresse", birth_date=birth_date).get_data(as_text=True)
+    field = page[page.index('<input id="birth_date"') :]
+    assert shown in field[: field.index(">")]
+
+
+@pytest.mark.parametrize(
     ("mission_id", "status"),
     [("inconnue", 404), ("maraude-close", 409), ("masques-passee", 409)],
 )
