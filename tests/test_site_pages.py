@@ -152,6 +152,33 @@ def test_pagination_for_readers_without_javascript(tmp_path, content_dir):
     assert '<a rel="prev" href="/missions/">Précédente' in second and 'rel="next"' not in second
     assert "Page 2 sur 2" in second
     assert second.count('class="card"') == 1
+    # several pages: the filters search the whole catalogue (Pagefind, through results.js)
+    assert "<div data-filter-target data-filter-whole>" in first
+    assert first.index("/theme/js/results.js") < first.index("/theme/js/filters.js")
+
+
+def test_a_list_on_one_page_is_filtered_in_place(site):
+    html = read(site, "missions/index.html")
+    assert "<div data-filter-target>" in html and "results.js" not in html
+    assert '<p data-filter="domaine">' in html and '<p data-filter="commune">' in html
+
+
+@pytest.mark.parametrize(
+    ("mission_id", "place", "sort"),
+    [
+        ("colis-laon", "Laon (02)", "2026-12-07 Je distribue des colis à Laon"),
+        ("appels-distance", "À distance", "2026-12-01 J&#39;appelle des personnes âgées isolées"),
+    ],
+)
+def test_search_results_show_place_and_dates_and_come_soonest_first(site, mission_id, place, sort):
+    html = read(site, f"missions/{mission_id}/index.html")
+    assert f'<dl class="facts" data-pagefind-meta="lieu:{place}">' in html
+    assert f'data-pagefind-meta="dates" data-pagefind-sort="debut:{sort}"' in html
+
+
+def test_closed_missions_give_search_nothing(site):
+    html = read(site, "missions/maraude-close/index.html")
+    assert "data-pagefind-body" not in html and "data-pagefind-meta" not in html and "data-pagefind-sort" not in html
 
 
 def test_every_page_is_french_with_one_h1_ordered_headings_and_a_skip_link(site):

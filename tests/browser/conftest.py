@@ -56,20 +56,21 @@ class LiveSite:
         return [m.message for m in self.smtp.mails if address in m.rcpt_tos]
 
 
-@pytest.fixture(scope="session")
-def live_site(tmp_path_factory):
+def _serve(base: Path, **settings):
+    """The demo content built (with ``settings`` for the plugin) and indexed in ``base``, served with
+    the handler; yields the :class:`LiveSite`."""
     from werkzeug.serving import make_server
 
     from devtools.mailcatcher import MailCatcher, free_port
     from devtools.server import SiteAndHandler
     from formhandler import create_app
 
-    base = tmp_path_factory.mktemp("live")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     content = base / "content"
     shutil.copytree(ROOT / "content", content)
-    output = build_site(content, base / "output", SITEURL=url)
+    plugin = {"content_dir": str(content), "today": TODAY.isoformat(), **settings}
+    output = build_site(content, base / "output", SITEURL=url, RESERVE_CIVIQUE=plugin)
     subprocess.run(
         [sys.executable, "-m", "pagefind", "--site", str(output), "--glob", "missions/*/index.html",
          "--force-language", "fr", "--quiet"],
@@ -101,6 +102,18 @@ def live_site(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def live_site(tmp_path_factory):
+    """The demo site as shipped (every open mission on the first page of /missions/)."""
+    yield from _serve(tmp_path_factory.mktemp("live"))
+
+
+@pytest.fixture(scope="session")
+def paged_site(tmp_path_factory):
+    """The demo site with five missions a listing page: /missions/ has several pages."""
+    yield from _serve(tmp_path_factory.mktemp("paged"), per_page=5)
+
+
+@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -113,6 +126,16 @@ def browser():
 @pytest.fixture
 def open_page(browser, live_site):
     """``open_page(path, javascript=True, width=1280)`` → a page whose requests are all logged."""
+    yield from _pages(browser, live_site)
+
+
+@pytest.fixture
+def open_paged(browser, paged_site):
+    """The same as ``open_page``, on the site whose listings have several pages."""
+    yield from _pages(browser, paged_site)
+
+
+def _pages(browser, live_site):
     contexts = []
 
     def _open(path="/", javascript=True, width=1280, height=900, site_scripts=True):

@@ -66,6 +66,15 @@ def test_full_mission_page(open_page, live_site):
     assert violations(page) == []
 
 
+def test_whole_catalogue_filters_and_their_results(open_paged):
+    """/missions/ over several pages: the filters, then the missions they found in place of the list."""
+    page = open_paged("/missions/")
+    assert violations(page) == []
+    page.select_option("#filtre-remote", "oui")
+    page.wait_for_selector("#mission-results > li")
+    assert violations(page) == []
+
+
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_error_page_and_inline_errors(open_page, javascript):
     page = open_page("/missions/courses-voisins-soissons/", site_scripts=javascript)

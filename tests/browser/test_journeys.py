@@ -101,7 +101,7 @@ def test_full_text_search_and_facets(open_page):
     page = open_page("/recherche/")
     page.fill("#q", "AFNOR")  # only in the description of the masks mission
     page.click("button:has-text('Rechercher')")
-    page.wait_for_selector("[data-search-results] li")
+    page.wait_for_selector("[data-search-results] > li")
     links = page.eval_on_selector_all("[data-search-results] a", "els => els.map(e => e.getAttribute('href'))")
     assert links == ["/missions/masques-tissu-chateau-thierry/"]
     page.fill("#q", "")
@@ -111,18 +111,18 @@ def test_full_text_search_and_facets(open_page):
     page.click("summary:has-text('Affiner les résultats')")
     page.wait_for_selector("[data-search-facets] select")
     wait_until(page, "document.querySelector('[data-search-status]').textContent.includes('missions trouvées')")
-    everything = page.locator("[data-search-results] li").count()
+    everything = page.locator("[data-search-results] > li").count()
     assert everything == 10  # results come ten at a time (each one is a download)
     page.click("button:has-text('Afficher plus de résultats')")
-    wait_until(page, "document.querySelectorAll('[data-search-results] li').length > 10")
-    assert page.locator("[data-search-results] li").count() == 17
+    wait_until(page, "document.querySelectorAll('[data-search-results] > li').length > 10")
+    assert page.locator("[data-search-results] > li").count() == 17
     value = page.evaluate(
         "[...document.querySelectorAll('#facette-domaine option')].find(o => o.text.startsWith('Garde exceptionnelle')).value"
     )
     page.select_option("#facette-domaine", value)  # the change handler starts a new search at once
     wait_until(page, "document.querySelector('[data-search-status]').textContent.includes('trouvée')")
-    wait_until(page, "document.querySelectorAll('[data-search-results] li').length > 0")
-    assert page.locator("[data-search-results] li").count() < everything
+    wait_until(page, "document.querySelectorAll('[data-search-results] > li').length > 0")
+    assert page.locator("[data-search-results] > li").count() < everything
     assert "3 missions trouvées" in page.inner_text("[data-search-status]")
     narrowed = page.eval_on_selector_all("[data-search-results] a", "els => els.map(e => e.getAttribute('href'))")
     assert narrowed and all("enfant" in h or "periscolaire" in h or "devoirs" in h for h in narrowed)
@@ -135,6 +135,59 @@ def test_catalogue_filters_narrow_the_list(open_page):
     visible = page.locator("#mission-list > li:visible").count()
     assert 0 < visible < total
     assert f"sur {total}" in page.inner_text(".filter-count")
+
+
+def listed(output, base_url):
+    """The missions a listing's static pages show (all its pages), in their order."""
+    folder = output / base_url.strip("/")
+    hrefs, page, number = [], folder / "index.html", 1
+    while page.exists():
+        hrefs += re.findall(r'class="card-title"><a href="([^"]+)"', page.read_text(encoding="utf-8"))
+        number += 1
+        page = folder / "page" / str(number) / "index.html"
+    return hrefs
+
+
+def found_on(page):
+    return page.eval_on_selector_all("#mission-results .card-title a", "els => els.map(e => e.getAttribute('href'))")
+
+
+def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_paged, paged_site):
+    """With five missions a page, a filter finds every matching mission (Pagefind), soonest first."""
+    output = paged_site.output
+    page = open_paged("/missions/page/2/")
+    on_this_page = page.eval_on_selector_all(
+        "#mission-list .card-title a", "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert len(on_this_page) == 5 and page.locator(".pagination").is_visible()
+
+    page.select_option("#filtre-domain", label="Garde exceptionnelle d'enfants")
+    wait_until(page, "document.querySelector('.filter-count').textContent.includes('tout le catalogue')")
+    childcare = listed(output, "/domaines/garde-exceptionnelle-enfants/")
+    wait_until(page, f"document.querySelectorAll('#mission-results > li').length === {len(childcare)}")
+    assert found_on(page) == childcare  # the listing's order: soonest first
+    assert set(childcare) - set(on_this_page)  # not only this page's missions
+    assert page.inner_text(".filter-count").startswith(f"{len(childcare)} missions correspondent")
+    assert page.locator("#mission-list").is_hidden() and page.locator(".pagination").is_hidden()
+
+    page.select_option("#filtre-remote", "oui")  # and done from home
+    remote = [h for h in childcare if h in listed(output, "/a-distance/")]
+    assert 0 < len(remote) < len(childcare)
+    wait_until(page, f"document.querySelectorAll('#mission-results > li').length === {len(remote)}")
+    assert found_on(page) == remote
+
+    page.select_option("#filtre-domain", "")
+    page.select_option("#filtre-remote", "")
+    wait_until(page, "!document.getElementById('mission-list').hidden")
+    assert page.locator(".pagination").is_visible() and page.locator("#mission-results").is_hidden()
+    assert page.inner_text(".filter-count") == ""
+
+    page.select_option("#filtre-town", label="Laon")
+    laon = listed(output, "/communes/laon/")
+    wait_until(page, f"document.querySelectorAll('#mission-results > li').length === {len(laon)}")
+    assert found_on(page) == laon
+    card = page.locator("#mission-results > li").first.inner_text()
+    assert "Laon (02)" in card and re.search(r"(Du|À partir du) \w+ \d+ \w+ 20\d\d", card)
 
 
 def test_facets_without_javascript_are_links_to_listing_pages(open_page):

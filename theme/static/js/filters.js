@@ -1,23 +1,43 @@
-/* Instant filters on /missions/: narrows the listed cards by domain, department, town and remote.
-   Without JavaScript the same facets are links to the listing pages. */
+/* Instant filters on /missions/ by domain, department, town and remote.
+   When every open mission is on this page, the filters hide the cards that do not match. When
+   the list has several pages, they filter the whole catalogue: Pagefind (results.js) finds the
+   matching missions, soonest first, and they replace this page's list until the filters are
+   reset. Without JavaScript the same facets are links to the listing pages. */
 (function () {
   "use strict";
   var list = document.getElementById("mission-list");
   var target = document.querySelector("[data-filter-target]");
   if (!list || !target) { return; }
+  var whole = target.hasAttribute("data-filter-whole") && window.rcResults;
   var cards = Array.prototype.slice.call(list.children);
+  /* key: the card's data attribute; name: Pagefind's filter and the facet links' data-filter */
   var facets = [
-    { key: "domain", label: "Domaine", text: function (c) { return c.querySelector(".badge").textContent; } },
-    { key: "department", label: "Département", text: function (c) { return c.dataset.department; } },
-    { key: "town", label: "Commune", text: function (c) { return c.dataset.town; } },
-    { key: "remote", label: "À distance", text: function (c) { return c.dataset.remote; } }
+    { key: "domain", name: "domaine", label: "Domaine", text: function (c) { return c.querySelector(".badge").textContent; } },
+    { key: "department", name: "département", label: "Département", text: function (c) { return c.dataset.department; } },
+    { key: "town", name: "commune", label: "Commune", text: function (c) { return c.dataset.town; } },
+    { key: "remote", name: "à distance", label: "À distance", text: function (c) { return c.dataset.remote; } }
   ];
+
+  /* value -> shown text: from this page's cards, or from the facet links (the whole catalogue) */
+  function choices(facet) {
+    var values = {};
+    if (!whole) {
+      cards.forEach(function (c) { var v = c.dataset[facet.key]; if (v) { values[v] = facet.text(c); } });
+    } else if (facet.key === "remote") {
+      values.oui = "oui";
+    } else {
+      document.querySelectorAll('[data-filter="' + facet.name + '"] a').forEach(function (a) {
+        values[a.textContent] = a.textContent;
+      });
+    }
+    return values;
+  }
+
   var form = document.createElement("form");
   form.className = "filters";
-  form.setAttribute("aria-label", "Filtrer les missions de cette page");
+  form.setAttribute("aria-label", whole ? "Filtrer toutes les missions" : "Filtrer les missions de cette page");
   facets.forEach(function (facet) {
-    var values = {};
-    cards.forEach(function (c) { var v = c.dataset[facet.key]; if (v) { values[v] = facet.text(c); } });
+    var values = choices(facet);
     var wrap = document.createElement("div");
     wrap.className = "field";
     var label = document.createElement("label");
@@ -30,7 +50,7 @@
     all.value = "";
     all.textContent = "Tous";
     select.appendChild(all);
-    Object.keys(values).sort().forEach(function (v) {
+    Object.keys(values).sort(function (a, b) { return values[a].localeCompare(values[b], "fr"); }).forEach(function (v) {
       var o = document.createElement("option");
       o.value = v;
       o.textContent = values[v];
@@ -45,15 +65,59 @@
   count.className = "filter-count";
   target.appendChild(form);
   target.appendChild(count);
-  function apply() {
+
+  function plural(n, one, many) { return n + " " + (n > 1 ? many : one); }
+
+  function applyHere() {
     var shown = 0;
     cards.forEach(function (c) {
       var ok = facets.every(function (f) { var v = form.elements[f.key].value; return !v || c.dataset[f.key] === v; });
       c.hidden = !ok;
       if (ok) { shown += 1; }
     });
-    count.textContent = shown + (shown > 1 ? " missions affichées" : " mission affichée") + " sur " + cards.length + " de cette page.";
+    count.textContent = plural(shown, "mission affichée", "missions affichées") + " sur " + cards.length + " de cette page.";
   }
-  form.addEventListener("change", apply);
+
+  var found = null;
+  var pagination = document.querySelector(".pagination");
+  var runs = 0;  /* a newer choice wins over a search still running */
+  function applyWhole() {
+    var filters = {};
+    facets.forEach(function (f) { var v = form.elements[f.key].value; if (v) { filters[f.name] = v; } });
+    var mine = ++runs;
+    if (!Object.keys(filters).length) {
+      if (found) { found.hide(); }
+      list.hidden = false;
+      if (pagination) { pagination.hidden = false; }
+      count.textContent = "";
+      return;
+    }
+    if (!found) {
+      var ul = document.createElement("ul");
+      ul.className = "cards";
+      ul.id = "mission-results";
+      list.parentNode.insertBefore(ul, list);
+      found = window.rcResults.listing(ul, "h3", false);
+    }
+    count.textContent = "Recherche des missions…";
+    window.rcResults.load().then(function (pf) {
+      return pf.search(null, { filters: filters, sort: { debut: "asc" } });
+    }).then(function (search) {
+      if (mine !== runs) { return null; }
+      list.hidden = true;
+      if (pagination) { pagination.hidden = true; }
+      return found.show(search.results).then(function () {
+        if (mine !== runs) { return; }
+        var n = search.results.length;
+        count.textContent = n === 0 ? "Aucune mission ne correspond à ces filtres."
+          : plural(n, "mission correspond", "missions correspondent") + " à ces filtres, dans tout le catalogue.";
+      });
+    }).catch(function () {
+      if (mine !== runs) { return; }
+      count.textContent = "Le filtrage est indisponible pour le moment : utilisez les liens « Affiner » ci-dessus.";
+    });
+  }
+
+  form.addEventListener("change", whole ? applyWhole : applyHere);
   form.addEventListener("submit", function (e) { e.preventDefault(); });
 })();

@@ -1,0 +1,91 @@
+/* Missions found with Pagefind, shared by the search page and the filters of /missions/.
+   Pagefind is loaded on first use only; results are shown as cards, ten at a time (each
+   result's details are a download of their own), with a button for the next ten. */
+window.rcResults = (function () {
+  "use strict";
+  var PAGE = 10;
+  var pagefind = null;
+
+  function load() {
+    if (!pagefind) {
+      pagefind = import("/pagefind/pagefind.js").then(function (pf) { pf.init(); return pf; });
+    }
+    return pagefind;
+  }
+
+  function text(tag, className, value) {
+    var el = document.createElement(tag);
+    if (className) { el.className = className; }
+    el.textContent = value;
+    return el;
+  }
+
+  /* One mission as a card: its domain, title (a link), place and dates; the excerpt when asked. */
+  function card(item, heading, withExcerpt) {
+    var li = document.createElement("li");
+    li.className = "card";
+    var domain = item.filters && item.filters["domaine"];
+    if (domain && domain.length) { li.appendChild(text("p", "badge", domain[0])); }
+    var h = document.createElement(heading);
+    h.className = "card-title";
+    var a = text("a", "", item.meta.title);
+    a.href = item.url;
+    h.appendChild(a);
+    li.appendChild(h);
+    var facts = document.createElement("ul");
+    facts.className = "card-facts";
+    ["lieu", "dates"].forEach(function (key) {
+      if (item.meta[key]) { facts.appendChild(text("li", "", item.meta[key])); }
+    });
+    if (facts.children.length) { li.appendChild(facts); }
+    if (withExcerpt) {
+      var p = document.createElement("p");
+      p.innerHTML = item.excerpt; /* Pagefind escapes the excerpt and adds <mark> */
+      li.appendChild(p);
+    }
+    return li;
+  }
+
+  /* A list of results in ``list`` (a <ul>), with its « more » button after it. */
+  function listing(list, heading, withExcerpt) {
+    var current = [];
+    var shown = 0;
+    var generation = 0;  /* results shown or hidden since: a late download adds nothing */
+    var more = text("button", "button", "Afficher plus de résultats");
+    more.type = "button";
+    more.hidden = true;
+    list.parentNode.insertBefore(more, list.nextSibling);
+
+    function showMore() {
+      var batch = current.slice(shown, shown + PAGE);
+      var mine = generation;
+      shown += batch.length;
+      more.hidden = shown >= current.length;
+      return Promise.all(batch.map(function (r) { return r.data(); })).then(function (items) {
+        if (mine !== generation) { return; }
+        items.forEach(function (item) { list.appendChild(card(item, heading, withExcerpt)); });
+      });
+    }
+    more.addEventListener("click", function () { showMore(); });
+
+    return {
+      show: function (results) {
+        generation += 1;
+        current = results;
+        shown = 0;
+        list.textContent = "";
+        list.hidden = false;
+        return showMore();
+      },
+      hide: function () {
+        generation += 1;
+        current = [];
+        list.textContent = "";
+        list.hidden = true;
+        more.hidden = true;
+      }
+    };
+  }
+
+  return { load: load, listing: listing };
+})();
