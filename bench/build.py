@@ -120,9 +120,26 @@ def watching_rebuilds(content: Path, output: Path, cache: Path, changes: int = 5
 GZIPPED_BY_NGINX = (".js", ".css", ".json")  # deploy/nginx.conf's gzip_types; Pagefind's index files are gzip already
 
 
-def first_query_download(output: Path, query: str) -> tuple[int, int]:
-    """Bytes a reader's browser fetches from /pagefind/ for one query (Chromium): as stored, and
-    over the wire from the shipped nginx configuration (which gzips JavaScript)."""
+def search_for(query: str):
+    """A reader's first search, for :func:`pagefind_download`."""
+
+    def visit(page, url: str) -> None:
+        page.goto(f"{url}/recherche/?q={query}")
+        page.wait_for_selector("[data-search-results] > li", timeout=30_000)
+
+    return visit
+
+
+def first_filter(page, url: str) -> None:
+    """A reader's first choice in the filters of /missions/ (the first department), for :func:`pagefind_download`."""
+    page.goto(f"{url}/missions/")
+    page.select_option("#filtre-department", index=1)
+    page.wait_for_selector("#mission-results > li", timeout=30_000)
+
+
+def pagefind_download(output: Path, visit) -> tuple[int, int]:
+    """Bytes a reader's browser fetches from /pagefind/ during ``visit(page, url)`` (Chromium): as
+    stored, and over the wire from the shipped nginx configuration (which gzips JavaScript)."""
     from playwright.sync_api import sync_playwright
 
     handler = partial(SimpleHTTPRequestHandler, directory=str(output))
@@ -139,8 +156,7 @@ def first_query_download(output: Path, query: str) -> tuple[int, int]:
             page = browser.new_page()
             sizes = []
             page.on("requestfinished", lambda r: sizes.append((r.url, r.sizes()["responseBodySize"])))
-            page.goto(f"{url}/recherche/?q={query}")
-            page.wait_for_selector("[data-search-results] li", timeout=30_000)
+            visit(page, url)
             page.wait_for_load_state("networkidle")
             fetched = [(u, size) for u, size in sizes if "/pagefind/" in u]
             total = sum(size for _, size in fetched)
@@ -181,7 +197,8 @@ def main() -> None:
     index_s, index_mb = run([PY, "-m", "pagefind", "--site", str(output), "--glob", "missions/*/index.html",
                              "--force-language", "fr", "--quiet"])  # fmt: skip
     rows.append(("Index Pagefind", index_s, index_mb, apparent_size(output / "pagefind")))
-    download, wire = first_query_download(output, "colis")
+    download, wire = pagefind_download(output, search_for("colis"))
+    filter_download, filter_wire = pagefind_download(output, first_filter)
 
     print(f"\n{args.missions} missions, {args.structures} structures, {os.cpu_count()} cœurs\n")
     print("| étape | durée | mémoire max | taille produite |")
@@ -198,6 +215,10 @@ def main() -> None:
     print(
         f"Téléchargement de la recherche pour une première requête (« colis ») : {download / 1024:.0f} Kio "
         f"tels que stockés, {wire / 1024:.0f} Kio transférés par la configuration nginx fournie (gzip)"
+    )
+    print(
+        f"Premier filtre de /missions/ (un département, dans tout le catalogue) : {filter_download / 1024:.0f} Kio "
+        f"tels que stockés, {filter_wire / 1024:.0f} Kio transférés"
     )
 
 

@@ -176,6 +176,21 @@ def test_search_results_show_place_and_dates_and_come_soonest_first(site, missio
     assert f'data-pagefind-meta="dates" data-pagefind-sort="debut:{sort}"' in html
 
 
+def test_open_missions_end_with_the_word_that_lists_them_all(site):
+    """results.js lists every mission matching the filters by searching this word (a search with
+    no word would download Pagefind's whole index)."""
+    import re
+
+    from conftest import ROOT
+
+    script = (ROOT / "theme/static/js/results.js").read_text(encoding="utf-8")
+    word = re.search(r'var ALL = "(\w+)";', script).group(1)
+    html = read(site, "missions/colis-laon/index.html")
+    article = html[html.index("<article") : html.index("</article>")]
+    assert article.rstrip().endswith(f'<span data-pagefind-index-attrs="data-all" data-all="{word}"></span>')
+    assert word not in read(site, "missions/maraude-close/index.html")
+
+
 def test_closed_missions_give_search_nothing(site):
     html = read(site, "missions/maraude-close/index.html")
     assert "data-pagefind-body" not in html and "data-pagefind-meta" not in html and "data-pagefind-sort" not in html

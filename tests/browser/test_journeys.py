@@ -128,6 +128,16 @@ def test_full_text_search_and_facets(open_page):
     assert narrowed and all("enfant" in h or "periscolaire" in h or "devoirs" in h for h in narrowed)
 
 
+def test_search_excerpts_never_show_the_word_that_lists_every_mission(open_page):
+    """Every open mission's page ends with a word that lets the filters list them all; near the
+    end of a page (its commitments), an excerpt would end with it: it is cut off."""
+    page = open_page("/recherche/?q=respecte")
+    wait_until(page, "document.querySelector('[data-search-status]').textContent.includes('trouvée')")
+    excerpts = page.eval_on_selector_all("[data-search-results] > li > p", "els => els.map(e => e.textContent)")
+    assert any("secret médical" in e for e in excerpts)  # an excerpt that reaches the end of its page
+    assert excerpts and not any("toutesmissions" in e for e in excerpts)
+
+
 def test_catalogue_filters_narrow_the_list(open_page):
     page = open_page("/missions/")
     total = page.locator("#mission-list > li").count()

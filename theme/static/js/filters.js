@@ -100,9 +100,7 @@
       found = window.rcResults.listing(ul, "h3", false);
     }
     count.textContent = "Recherche des missions…";
-    window.rcResults.load().then(function (pf) {
-      return pf.search(null, { filters: filters, sort: { debut: "asc" } });
-    }).then(function (search) {
+    window.rcResults.matching(filters).then(function (search) {
       if (mine !== runs) { return null; }
       list.hidden = true;
       if (pagination) { pagination.hidden = true; }

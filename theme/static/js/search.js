@@ -54,9 +54,8 @@
     window.rcResults.load().then(function (pf) {
       var filters = {};
       Object.keys(selected).forEach(function (k) { filters[k] = selected[k]; });
-      var options = { filters: filters };
-      if (!query) { options.sort = { debut: "asc" }; }  /* no words: soonest first, as the listings */
-      return pf.search(query || null, options).then(function (search) {
+      /* no words: every mission (of the facets chosen), soonest first, as the listings */
+      return (query ? pf.search(query, { filters: filters }) : window.rcResults.matching(filters)).then(function (search) {
         if (mine !== searches) { return null; }
         return results.show(search.results).then(function () {
           if (mine !== searches) { return null; }
