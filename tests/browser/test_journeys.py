@@ -144,6 +144,9 @@ def test_catalogue_filters_narrow_the_list(open_page):
     page.select_option("#filtre-remote", "oui")
     visible = page.locator("#mission-list > li:visible").count()
     assert 0 < visible < total
+    assert f"oui ({visible})" in page.eval_on_selector_all(
+        "#filtre-remote option", "els => els.map(e => e.textContent)"
+    )
     assert f"sur {total}" in page.inner_text(".filter-count")
 
 
@@ -171,9 +174,11 @@ def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_page
     )
     assert len(on_this_page) == 5 and page.locator(".pagination").is_visible()
 
-    page.select_option("#filtre-domain", label="Garde exceptionnelle d'enfants")
-    wait_until(page, "document.querySelector('.filter-count').textContent.includes('tout le catalogue')")
     childcare = listed(output, "/domaines/garde-exceptionnelle-enfants/")
+    options = page.eval_on_selector_all("#filtre-domain option", "els => els.map(e => e.textContent)")
+    assert f"Garde exceptionnelle d'enfants ({len(childcare)})" in options  # the whole catalogue's counts
+    page.select_option("#filtre-domain", "Garde exceptionnelle d'enfants")
+    wait_until(page, "document.querySelector('.filter-count').textContent.includes('tout le catalogue')")
     wait_until(page, f"document.querySelectorAll('#mission-results > li').length === {len(childcare)}")
     assert found_on(page) == childcare  # the listing's order: soonest first
     assert set(childcare) - set(on_this_page)  # not only this page's missions
@@ -192,12 +197,21 @@ def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_page
     assert page.locator(".pagination").is_visible() and page.locator("#mission-results").is_hidden()
     assert page.inner_text(".filter-count") == ""
 
-    page.select_option("#filtre-town", label="Laon")
+    page.select_option("#filtre-town", "Laon")
     laon = listed(output, "/communes/laon/")
     wait_until(page, f"document.querySelectorAll('#mission-results > li').length === {len(laon)}")
     assert found_on(page) == laon
     card = page.locator("#mission-results > li").first.inner_text()
     assert "Laon (02)" in card and re.search(r"(Du|À partir du) \w+ \d+ \w+ 20\d\d", card)
+
+    page.select_option("#filtre-town", "")
+    page.select_option("#filtre-remote", "non")  # on site only: every open mission not done from home
+    on_site = [h for h in listed(output, "/missions/") if h not in listed(output, "/a-distance/")]
+    assert len(on_site) > 10  # more than one batch of results
+    wait_until(page, "document.querySelector('.filter-count').textContent.startsWith('%d missions')" % len(on_site))
+    page.click("button:has-text('Afficher plus de résultats')")
+    wait_until(page, f"document.querySelectorAll('#mission-results > li').length === {len(on_site)}")
+    assert found_on(page) == on_site
 
 
 def test_facets_without_javascript_are_links_to_listing_pages(open_page):

@@ -18,18 +18,32 @@
     { key: "remote", name: "à distance", label: "À distance", text: function (c) { return c.dataset.remote; } }
   ];
 
-  /* value -> shown text: from this page's cards, or from the facet links (the whole catalogue) */
+  /* The number the facets' links give after them: « <a>Laon</a> (12) ». */
+  function countAfter(link) {
+    var found = /^\s*\((\d+)\)/.exec(link.nextSibling ? link.nextSibling.textContent : "");
+    return found ? +found[1] : 0;
+  }
+
+  /* value -> [shown text, number of missions]: from this page's cards, or from the facet links
+     (the whole catalogue; values without a mission left out) */
   function choices(facet) {
     var values = {};
     if (!whole) {
-      cards.forEach(function (c) { var v = c.dataset[facet.key]; if (v) { values[v] = facet.text(c); } });
+      cards.forEach(function (c) {
+        var v = c.dataset[facet.key];
+        if (v) { values[v] = [facet.text(c), (values[v] ? values[v][1] : 0) + 1]; }
+      });
     } else if (facet.key === "remote") {
-      values.oui = "oui";
+      var remote = document.querySelector("[data-remote]");
+      var all = +document.querySelector("[data-open-count]").dataset.openCount;
+      values.oui = ["oui", remote ? countAfter(remote) : 0];
+      values.non = ["non", all - values.oui[1]];
     } else {
       document.querySelectorAll('[data-filter="' + facet.name + '"] a').forEach(function (a) {
-        values[a.textContent] = a.textContent;
+        values[a.textContent] = [a.textContent, countAfter(a)];
       });
     }
+    Object.keys(values).forEach(function (v) { if (!values[v][1]) { delete values[v]; } });
     return values;
   }
 
@@ -50,10 +64,10 @@
     all.value = "";
     all.textContent = "Tous";
     select.appendChild(all);
-    Object.keys(values).sort(function (a, b) { return values[a].localeCompare(values[b], "fr"); }).forEach(function (v) {
+    Object.keys(values).sort(function (a, b) { return values[a][0].localeCompare(values[b][0], "fr"); }).forEach(function (v) {
       var o = document.createElement("option");
       o.value = v;
-      o.textContent = values[v];
+      o.textContent = values[v][0] + " (" + values[v][1] + ")";
       select.appendChild(o);
     });
     wrap.appendChild(label);
