@@ -208,7 +208,7 @@ def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_page
     page.select_option("#filtre-remote", "non")  # on site only: every open mission not done from home
     on_site = [h for h in listed(output, "/missions/") if h not in listed(output, "/a-distance/")]
     assert len(on_site) > 10  # more than one batch of results
-    wait_until(page, "document.querySelector('.filter-count').textContent.startsWith('%d missions')" % len(on_site))
+    wait_until(page, f"document.querySelector('.filter-count').textContent.startsWith('{len(on_site)} missions')")
     page.click("button:has-text('Afficher plus de résultats')")
     wait_until(page, f"document.querySelectorAll('#mission-results > li').length === {len(on_site)}")
     assert found_on(page) == on_site
