@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -57,7 +58,14 @@ def format(c):
 
 @task(pre=[lint])
 def test(c, k=""):
-    """Lint, then run the whole test suite."""
+    """Lint, then run the whole test suite (with the HTML validator when Java and npm are here)."""
+    from devtools import validator
+
+    if shutil.which("java") and shutil.which("npm") and not validator.JAR.is_file():
+        try:
+            validator.fetch()
+        except (OSError, SystemExit, subprocess.CalledProcessError) as error:  # its tests say why they are skipped
+            print(f"validateur HTML non installé : {error}", file=sys.stderr)
     c.run(f"{PY} -m pytest" + (f" -k '{k}'" if k else ""), pty=False)
 
 
