@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from catalog.text import number
+
 from . import qr
 
 
@@ -42,6 +44,6 @@ def bar_chart(rows: list[tuple[str, int]], title: str, chart_id: str) -> str:
         bar_w = round((width - label_w - 60) * value / biggest)
         parts.append(f'<text x="{label_w - 8}" y="{y + bar_h * 0.68:.0f}" text-anchor="end">{escape(label)}</text>')
         parts.append(f'<rect x="{label_w}" y="{y}" width="{bar_w}" height="{bar_h}" fill="#000091"></rect>')
-        parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + bar_h * 0.68:.0f}">{value}</text>')
+        parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + bar_h * 0.68:.0f}">{number(value)}</text>')
     parts.append("</svg>")
     return "".join(parts)
