@@ -1,5 +1,6 @@
 """A volunteer's journeys, in Debian's Chromium, against the real site and handler."""
 
+import html
 import re
 import time
 
@@ -203,6 +204,10 @@ def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_page
     assert found_on(page) == laon
     card = page.locator("#mission-results > li").first.inner_text()
     assert "Laon (02)" in card and re.search(r"(Du|À partir du) \w+ \d+ \w+ 20\d\d", card)
+    static = (output / "communes/laon/index.html").read_text(encoding="utf-8")
+    structure = re.search(r'<p class="card-structure">([^<]+)</p>', static).group(1)
+    assert f"\n{html.unescape(structure)}\n" in card  # as on the listings: its structure, and its places
+    assert re.search(r"\n\d+ places?$", card)
 
     page.select_option("#filtre-town", "")
     page.select_option("#filtre-remote", "non")  # on site only: every open mission not done from home

@@ -28,7 +28,8 @@ window.rcResults = (function () {
     return el;
   }
 
-  /* One mission as a card: its domain, title (a link), place and dates; the excerpt when asked. */
+  /* One mission as a card, as the listings show it: its domain, title (a link), structure, place,
+     dates and places; the excerpt when asked. */
   function card(item, heading, withExcerpt) {
     var li = document.createElement("li");
     li.className = "card";
@@ -40,9 +41,10 @@ window.rcResults = (function () {
     a.href = item.url;
     h.appendChild(a);
     li.appendChild(h);
+    if (item.meta.structure) { li.appendChild(text("p", "card-structure", item.meta.structure)); }
     var facts = document.createElement("ul");
     facts.className = "card-facts";
-    ["lieu", "dates"].forEach(function (key) {
+    ["lieu", "dates", "places"].forEach(function (key) {
       if (item.meta[key]) { facts.appendChild(text("li", "", item.meta[key])); }
     });
     if (facts.children.length) { li.appendChild(facts); }
