@@ -2,9 +2,15 @@
 
 import html
 import re
+import shutil
+import threading
 import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-from conftest import TODAY
+import pytest
+
+from conftest import ROOT, TODAY, build_site
 
 
 def wait_for_mails(live_site, address, count=1, timeout=10.0):
@@ -274,6 +280,48 @@ def test_mission_prints_on_one_page_with_its_qr_code(open_page):
     assert not page.locator("form").is_visible()
     assert not page.locator(".site-header nav").is_visible()
     pdf = page.pdf(format="A4", print_background=True)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+
+
+@pytest.fixture(scope="module")
+def long_missions(tmp_path_factory):
+    """The demo content plus missions with long descriptions and commitments, built and served
+    as static files (no handler: these pages are only printed)."""
+    from devtools.mailcatcher import free_port
+
+    base = tmp_path_factory.mktemp("long")
+    shutil.copytree(ROOT / "content", base / "content")
+    source = (base / "content/missions/distribution-colis-alimentaires-laon.yaml").read_text(encoding="utf-8")
+    sentence = "L'épicerie reste ouverte, mais la moitié de nos bénévoles habituels doivent rester chez eux. "
+    for size, commitments in ((1500, 2), (3000, 4), (6000, 6)):
+        paragraphs = "".join(f"  {sentence * 3}\n\n" for _ in range(size // (3 * len(sentence)) + 1))
+        text = re.sub(r"description: \|\n(?:  .*\n|\n)*?remote:", f"description: |\n{paragraphs}remote:", source)
+        promises = "".join(
+            f'  - "Je viens au moins une demi-journée par semaine, engagement n° {n}."\n' for n in range(commitments)
+        )
+        text = re.sub(r"requirements:\n(?:  - .*\n)+", f"requirements:\n{promises}", text)
+        (base / f"content/missions/longue-{size}.yaml").write_text(text, encoding="utf-8")
+    plugin = {"content_dir": str(base / "content"), "today": TODAY.isoformat()}
+    output = build_site(base / "content", base / "output", RESERVE_CIVIQUE=plugin)
+    handler = partial(SimpleHTTPRequestHandler, directory=str(output))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("size", [1500, 3000, 6000])
+def test_a_long_mission_still_prints_on_one_page_with_its_qr_code_at_the_top(browser, long_missions, size):
+    page = browser.new_page()
+    page.goto(f"{long_missions}/missions/longue-{size}/")
+    page.emulate_media(media="print")
+    qr, mission = page.locator(".print-qr svg").bounding_box(), page.locator("#description").bounding_box()
+    assert qr["y"] + qr["height"] < mission["y"]  # beside the title, above the description
+    assert page.locator("text=Description complète en ligne").is_visible()
+    pdf = page.pdf(format="A4", print_background=True)
+    page.close()
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
 
 
