@@ -17,6 +17,13 @@ from .problems import ProblemList
 from .text import raw_html
 
 MANY_PLACES = 70
+# How much of commitments and health guidelines (the domain's and the mission's) surely fits on the
+# printed A4 sheet beside a description cut at ten lines: characters, plus PRINTED_ITEM for each item
+# (its bullet, and the end of its last line). Measured in Chromium, two columns of lists: 1,800 already
+# overflowed with items of 70 to 100 characters (two lines each), 1,958 fitted with others; a warning
+# from 1,500 leaves room for what the estimate does not see.
+PRINTED_LISTS = 1500
+PRINTED_ITEM = 40
 TITLE_START = re.compile(r"^J(e\b|['’])")
 
 
@@ -108,6 +115,7 @@ def check_mission(
     _check_dates(data, path, problems)
     _check_ages(data, path, problems, domain)
     _hints(data, path, problems, today)
+    _hint_printed_sheet(data, path, problems, domain)
 
 
 def _check_description(data: dict, path: str, problems: ProblemList) -> None:
@@ -171,6 +179,27 @@ def _check_ages(data: dict, path: str, problems: ProblemList, domain: Domain | N
         suffix = "" if (low is not None and high is not None) else " (valeur par défaut du domaine pour l'autre borne)"
         problems.add(
             path, data.line_of(key), key, f"l'âge minimal ({eff_low}) dépasse l'âge maximal ({eff_high}){suffix}"
+        )
+
+
+def printed_lists_size(items: list[str]) -> int:
+    """The room commitments and guidelines take on the printed sheet (see ``PRINTED_LISTS``)."""
+    return sum(len(item) + PRINTED_ITEM for item in items)
+
+
+def _hint_printed_sheet(data: dict, path: str, problems: ProblemList, domain: Domain | None) -> None:
+    """A warning when the commitments and guidelines would push the printed mission past one A4 sheet."""
+    own = [item for key in ("requirements", "health_guidelines") for item in data.get(key) or () if _is_str(item)]
+    total = printed_lists_size([*own, *(domain.health_guidelines if domain else ())])
+    if total > PRINTED_LISTS and own:
+        key = "requirements" if data.get("requirements") else "health_guidelines"
+        problems.warn(
+            path,
+            data.line_of(key),
+            key,
+            "engagements et consignes sanitaires (celles du domaine comprises) trop longs pour la mission imprimée "
+            f"sur une page A4 (panneau d'affichage) : {total} pour {PRINTED_LISTS} au plus (les caractères, et "
+            f"{PRINTED_ITEM} par ligne de liste) : raccourcissez-les ou regroupez-les",
         )
 
 

@@ -355,6 +355,26 @@ WARNING_ROWS = [
         "summary: Je distribue des colis à Laon !",
         f"content/{M}:4: summary: avertissement : le résumé répète le titre : dites plutôt ce que fera le bénévole",
     ),
+    (
+        M,
+        "requirements:\n  - Je viens au moins une fois par semaine.\n",
+        "requirements:\n"
+        + "".join(
+            f"  - Je respecte la règle n° {i:02} de l'épicerie solidaire, affichée à l'entrée.\n" for i in range(13)
+        ),
+        f"content/{M}:20: requirements: avertissement : engagements et consignes sanitaires (celles du domaine "
+        "comprises) trop longs pour la mission imprimée sur une page A4 (panneau d'affichage) : 1594 pour 1500 au "
+        "plus (les caractères, et 40 par ligne de liste) : raccourcissez-les ou regroupez-les",
+    ),
+    (
+        M,
+        "requirements:\n  - Je viens au moins une fois par semaine.\n",
+        "requirements:\n"
+        + "".join(
+            f"  - Je respecte la règle n° {i:02} de l'épicerie solidaire, affichée à l'entrée.\n" for i in range(12)
+        ),
+        None,  # 1,482 of 1,500: no warning
+    ),
 ]
 
 
