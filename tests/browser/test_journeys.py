@@ -192,6 +192,9 @@ def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_page
     assert found_on(page) == childcare  # the listing's order: soonest first
     assert set(childcare) - set(on_this_page)  # not only this page's missions
     assert page.inner_text(".filter-count").startswith(f"{len(childcare)} missions correspondent")
+    listing = page.locator(".filter-count a")  # one facet: its static listing, for browsing it all
+    assert listing.inner_text() == "Voir la liste « Garde exceptionnelle d'enfants », page par page"
+    assert listing.get_attribute("href") == "/domaines/garde-exceptionnelle-enfants/"
     assert page.locator("#mission-list").is_hidden() and page.locator(".pagination").is_hidden()
 
     page.select_option("#filtre-remote", "oui")  # and done from home
@@ -199,6 +202,7 @@ def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_page
     assert 0 < len(remote) < len(childcare)
     wait_until(page, f"document.querySelectorAll('#mission-results > li').length === {len(remote)}")
     assert found_on(page) == remote
+    assert page.locator(".filter-count a").count() == 0  # two facets: no single listing
 
     page.select_option("#filtre-domain", "")
     page.select_option("#filtre-remote", "")

@@ -92,12 +92,25 @@
     count.textContent = plural(shown, "mission affichée", "missions affichées") + " sur " + cards.length + " de cette page.";
   }
 
+  /* The static listing of a facet's value (« /departements/02/ »), when there is one. */
+  function listingOf(facet, value) {
+    var links = document.querySelectorAll(facet.key === "remote" ? "[data-remote]" : '[data-filter="' + facet.name + '"] a');
+    for (var i = 0; i < links.length; i += 1) {
+      if (facet.key === "remote" ? value === "oui" : links[i].textContent === value) { return links[i]; }
+    }
+    return null;
+  }
+
   var found = null;
   var pagination = document.querySelector(".pagination");
   var runs = 0;  /* a newer choice wins over a search still running */
   function applyWhole() {
     var filters = {};
-    facets.forEach(function (f) { var v = form.elements[f.key].value; if (v) { filters[f.name] = v; } });
+    var chosen = [];
+    facets.forEach(function (f) {
+      var v = form.elements[f.key].value;
+      if (v) { filters[f.name] = v; chosen.push(listingOf(f, v)); }
+    });
     var mine = ++runs;
     if (!Object.keys(filters).length) {
       if (found) { found.hide(); }
@@ -123,6 +136,13 @@
         var n = search.results.length;
         count.textContent = n === 0 ? "Aucune mission ne correspond à ces filtres."
           : plural(n, "mission correspond", "missions correspondent") + " à ces filtres, dans tout le catalogue.";
+        if (n > 0 && chosen.length === 1 && chosen[0]) {  /* one facet: its listing, page by page */
+          var page = document.createElement("a");
+          page.href = chosen[0].getAttribute("href");
+          page.textContent = "Voir la liste « " + chosen[0].textContent + " », page par page";
+          count.appendChild(document.createTextNode(" "));
+          count.appendChild(page);
+        }
       });
     }).catch(function () {
       if (mine !== runs) { return; }
