@@ -189,7 +189,8 @@ def printed_lists_size(items: list[str]) -> int:
 
 def _hint_printed_sheet(data: dict, path: str, problems: ProblemList, domain: Domain | None) -> None:
     """A warning when the commitments and guidelines would push the printed mission past one A4 sheet."""
-    own = [item for key in ("requirements", "health_guidelines") for item in data.get(key) or () if _is_str(item)]
+    lists = [data.get(key) for key in ("requirements", "health_guidelines")]
+    own = [item for items in lists if isinstance(items, list) for item in items if _is_str(item)]
     total = printed_lists_size([*own, *(domain.health_guidelines if domain else ())])
     if total > PRINTED_LISTS and own:
         key = "requirements" if data.get("requirements") else "health_guidelines"
