@@ -38,8 +38,9 @@ def build(c, settings="pelicanconf.py", output="output", search=True):
 @task
 def index(c, output="output"):
     """Build the Pagefind search index of the open mission pages (from nothing: old files would stay)."""
-    shutil.rmtree(os.path.join(output, "pagefind"), ignore_errors=True)
-    c.run(f"{PY} -m pagefind --site {output} --glob 'missions/*/index.html' --force-language fr --quiet")
+    from devtools import search_index
+
+    search_index.build(output)
 
 
 @task

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate  # noqa: E402
-from devtools import watch  # noqa: E402
+from devtools import search_index, watch  # noqa: E402
 
 PY = sys.executable
 TODAY = "2026-11-29"
@@ -194,8 +194,7 @@ def main() -> None:
     )
     watching, watching_builds = watching_rebuilds(content, output, cache)
     shutil.rmtree(output / "pagefind", ignore_errors=True)
-    index_s, index_mb = run([PY, "-m", "pagefind", "--site", str(output), "--glob", "missions/*/index.html",
-                             "--force-language", "fr", "--quiet"])  # fmt: skip
+    index_s, index_mb = run(search_index.command(output))
     rows.append(("Index Pagefind", index_s, index_mb, apparent_size(output / "pagefind")))
     download, wire = pagefind_download(output, search_for("colis"))
     filter_download, filter_wire = pagefind_download(output, first_filter)

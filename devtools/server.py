@@ -111,7 +111,7 @@ def main(argv=None) -> None:
     api = create_app(config)
     print(f"Site et formulaire : {site_url}/")
     print(f"Courrier : serveur local sur le port {mail_port}, messages rangés dans var/mail/")
-    watcher = watch.start(args.output) if args.watch else None
+    watcher = watch.start(args.output, search_index=True) if args.watch else None
     if watcher is not None:
         print("Contenu et gabarits surveillés : une modification est reconstruite aussitôt (la recherche : make build)")
     print("Arrêt : Ctrl-C")

@@ -1,5 +1,6 @@
 """`make run` rebuilds what a coordinator changes (devtools/watch.py, with the real plugin)."""
 
+import gzip
 import json
 import subprocess
 import threading
@@ -50,3 +51,53 @@ def test_a_change_is_rebuilt_and_a_broken_file_is_reported_until_fixed(tmp_path,
         process.wait(10)
         reader.join(10)
         process.stdout.close()
+
+
+def indexed_titles(output) -> set[str]:
+    """The titles the search index of ``output`` holds (read from Pagefind's fragments)."""
+    titles = set()
+    for fragment in (output / "pagefind" / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(fragment.read_bytes())
+        titles.add(json.loads(data[data.index(b"pagefind_dcd") + len(b"pagefind_dcd") :])["meta"]["title"])
+    return titles
+
+
+def indexing(output) -> bool:
+    """Whether a Pagefind process is indexing ``output``."""
+    return subprocess.run(["pgrep", "-f", f"pagefind --site {output}"], capture_output=True).returncode == 0
+
+
+def test_make_run_refreshes_the_search_index_after_each_build(tmp_path, content_dir):
+    output = tmp_path / "output"
+    settings = {"content_dir": str(content_dir), "today": TODAY.isoformat()}
+    overrides = [f"PATH={json.dumps(str(content_dir))}", f"CACHE_PATH={json.dumps(str(tmp_path / 'cache'))}",
+                 f"RESERVE_CIVIQUE={json.dumps(settings)}"]  # fmt: skip
+    process = subprocess.Popen(
+        watch.command(str(output), overrides=overrides, search_index=True), cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    mission = content_dir / "missions" / "colis-laon.yaml"
+    refreshed = lambda count: sum("Index de recherche mis à jour" in line for line in lines) >= count  # noqa: E731
+    try:
+        assert wait_for(lambda: refreshed(1)), "".join(lines)  # no index yet: made after the first build
+        assert "Je distribue des colis à Laon" in indexed_titles(output)
+        mission.write_text(mission.read_text(encoding="utf-8").replace("des colis à Laon", "des paniers à Laon"),
+                           encoding="utf-8")  # fmt: skip
+        assert wait_for(lambda: refreshed(2)), "".join(lines)
+        titles = indexed_titles(output)
+        assert "Je distribue des paniers à Laon" in titles and "Je distribue des colis à Laon" not in titles
+        assert not (output / ".pagefind-next").exists()  # the new index took the old one's place
+        built = sum("Site reconstruit" in line for line in lines)
+        mission.write_text(mission.read_text(encoding="utf-8").replace("paniers", "repas"), encoding="utf-8")
+        assert wait_for(lambda: sum("Site reconstruit" in line for line in lines) > built)
+        assert wait_for(lambda: indexing(output) or refreshed(3))
+        # stopped (as the server stops it), most likely while the index is refreshed: no Pagefind left behind
+    finally:
+        process.terminate()
+        process.wait(10)
+        reader.join(10)
+        process.stdout.close()
+    assert not indexing(output)  # at once: killed with the watcher, not left to finish

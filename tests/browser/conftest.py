@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, TODAY, build_site
+from devtools import search_index
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -71,11 +70,7 @@ def _serve(base: Path, **settings):
     shutil.copytree(ROOT / "content", content)
     plugin = {"content_dir": str(content), "today": TODAY.isoformat(), **settings}
     output = build_site(content, base / "output", SITEURL=url, RESERVE_CIVIQUE=plugin)
-    subprocess.run(
-        [sys.executable, "-m", "pagefind", "--site", str(output), "--glob", "missions/*/index.html",
-         "--force-language", "fr", "--quiet"],
-        check=True,
-    )  # fmt: skip
+    search_index.build(output)
     smtp = MailCatcher().start()
     app = create_app(
         {
