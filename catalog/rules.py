@@ -200,7 +200,7 @@ def _hint_printed_sheet(data: dict, path: str, problems: ProblemList, domain: Do
             key,
             "engagements et consignes sanitaires (celles du domaine comprises) trop longs pour la mission imprimée "
             f"sur une page A4 (panneau d'affichage) : {total} pour {PRINTED_LISTS} au plus (les caractères, et "
-            f"{PRINTED_ITEM} par ligne de liste) : raccourcissez-les ou regroupez-les",
+            f"{PRINTED_ITEM} par élément de liste) : raccourcissez-les ou regroupez-les",
         )
 
 

@@ -113,7 +113,7 @@ def main(argv=None) -> None:
     print(f"Courrier : serveur local sur le port {mail_port}, messages rangés dans var/mail/")
     watcher = watch.start(args.output, search_index=True) if args.watch else None
     if watcher is not None:
-        print("Contenu et gabarits surveillés : une modification est reconstruite aussitôt (la recherche : make build)")
+        print("Contenu et gabarits surveillés : une modification est reconstruite aussitôt, puis l'index de recherche")
     print("Arrêt : Ctrl-C")
     try:
         run_simple(args.host, args.port, SiteAndHandler(Path(args.output), api), threaded=True, use_reloader=False)

@@ -364,7 +364,7 @@ WARNING_ROWS = [
         ),
         f"content/{M}:20: requirements: avertissement : engagements et consignes sanitaires (celles du domaine "
         "comprises) trop longs pour la mission imprimée sur une page A4 (panneau d'affichage) : 1594 pour 1500 au "
-        "plus (les caractères, et 40 par ligne de liste) : raccourcissez-les ou regroupez-les",
+        "plus (les caractères, et 40 par élément de liste) : raccourcissez-les ou regroupez-les",
     ),
     (
         M,
