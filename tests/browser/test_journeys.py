@@ -231,6 +231,27 @@ def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_page
     assert found_on(page) == on_site
 
 
+def test_filtered_lists_have_their_own_address(open_paged, paged_site):
+    """The choices are in the address: a filtered list can be bookmarked or shared."""
+    output = paged_site.output
+    page = open_paged("/missions/")
+    page.select_option("#filtre-domain", "Garde exceptionnelle d'enfants")
+    page.select_option("#filtre-remote", "oui")
+    wait_until(page, "location.search.includes('remote=oui')")
+    shared = page.url
+    assert "/missions/?domain=Garde+exceptionnelle+d%27enfants&remote=oui" in shared
+
+    again = open_paged("/" + shared.split("/", 3)[3])
+    childcare = listed(output, "/domaines/garde-exceptionnelle-enfants/")
+    remote = [h for h in childcare if h in listed(output, "/a-distance/")]
+    wait_until(again, f"document.querySelectorAll('#mission-results > li').length === {len(remote)}")
+    assert found_on(again) == remote
+    assert again.eval_on_selector("#filtre-remote", "e => e.value") == "oui"
+    again.select_option("#filtre-remote", "")
+    again.select_option("#filtre-domain", "")
+    wait_until(again, "location.search === ''")
+
+
 def test_facets_without_javascript_are_links_to_listing_pages(open_page):
     page = open_page("/missions/", javascript=False)
     assert page.locator("#filtre-remote").count() == 0

@@ -150,6 +150,26 @@
     });
   }
 
-  form.addEventListener("change", whole ? applyWhole : applyHere);
+  var apply = whole ? applyWhole : applyHere;
+
+  /* The choices live in the address (« ?department=Aisne+(02)&remote=oui »): a filtered list can be
+     bookmarked or shared, and comes back with the browser's Back button. */
+  function remember() {
+    var query = new URLSearchParams();
+    facets.forEach(function (f) { if (form.elements[f.key].value) { query.set(f.key, form.elements[f.key].value); } });
+    var search = query.toString();
+    history.replaceState(null, "", window.location.pathname + (search ? "?" + search : ""));
+  }
+
+  form.addEventListener("change", function () { remember(); apply(); });
   form.addEventListener("submit", function (e) { e.preventDefault(); });
+  var asked = new URLSearchParams(window.location.search);
+  var chosen = facets.filter(function (f) {
+    var value = asked.get(f.key);
+    var select = form.elements[f.key];
+    if (value === null || !Array.prototype.some.call(select.options, function (o) { return o.value === value; })) { return false; }
+    select.value = value;
+    return true;
+  });
+  if (chosen.length) { apply(); }
 })();
