@@ -122,6 +122,7 @@ def test_full_text_search_and_facets(open_page):
     wait_until(page, "document.querySelector('[data-search-status]').textContent.includes('missions trouvées')")
     everything = page.locator("[data-search-results] > li").count()
     assert everything == 10  # results come ten at a time (each one is a download)
+    assert page.inner_text("button:has-text('Afficher plus de résultats')") == "Afficher plus de résultats (7 autres)"
     page.click("button:has-text('Afficher plus de résultats')")
     wait_until(page, "document.querySelectorAll('[data-search-results] > li').length > 10")
     assert page.locator("[data-search-results] > li").count() == 17

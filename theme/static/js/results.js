@@ -72,6 +72,7 @@ window.rcResults = (function () {
       var mine = generation;
       shown += batch.length;
       more.hidden = shown >= current.length;
+      more.textContent = "Afficher plus de résultats (" + (current.length - shown) + " autres)";
       return Promise.all(batch.map(function (r) { return r.data(); })).then(function (items) {
         if (mine !== generation) { return; }
         items.forEach(function (item) { list.appendChild(card(item, heading, withExcerpt)); });
