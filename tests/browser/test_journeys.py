@@ -187,7 +187,7 @@ def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_page
     childcare = listed(output, "/domaines/garde-exceptionnelle-enfants/")
     options = page.eval_on_selector_all("#filtre-domain option", "els => els.map(e => e.textContent)")
     assert f"Garde exceptionnelle d'enfants ({len(childcare)})" in options  # the whole catalogue's counts
-    page.select_option("#filtre-domain", "Garde exceptionnelle d'enfants")
+    page.select_option("#filtre-domain", "garde-exceptionnelle-enfants")
     wait_until(page, "document.querySelector('.filter-count').textContent.includes('tout le catalogue')")
     wait_until(page, f"document.querySelectorAll('#mission-results > li').length === {len(childcare)}")
     assert found_on(page) == childcare  # the listing's order: soonest first
@@ -211,7 +211,7 @@ def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_page
     assert page.locator(".pagination").is_visible() and page.locator("#mission-results").is_hidden()
     assert page.inner_text(".filter-count") == ""
 
-    page.select_option("#filtre-town", "Laon")
+    page.select_option("#filtre-town", "laon")
     laon = listed(output, "/communes/laon/")
     wait_until(page, f"document.querySelectorAll('#mission-results > li').length === {len(laon)}")
     assert found_on(page) == laon
@@ -232,15 +232,16 @@ def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_page
     assert found_on(page) == on_site
 
 
-def test_filtered_lists_have_their_own_address(open_paged, paged_site):
-    """The choices are in the address: a filtered list can be bookmarked or shared."""
+def test_filtered_lists_have_their_own_address(open_paged, paged_site, open_page):
+    """The choices are in the address: a filtered list can be bookmarked or shared, and the same
+    address works whether the list fits on one page (cards hidden) or not (Pagefind)."""
     output = paged_site.output
     page = open_paged("/missions/")
-    page.select_option("#filtre-domain", "Garde exceptionnelle d'enfants")
+    page.select_option("#filtre-domain", "garde-exceptionnelle-enfants")
     page.select_option("#filtre-remote", "oui")
     wait_until(page, "location.search.includes('remote=oui')")
     shared = page.url
-    assert "/missions/?domain=Garde+exceptionnelle+d%27enfants&remote=oui" in shared
+    assert shared.endswith("/missions/?domain=garde-exceptionnelle-enfants&remote=oui")
 
     again = open_paged("/" + shared.split("/", 3)[3])
     childcare = listed(output, "/domaines/garde-exceptionnelle-enfants/")
@@ -251,6 +252,12 @@ def test_filtered_lists_have_their_own_address(open_paged, paged_site):
     again.select_option("#filtre-remote", "")
     again.select_option("#filtre-domain", "")
     wait_until(again, "location.search === ''")
+
+    one_page = open_page("/" + shared.split("/", 3)[3])  # the shipped site: every mission on one page
+    shown = one_page.eval_on_selector_all(
+        "#mission-list > li:not([hidden]) .card-title a", "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert shown == remote
 
 
 def test_facets_without_javascript_are_links_to_listing_pages(open_page):

@@ -1,4 +1,5 @@
-/* Instant filters on /missions/ by domain, department, town and remote.
+/* Instant filters on /missions/ by domain, department, town and remote; their choices and counts
+   are those of the facet links above the list (the same facets without JavaScript).
    When every open mission is on this page, the filters hide the cards that do not match. When
    the list has several pages, they filter the whole catalogue: Pagefind (results.js) finds the
    matching missions, soonest first, and they replace this page's list until the filters are
@@ -10,12 +11,14 @@
   if (!list || !target) { return; }
   var whole = target.hasAttribute("data-filter-whole") && window.rcResults;
   var cards = Array.prototype.slice.call(list.children);
-  /* key: the card's data attribute; name: Pagefind's filter and the facet links' data-filter */
+  /* key: the select's name (and the address's) and the card's data attribute; name: Pagefind's
+     filter and the facet links' data-filter. A value is the slug or code of the facet's listing
+     (« garde-exceptionnelle-enfants », « 02 », « laon ») or « oui » / « non » for remote. */
   var facets = [
-    { key: "domain", name: "domaine", label: "Domaine", text: function (c) { return c.querySelector(".badge").textContent; } },
-    { key: "department", name: "département", label: "Département", text: function (c) { return c.dataset.department; } },
-    { key: "town", name: "commune", label: "Commune", text: function (c) { return c.dataset.town; } },
-    { key: "remote", name: "à distance", label: "À distance", text: function (c) { return c.dataset.remote; } }
+    { key: "domain", name: "domaine", label: "Domaine" },
+    { key: "department", name: "département", label: "Département" },
+    { key: "town", name: "commune", label: "Commune", byText: true },  /* cards hold the town's name */
+    { key: "remote", name: "à distance", label: "À distance" }
   ];
 
   /* The number the facets' links give after them: « <a>Laon</a> (12) ». */
@@ -24,34 +27,32 @@
     return found ? +found[1] : 0;
   }
 
-  /* value -> [shown text, number of missions]: from this page's cards, or from the facet links
-     (the whole catalogue; values without a mission left out) */
+  /* value -> { text, count, link }: from the facet links, which count every open mission (values
+     without a mission left out) */
   function choices(facet) {
     var values = {};
-    if (!whole) {
-      cards.forEach(function (c) {
-        var v = c.dataset[facet.key];
-        if (v) { values[v] = [facet.text(c), (values[v] ? values[v][1] : 0) + 1]; }
-      });
-    } else if (facet.key === "remote") {
+    if (facet.key === "remote") {
       var remote = document.querySelector("[data-remote]");
       var all = +document.querySelector("[data-open-count]").dataset.openCount;
-      values.oui = ["oui", remote ? countAfter(remote) : 0];
-      values.non = ["non", all - values.oui[1]];
+      var far = remote ? countAfter(remote) : 0;
+      values.oui = { text: "oui", count: far, link: remote };
+      values.non = { text: "non", count: all - far, link: null };
     } else {
       document.querySelectorAll('[data-filter="' + facet.name + '"] a').forEach(function (a) {
-        values[a.textContent] = [a.textContent, countAfter(a)];
+        var parts = a.getAttribute("href").split("/");
+        values[parts[parts.length - 2]] = { text: a.textContent, count: countAfter(a), link: a };
       });
     }
-    Object.keys(values).forEach(function (v) { if (!values[v][1]) { delete values[v]; } });
+    Object.keys(values).forEach(function (v) { if (!values[v].count) { delete values[v]; } });
     return values;
   }
+  facets.forEach(function (facet) { facet.values = choices(facet); });
 
   var form = document.createElement("form");
   form.className = "filters";
   form.setAttribute("aria-label", whole ? "Filtrer toutes les missions" : "Filtrer les missions de cette page");
   facets.forEach(function (facet) {
-    var values = choices(facet);
+    var values = facet.values;
     var wrap = document.createElement("div");
     wrap.className = "field";
     var label = document.createElement("label");
@@ -64,10 +65,10 @@
     all.value = "";
     all.textContent = "Tous";
     select.appendChild(all);
-    Object.keys(values).sort(function (a, b) { return values[a][0].localeCompare(values[b][0], "fr"); }).forEach(function (v) {
+    Object.keys(values).sort(function (a, b) { return values[a].text.localeCompare(values[b].text, "fr"); }).forEach(function (v) {
       var o = document.createElement("option");
       o.value = v;
-      o.textContent = values[v][0] + " (" + values[v][1] + ")";
+      o.textContent = values[v].text + " (" + values[v].count + ")";
       select.appendChild(o);
     });
     wrap.appendChild(label);
@@ -85,20 +86,14 @@
   function applyHere() {
     var shown = 0;
     cards.forEach(function (c) {
-      var ok = facets.every(function (f) { var v = form.elements[f.key].value; return !v || c.dataset[f.key] === v; });
+      var ok = facets.every(function (f) {
+        var v = form.elements[f.key].value;
+        return !v || c.dataset[f.key] === (f.byText ? f.values[v].text : v);
+      });
       c.hidden = !ok;
       if (ok) { shown += 1; }
     });
     count.textContent = plural(shown, "mission affichée", "missions affichées") + " sur " + cards.length + " de cette page.";
-  }
-
-  /* The static listing of a facet's value (« /departements/02/ »), when there is one. */
-  function listingOf(facet, value) {
-    var links = document.querySelectorAll(facet.key === "remote" ? "[data-remote]" : '[data-filter="' + facet.name + '"] a');
-    for (var i = 0; i < links.length; i += 1) {
-      if (facet.key === "remote" ? value === "oui" : links[i].textContent === value) { return links[i]; }
-    }
-    return null;
   }
 
   var found = null;
@@ -109,7 +104,7 @@
     var chosen = [];
     facets.forEach(function (f) {
       var v = form.elements[f.key].value;
-      if (v) { filters[f.name] = v; chosen.push(listingOf(f, v)); }
+      if (v) { filters[f.name] = f.values[v].text; chosen.push(f.values[v].link); }
     });
     var mine = ++runs;
     if (!Object.keys(filters).length) {
@@ -152,7 +147,7 @@
 
   var apply = whole ? applyWhole : applyHere;
 
-  /* The choices live in the address (« ?department=Aisne+(02)&remote=oui »): a filtered list can be
+  /* The choices live in the address (« ?department=02&remote=oui »): a filtered list can be
      bookmarked or shared, and comes back with the browser's Back button. */
   function remember() {
     var query = new URLSearchParams();
