@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -151,6 +153,13 @@ def runner_for():
 
 
 # -- static site ------------------------------------------------------------------
+
+
+def pagefind_fragment(compressed: bytes) -> dict:
+    """What Pagefind keeps of one page (its text, metadata, filters), from a fragment file's bytes."""
+    data = gzip.decompress(compressed)
+    signature = b"pagefind_dcd"  # what Pagefind puts before a fragment's JSON
+    return json.loads(data[data.index(signature) + len(signature) :])
 
 
 def build_site(content_dir: Path, output: Path, **overrides) -> Path:

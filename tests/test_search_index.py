@@ -6,14 +6,12 @@ from the fragment it writes.
 """
 
 import asyncio
-import gzip
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pagefind.index import IndexConfig, PagefindIndex
 
-SIGNATURE = b"pagefind_dcd"  # what Pagefind puts before a fragment's JSON
+from conftest import pagefind_fragment
 
 
 async def _indexed(html: str, folder: str) -> dict:
@@ -22,8 +20,7 @@ async def _indexed(html: str, folder: str) -> dict:
         await index.add_html_file(content=html, url="/mission/")
         for file in await index.get_files():
             if "/fragment/" in file["path"] or file["path"].startswith("fragment/"):
-                data = gzip.decompress(file["content"])
-                return json.loads(data[data.index(SIGNATURE) + len(SIGNATURE) :])
+                return pagefind_fragment(file["content"])
     raise AssertionError("Pagefind wrote no fragment")
 
 
