@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, ROOT, SITE, TODAY, build_site
+from conftest import ROOT, SITE, TODAY, build_site
 from devtools import validator
 from formhandler.outbox import deliver_due
 
@@ -33,9 +33,8 @@ def nu():
         pytest.skip(reason)
 
 
-def _handler_pages(make_app, smtp, folder: Path) -> None:
+def _handler_pages(client, post, smtp, folder: Path) -> None:
     """The handler's HTML answers and the HTML parts of its mails, as files in ``folder``."""
-    client = make_app().test_client()
     origin = {"Origin": SITE}
     answers = {
         "application-errors": client.post("/api/missions/colis-laon/applications", data={}, headers=origin),
@@ -53,18 +52,7 @@ def _handler_pages(make_app, smtp, folder: Path) -> None:
     for name, response in answers.items():
         assert response.mimetype == "text/html", name
         (folder / f"{name}.html").write_text(response.get_data(as_text=True), encoding="utf-8")
-    valid = {
-        "first_name": "Jeanne",
-        "last_name": "Dupré",
-        "email": "jeanne.dupre@exemple.fr",
-        "phone": "06 12 34 56 78",
-        "birth_date": "1990-05-17",
-        "postal_code": "02000",
-        "message": "Disponible le mardi.",
-        "accept_requirements": "oui",
-        "consent": "oui",
-    }
-    assert client.post("/api/missions/colis-laon/applications", data=valid, headers=origin).status_code == 303
+    assert post().status_code == 303  # a valid application: its two mails
     deliver_due(client.application)
     for number, mail in enumerate(smtp.mails):
         html = mail.message.get_body(("html",))
@@ -73,25 +61,32 @@ def _handler_pages(make_app, smtp, folder: Path) -> None:
     assert len(list(folder.glob("mail-*.html"))) == 2  # to the structure and to the volunteer
 
 
+def _problems(folders: dict[str, Path], **options) -> dict[str, list[str]]:
+    """vnu's errors and warnings on ``folders`` (one run), by file shown as ``name/path in it``."""
+    found = defaultdict(list)
+    for message in validator.check(list(folders.values()), **options):
+        path = message["url"].removeprefix("file:")
+        name, folder = next((n, f) for n, f in folders.items() if path.startswith(f"{f}/"))
+        found[f"{name}/{os.path.relpath(path, folder)}"].append(f"{message.get('lastLine', '?')}: {message['message']}")
+    return dict(found)
+
+
 @pytest.fixture(scope="module")
-def messages(nu, tmp_path_factory):
-    """vnu's errors and warnings, by checked file (relative to the run's folder), after one run."""
+def built(nu, site, tmp_path_factory) -> dict[str, Path]:
+    """The test site, the demo site with two missions a page, and a page known to be invalid."""
     base = tmp_path_factory.mktemp("nu")
-    content = base / "content"
-    shutil.copytree(DATA / "content", content)
-    build_site(content, base / "test-site")
     demo = base / "demo-content"
     shutil.copytree(ROOT / "content", demo)
     settings = {"content_dir": str(demo), "today": TODAY.isoformat(), "per_page": 2}
     build_site(demo, base / "demo-site", RESERVE_CIVIQUE=settings, CACHE_PATH=str(base / "demo-cache"))
     (base / "canary").mkdir()
     (base / "canary" / "invalid.html").write_text(INVALID, encoding="utf-8")
-    found = defaultdict(list)
-    for message in validator.check([base]):
-        path = message["url"].removeprefix("file:")
-        found[os.path.relpath(path, base)].append(f"{message.get('lastLine', '?')}: {message['message']}")
-    found["checked"] = sorted(str(p.relative_to(base)) for p in base.rglob("*") if p.suffix in (".html", ".css"))
-    return found
+    return {"test-site": site, "demo-site": base / "demo-site", "canary": base / "canary"}
+
+
+@pytest.fixture(scope="module")
+def messages(built) -> dict[str, list[str]]:
+    return _problems(built)
 
 
 def test_the_checker_reports_an_invalid_page(messages):
@@ -99,20 +94,17 @@ def test_the_checker_reports_an_invalid_page(messages):
     assert any("alt" in m for m in messages["canary/invalid.html"]), messages["canary/invalid.html"]
 
 
-@pytest.mark.parametrize("site", ["test-site", "demo-site"])
-def test_every_built_page_its_css_and_svg_are_valid(messages, site):
-    checked = [p for p in messages["checked"] if p.startswith(site + "/")]
+@pytest.mark.parametrize("name", ["test-site", "demo-site"])
+def test_every_built_page_its_css_and_svg_are_valid(built, messages, name):
+    checked = [str(p.relative_to(built[name])) for p in built[name].rglob("*") if p.suffix in (".html", ".css")]
     assert len([p for p in checked if p.endswith(".html")]) > 20
     assert any(p.endswith(".css") for p in checked)
-    if site == "demo-site":
-        assert f"{site}/missions/page/2/index.html" in checked  # pagination
-    problems = {path: found for path, found in messages.items() if path.startswith(site + "/")}
+    if name == "demo-site":
+        assert "missions/page/2/index.html" in checked  # pagination
+    problems = {path: found for path, found in messages.items() if path.startswith(name + "/")}
     assert problems == {}
 
 
-def test_the_handlers_pages_and_mails_are_valid(nu, make_app, smtp, tmp_path):
-    _handler_pages(make_app, smtp, tmp_path / "handler")
-    problems = defaultdict(list)
-    for message in validator.check([tmp_path / "handler"], svg=False):
-        problems[Path(message["url"]).name].append(f"{message.get('lastLine', '?')}: {message['message']}")
-    assert dict(problems) == {}
+def test_the_handlers_pages_and_mails_are_valid(nu, client, post, smtp, tmp_path):
+    _handler_pages(client, post, smtp, tmp_path / "handler")
+    assert _problems({"handler": tmp_path / "handler"}, svg=False) == {}
