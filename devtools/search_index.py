@@ -59,20 +59,25 @@ class Refresher:
         self.started = time.perf_counter()
 
     def stop(self) -> None:
+        """Stop a run under way (its half-written index is removed by the next start)."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
-            self.process.wait()
-        if self.process is not None and self.process.stderr is not None:
-            self.process.stderr.close()
+        self._end()
+
+    def _end(self) -> tuple[int, str] | None:
+        """Forget the run: its exit code and what it printed (``None`` when there was none)."""
+        if self.process is None:
+            return None
+        code, errors = self.process.wait(), self.process.stderr.read().decode(errors="replace").strip()
+        self.process.stderr.close()
         self.process = None
+        return code, errors
 
     def poll(self) -> str | None:
         """A finished run's message (in French), its index put in place; ``None`` otherwise."""
         if self.process is None or self.process.poll() is None:
             return None
-        code, errors = self.process.returncode, self.process.stderr.read().decode(errors="replace").strip()
-        self.process.stderr.close()
-        self.process = None
+        code, errors = self._end()
         if code != 0:
             return f"L'index de recherche n'a pas pu être mis à jour :\n{errors}"
         fresh, current, old = (os.path.join(self.site, name) for name in (NEXT, FOLDER, ".pagefind-old"))

@@ -3,8 +3,8 @@
 ``python3 -m devtools.validator fetch`` takes ``vnu-jar`` from the npm registry
 (``npm pack``: no install script runs), checks the jar against the pinned
 SHA-256 and keeps it in ``.cache/``. :func:`check` runs it (Java 11 or newer)
-on files or folders and returns its messages. Standard library only: CI runs
-the fetch before the virtualenv exists.
+on files or folders and returns its messages. `make test` fetches it when Java
+and npm are there (`.ci/run` installs them).
 """
 
 from __future__ import annotations
