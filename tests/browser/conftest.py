@@ -10,6 +10,7 @@ Without Chromium the journeys are skipped locally, and fail in CI.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -55,9 +56,9 @@ class LiveSite:
         return [m.message for m in self.smtp.mails if address in m.rcpt_tos]
 
 
-def _serve(base: Path, **settings):
-    """The demo content built (with ``settings`` for the plugin) and indexed in ``base``, served with
-    the handler; yields the :class:`LiveSite`."""
+def _serve(base: Path, add=None, **settings):
+    """The demo content (with what ``add(content folder)`` writes in it) built with ``settings``
+    for the plugin and indexed in ``base``, served with the handler; yields the :class:`LiveSite`."""
     from werkzeug.serving import make_server
 
     from devtools.mailcatcher import MailCatcher, free_port
@@ -68,6 +69,8 @@ def _serve(base: Path, **settings):
     url = f"http://127.0.0.1:{port}"
     content = base / "content"
     shutil.copytree(ROOT / "content", content)
+    if add is not None:
+        add(content)
     plugin = {"content_dir": str(content), "today": TODAY.isoformat(), **settings}
     output = build_site(content, base / "output", SITEURL=url, RESERVE_CIVIQUE=plugin)
     search_index.build(output)
@@ -128,6 +131,47 @@ def open_page(browser, live_site):
 def open_paged(browser, paged_site):
     """The same as ``open_page``, on the site whose listings have several pages."""
     yield from _pages(browser, paged_site)
+
+
+def _long_missions(content: Path) -> None:
+    """Missions with long descriptions (``longue-1500``, ``-3000``, ``-6000``), and one with
+    commitments and guidelines just under what the content check accepts without a warning
+    (``longue-listes``)."""
+    from catalog import load_content
+    from catalog.rules import PRINTED_LISTS, printed_lists_size
+
+    source = (content / "missions/distribution-colis-alimentaires-laon.yaml").read_text(encoding="utf-8")
+    sentence = "L'épicerie reste ouverte, mais la moitié de nos bénévoles habituels doivent rester chez eux. "
+    promise = "Je viens au moins une demi-journée par semaine, engagement n° {}."
+    guideline = "Portez une blouse propre et des chaussures fermées pendant toute la distribution n° {}."
+    domain = load_content(content, today=TODAY).catalog.domains["aide-alimentaire-urgence"].health_guidelines
+    most = []
+    while printed_lists_size([*domain, *most, guideline]) < PRINTED_LISTS:
+        most.append(promise.format(len(most)) if len(most) % 3 else guideline.format(len(most)))
+    cases = {"1500": (1500, [promise.format(n) for n in range(2)], []), "3000": (3000, [promise.format(n) for n in range(4)], []),
+             "6000": (6000, [promise.format(n) for n in range(6)], []),
+             "listes": (6000, [p for p in most if p.startswith("Je")], [g for g in most if g.startswith("Portez")])}  # fmt: skip
+    for name, (size, promises, guidelines) in cases.items():
+        paragraphs = "".join(f"  {sentence * 3}\n\n" for _ in range(size // (3 * len(sentence)) + 1))
+        text = re.sub(r"description: \|\n(?:  .*\n|\n)*?remote:", f"description: |\n{paragraphs}remote:", source)
+        listed = "".join(f'  - "{p}"\n' for p in promises)
+        text = re.sub(r"requirements:\n(?:  - .*\n)+", f"requirements:\n{listed}", text)
+        if guidelines:
+            text += "health_guidelines:\n" + "".join(f'  - "{g}"\n' for g in guidelines)
+        (content / f"missions/longue-{name}.yaml").write_text(text, encoding="utf-8")
+    assert load_content(content, today=TODAY).warnings[1:] == []  # only the demo's past mission
+
+
+@pytest.fixture(scope="session")
+def long_site(tmp_path_factory):
+    """The demo site with long missions added (see :func:`_long_missions`)."""
+    yield from _serve(tmp_path_factory.mktemp("long"), add=_long_missions)
+
+
+@pytest.fixture
+def open_long(browser, long_site):
+    """The same as ``open_page``, on the site with long missions."""
+    yield from _pages(browser, long_site)
 
 
 def _pages(browser, live_site):

@@ -2,17 +2,11 @@
 
 import html
 import re
-import shutil
-import threading
 import time
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from catalog import load_content
-from catalog.rules import PRINTED_LISTS, printed_lists_size
-from conftest import ROOT, TODAY, build_site
+from conftest import TODAY
 
 
 def wait_for_mails(live_site, address, count=1, timeout=10.0):
@@ -318,57 +312,16 @@ def test_mission_prints_on_one_page_with_its_qr_code(open_page):
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
 
 
-@pytest.fixture(scope="module")
-def long_missions(tmp_path_factory):
-    """The demo content plus missions with long descriptions and commitments, built and served
-    as static files (no handler: these pages are only printed)."""
-    from devtools.mailcatcher import free_port
-
-    base = tmp_path_factory.mktemp("long")
-    shutil.copytree(ROOT / "content", base / "content")
-    source = (base / "content/missions/distribution-colis-alimentaires-laon.yaml").read_text(encoding="utf-8")
-    sentence = "L'épicerie reste ouverte, mais la moitié de nos bénévoles habituels doivent rester chez eux. "
-    promise = "Je viens au moins une demi-journée par semaine, engagement n° {}."
-    guideline = "Portez une blouse propre et des chaussures fermées pendant toute la distribution n° {}."
-    domain = load_content(base / "content", today=TODAY).catalog.domains["aide-alimentaire-urgence"].health_guidelines
-    most = []  # commitments and guidelines just under what the content check lets pass without a warning
-    while printed_lists_size([*domain, *most, guideline]) < PRINTED_LISTS:
-        most.append(promise.format(len(most)) if len(most) % 3 else guideline.format(len(most)))
-    cases = {"1500": (1500, [promise.format(n) for n in range(2)], []), "3000": (3000, [promise.format(n) for n in range(4)], []),
-             "6000": (6000, [promise.format(n) for n in range(6)], []),
-             "listes": (6000, [p for p in most if p.startswith("Je")], [g for g in most if g.startswith("Portez")])}  # fmt: skip
-    for name, (size, promises, guidelines) in cases.items():
-        paragraphs = "".join(f"  {sentence * 3}\n\n" for _ in range(size // (3 * len(sentence)) + 1))
-        text = re.sub(r"description: \|\n(?:  .*\n|\n)*?remote:", f"description: |\n{paragraphs}remote:", source)
-        listed_ = "".join(f'  - "{p}"\n' for p in promises)
-        text = re.sub(r"requirements:\n(?:  - .*\n)+", f"requirements:\n{listed_}", text)
-        if guidelines:
-            text += "health_guidelines:\n" + "".join(f'  - "{g}"\n' for g in guidelines)
-        (base / f"content/missions/longue-{name}.yaml").write_text(text, encoding="utf-8")
-    assert load_content(base / "content", today=TODAY).warnings[1:] == []  # only the demo's past mission
-    plugin = {"content_dir": str(base / "content"), "today": TODAY.isoformat()}
-    output = build_site(base / "content", base / "output", RESERVE_CIVIQUE=plugin)
-    handler = partial(SimpleHTTPRequestHandler, directory=str(output))
-    handler.log_message = lambda *args: None
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.mark.parametrize("name", ["1500", "3000", "6000", "listes"])
-def test_a_long_mission_still_prints_on_one_page_with_its_qr_code_at_the_top(browser, long_missions, name):
+def test_a_long_mission_still_prints_on_one_page_with_its_qr_code_at_the_top(open_long, name):
     """Descriptions of 1,500 to 6,000 characters, and commitments and guidelines just under what
     the content check accepts without a warning."""
-    page = browser.new_page()
-    page.goto(f"{long_missions}/missions/longue-{name}/")
+    page = open_long(f"/missions/longue-{name}/")
     page.emulate_media(media="print")
     qr, mission = page.locator(".print-qr svg").bounding_box(), page.locator("#description").bounding_box()
     assert qr["y"] + qr["height"] < mission["y"]  # beside the title, above the description
     assert page.locator("text=Description complète en ligne").is_visible()
     pdf = page.pdf(format="A4", print_background=True)
-    page.close()
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
 
 
