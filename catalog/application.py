@@ -7,8 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
-
+from .emails import Address, InvalidAddress, check_address
 from .geo import department_of_postal_code
 from .models import Mission
 
@@ -38,7 +37,7 @@ class Application:
 
     @property
     def email_key(self) -> str:
-        """Key for duplicates and erasure: case-insensitive address."""
+        """Key for duplicates and erasure: one per mailbox (see :func:`catalog.emails.mailbox_key`)."""
         return self.email_ascii.lower()
 
 
@@ -91,26 +90,12 @@ def _check_name(data, name, label, errors) -> str | None:
     return None
 
 
-def _check_email(data, errors) -> tuple[str, str] | None:
-    value, error = _text(data, "email")
-    if error or value is None:
-        errors["email"] = "Saisissez votre adresse e-mail, par exemple nom@exemple.fr"
-        return None
-    if len(value) > 254 or _has_control(value):
-        errors["email"] = "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr"
-        return None
+def _check_email(data, errors) -> Address | None:
     try:
-        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as failure:
-        if "@" not in value:
-            errors["email"] = "L'adresse e-mail doit contenir un @, par exemple nom@exemple.fr"
-        elif any(ord(c) > 127 for c in value.split("@", 1)[0]):
-            errors["email"] = "La partie avant le @ ne doit pas contenir d'accent ni de caractère spécial"
-        else:
-            errors["email"] = "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr"
-        del failure
+        return check_address(data.get("email"))
+    except InvalidAddress as problem:
+        errors["email"] = str(problem)
         return None
-    return checked.normalized, f"{checked.local_part}@{checked.ascii_domain}"
 
 
 def _check_phone(data, errors) -> str | None:
@@ -227,8 +212,8 @@ def validate_application(data: dict, mission: Mission, today: dt.date) -> tuple[
         Application(
             first_name=first_name,
             last_name=last_name,
-            email=email[0],
-            email_ascii=email[1],
+            email=email.normalized,
+            email_ascii=email.ascii,
             phone=phone,
             birth_date=birth,
             postal_code=postal_code,

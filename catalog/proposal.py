@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import yaml
 
 from . import rules
+from .emails import InvalidAddress, check_address
 from .models import Catalog
 from .problems import ProblemList
 from .schema import schema_problems
@@ -56,6 +57,7 @@ class Proposal:
     mission_yaml: str
     structure_slug: str
     structure_yaml: str | None  # None: an existing structure
+    contact_email: str  # checked, with an ASCII domain: where the proposer's mails go
 
     def files(self) -> dict[str, str]:
         """Relative path in ``content/`` → text."""
@@ -204,8 +206,11 @@ def build_proposal(form: dict, catalog: Catalog, today: dt.date) -> tuple[Propos
         table = STRUCTURE_FIELDS if problem.path == "structure" else MISSION_FIELDS
         default = ("structure_" + problem.field) if problem.path == "structure" else problem.field
         errors.setdefault(table.get(problem.field, default), problem.message)
-    if not contact.get("email"):
-        errors.setdefault("contact_email", "champ obligatoire manquant")
+    try:
+        address = check_address(contact.get("email"))
+    except InvalidAddress as problem:
+        # the proposer's own address, whether the structure is new or not: mails go to it
+        errors.setdefault("contact_email", str(problem))
     if errors:
         return None, errors
-    return Proposal(mission_id, mission_yaml, slug, structure_yaml), {}
+    return Proposal(mission_id, mission_yaml, slug, structure_yaml, address.ascii), {}

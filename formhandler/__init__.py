@@ -10,15 +10,12 @@ from __future__ import annotations
 import os
 
 from flask import Flask
-from flask_mail import Mail
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from catalog.text import number, plural
 
 from . import cli, content, db, outbox, security
 from .settings import check, defaults
-
-mail = Mail()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -44,7 +41,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     app.json.sort_keys = False  # errors keep the order of the form
-    mail.init_app(app)
     db.init_app(app)
     content.init_app(app)
     outbox.init_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import time
 
@@ -47,14 +48,17 @@ def _problem(status: int, message: str):
     ), status
 
 
-def _too_fast(data: dict) -> bool:
+def fill_seconds(data: dict) -> float | None:
+    """How long the form was open before it was sent, as the page's script measured it; ``None``
+    when nothing was measured (no JavaScript, an API client, a robot that leaves the field out)."""
     value = data.get("fill_seconds")
-    if value in (None, ""):
-        return False  # no JavaScript on the page: nothing measured
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
     try:
-        return float(value) < current_app.config["MIN_FILL_SECONDS"]
-    except (TypeError, ValueError):
-        return False
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 @bp.before_request
@@ -79,9 +83,9 @@ def apply(mission_id: str):
     if not mission.is_open(day):
         return _problem(409, "Cette mission ne recrute plus : elle est close ou terminée.")
     data = posted_data()
-    if data.get(HONEYPOT) or _too_fast(data):
-        # Answered exactly like a success; nothing is stored or sent.
-        log.info("envoi ignoré (filtre anti-robot) pour la mission %s", mission_id)
+    if data.get(HONEYPOT):
+        # No person fills a field they cannot see: answered like a success, nothing stored or sent.
+        log.info("envoi ignoré (champ piège rempli) pour la mission %s", mission_id)
         return _success(secrets.token_hex(16), False)
     application, errors = validate_application(data, mission, day)
     if errors:
@@ -114,13 +118,13 @@ def apply(mission_id: str):
             mails = application_mails(current, mission, application, application_id, waiting_list, now)
             conn.execute(
                 "INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email, email_key, phone,"
-                " birth_date, postal_code, message, accepted_requirements, waiting_list)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     application_id, mission.id, now, application.first_name, application.last_name, application.email,
                     application.email_key, application.phone, application.birth_date.isoformat(),
                     application.postal_code, application.message, int(application.accepted_requirements),
-                    int(waiting_list),
+                    int(waiting_list), fill_seconds(data),
                 ),
             )  # fmt: skip
             outbox.enqueue(conn, mails, application_id, now)

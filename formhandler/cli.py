@@ -1,12 +1,12 @@
 """Coordinators' and operators' commands: ``flask --app formhandler …``.
 
-applications list [--mission ID]      the applications, newest first
+applications list [--mission ID]      the applications, newest first (flagged: sent too fast)
 applications export [-o FILE]         CSV (formula cells neutralised)
 applications stats                    counts per mission and per domain
 outbox show [--failed]                pending and failed mails
 outbox run                            deliver mails (a separate worker)
 outbox resend ID                      queue a mail again (same Message-ID)
-purge [--days N]                      erase applications older than the retention
+purge [--days N]                      erase applications and proposals older than the retention
 erase EMAIL                           erase everything about one address
 """
 
@@ -17,6 +17,7 @@ import datetime as dt
 import subprocess
 import sys
 import time
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -24,12 +25,33 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from catalog.emails import mailbox_key
+
 from . import outbox as outbox_module
 from .content import catalog
-from .db import get_db, transaction
+from .db import erase_address, get_db, purge_before, rows_of_address, scrub, transaction
 from .mails import PROPOSAL_REJECTED, spec
+from .ratelimits import SQLiteStorage
+from .security import limiter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+UNPRINTABLE = ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control or format character shown as an escape (``\\x1b``): what a
+    visitor typed never reaches the terminal as a command (colours, title, cursor moves, links)."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if char not in "\n\t" and unicodedata.category(char) in UNPRINTABLE
+        else char
+        for char in text
+    )
+
+
+def echo(text: str = "", **kwargs) -> None:
+    """``click.echo`` for every line that may hold a visitor's text."""
+    click.echo(printable(text), **kwargs)
 
 
 def neutralise(value) -> str:
@@ -49,26 +71,46 @@ outbox = AppGroup("outbox", help="Courrier sortant : voir, envoyer, renvoyer.")
 
 EXPORT_COLUMNS = [
     "id", "created_at", "mission_id", "mission_title", "waiting_list", "first_name", "last_name", "email", "phone",
-    "birth_date", "postal_code", "message",
+    "birth_date", "postal_code", "message", "fill_check",
 ]  # fmt: skip
+
+
+def fill_flag(seconds: float | None) -> str:
+    """What the coordinators are told of how fast a form was sent (see ``MIN_FILL_SECONDS``)."""
+    if seconds is None:
+        return "durée de saisie non mesurée"
+    if seconds < current_app.config["MIN_FILL_SECONDS"]:
+        return f"envoyée {seconds:.0f} s après l'ouverture de la page : à vérifier"
+    return ""
 
 
 @applications.command("list")
 @click.option("--mission", "mission_id", help="seulement cette mission")
-def list_applications(mission_id):
-    """Les candidatures, les plus récentes d'abord."""
-    query = "SELECT id, created_at, mission_id, first_name, last_name, email, waiting_list FROM applications"
-    args = ()
+@click.option("--flagged", is_flag=True, help="seulement les candidatures envoyées trop vite pour être saisies")
+def list_applications(mission_id, flagged):
+    """Les candidatures, les plus récentes d'abord ; celles envoyées trop vite sont signalées."""
+    query = (
+        "SELECT id, created_at, mission_id, first_name, last_name, email, waiting_list, fill_seconds FROM applications"
+    )
+    clauses, args = [], []
     if mission_id:
-        query += " WHERE mission_id = ?"
-        args = (mission_id,)
+        clauses.append("mission_id = ?")
+        args.append(mission_id)
+    if flagged:
+        clauses.append("fill_seconds < ?")
+        args.append(current_app.config["MIN_FILL_SECONDS"])
+    if clauses:
+        query += " WHERE " + " AND ".join(clauses)
     rows = get_db().execute(query + " ORDER BY created_at DESC", args).fetchall()
     for r in rows:
-        flag = " (liste d'attente)" if r["waiting_list"] else ""
-        click.echo(
-            f"{r['id']}  {_when(r['created_at'])}  {r['mission_id']}  {r['first_name']} {r['last_name']} <{r['email']}>{flag}"
+        notes = ["liste d'attente"] if r["waiting_list"] else []
+        if flag := fill_flag(r["fill_seconds"]):
+            notes.append(flag)
+        suffix = f" ({' ; '.join(notes)})" if notes else ""
+        echo(
+            f"{r['id']}  {_when(r['created_at'])}  {r['mission_id']}  {r['first_name']} {r['last_name']} <{r['email']}>{suffix}"
         )
-    click.echo(f"{len(rows)} candidature(s)")
+    echo(f"{len(rows)} candidature(s)")
 
 
 @applications.command("export")
@@ -92,6 +134,7 @@ def export_applications(output, mission_id):
         record["created_at"] = _when(r["created_at"])
         record["mission_title"] = titles.get(r["mission_id"], "")
         record["waiting_list"] = "oui" if r["waiting_list"] else "non"
+        record["fill_check"] = fill_flag(r["fill_seconds"])
         writer.writerow([neutralise(record[c]) for c in EXPORT_COLUMNS])
 
 
@@ -134,11 +177,11 @@ def show_outbox(failed):
     for r in rows:
         when = "" if r["status"] == "failed" else f" prochain essai {_when(r['next_attempt_at'])}"
         error = f" — {r['last_error']}" if r["last_error"] else ""
-        click.echo(
+        echo(
             f"#{r['id']} {r['status']} {r['kind']} candidature {r['application_id'] or '—'} tentatives {r['attempts']}{when}{error}"
         )
     counts = Counter(r["status"] for r in rows)
-    click.echo(f"{counts.get('pending', 0) + counts.get('sending', 0)} en attente, {counts.get('failed', 0)} en échec")
+    echo(f"{counts.get('pending', 0) + counts.get('sending', 0)} en attente, {counts.get('failed', 0)} en échec")
 
 
 @outbox.command("run")
@@ -148,43 +191,63 @@ def run_outbox(once):
     app = current_app._get_current_object()
     if once:
         counts = outbox_module.deliver_due(app)
-        click.echo(f"{counts['sent']} envoyé(s), {counts['pending']} reporté(s), {counts['failed']} en échec")
+        echo(f"{counts['sent']} envoyé(s), {counts['pending']} reporté(s), {counts['failed']} en échec")
         return
-    click.echo("Envoi du courrier en cours (Ctrl-C pour arrêter)…")
+    echo("Envoi du courrier en cours (Ctrl-C pour arrêter)…")
     try:
         outbox_module.run_forever(app)
     except KeyboardInterrupt:
-        click.echo("arrêt")
+        echo("arrêt")
 
 
 @outbox.command("resend")
 @click.argument("outbox_id", type=int)
 def resend(outbox_id):
-    """Remettre un e-mail en file (même Message-ID), par exemple après une correction d'adresse."""
+    """Remettre un e-mail en file (même Message-ID), par exemple après une correction d'adresse.
+
+    Le courrier est composé à nouveau à partir de ce qui a été enregistré : une correction
+    du service (encodage, gabarit) s'applique aussi aux e-mails déjà en échec.
+    """
+    now = time.time()
     with transaction() as conn:
         updated = conn.execute(
-            "UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = NULL, attempts = 0, created_at = ?"
-            " WHERE id = ?",
-            (time.time(), time.time(), outbox_id),
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = NULL, attempts = 0,"
+            " created_at = ?, message = CASE WHEN context IS NULL THEN message END WHERE id = ?",
+            (now, now, outbox_id),
         ).rowcount
     if not updated:
-        click.echo(f"aucun courrier #{outbox_id}", err=True)
+        echo(f"aucun courrier #{outbox_id}", err=True)
         sys.exit(1)
-    click.echo(f"courrier #{outbox_id} remis en file")
+    echo(f"courrier #{outbox_id} remis en file")
+    outbox_module.notify(current_app._get_current_object())
+
+
+def _scrub(conn) -> None:
+    limiter_store = limiter.storage
+    if isinstance(limiter_store, SQLiteStorage):
+        limiter_store.truncate_log()
+    if not scrub(conn):
+        echo(
+            "attention : une lecture en cours a empêché de vider le journal de la base ; relancez la commande",
+            err=True,
+        )
 
 
 @click.command("purge")
 @with_appcontext
 @click.option("--days", type=int, default=None, help="âge maximal en jours (défaut : RETENTION_DAYS)")
 def purge(days):
-    """Effacer les candidatures plus anciennes que la durée de conservation, et leur courrier."""
+    """Effacer les candidatures et propositions plus anciennes que la durée de conservation, et leur courrier."""
     days = current_app.config["RETENTION_DAYS"] if days is None else days
-    limit = time.time() - days * 86400
-    with transaction() as conn:
-        ids = [r[0] for r in conn.execute("SELECT id FROM applications WHERE created_at < ?", (limit,)).fetchall()]
-        conn.executemany("DELETE FROM outbox WHERE application_id = ?", [(i,) for i in ids])
-        conn.executemany("DELETE FROM applications WHERE id = ?", [(i,) for i in ids])
-    click.echo(f"{len(ids)} candidature(s) de plus de {days} jours effacée(s)")
+    conn = get_db()
+    applications, proposals, others = purge_before(conn, time.time() - days * 86400)
+    if isinstance(limiter.storage, SQLiteStorage):
+        limiter.storage.sweep()
+    _scrub(conn)
+    echo(
+        f"{applications} candidature(s) et {proposals} proposition(s) de plus de {days} jours effacée(s),"
+        f" avec leur courrier ({others} autre(s) e-mail(s) ancien(s))"
+    )
 
 
 @click.command("erase")
@@ -192,24 +255,32 @@ def purge(days):
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="ne pas demander de confirmation")
 def erase(email, yes):
-    """Effacer tout ce qui concerne une adresse e-mail (droit à l'effacement)."""
-    key = email.strip().lower()
+    """Effacer tout ce qui concerne une adresse e-mail (droit à l'effacement) : candidatures,
+    propositions, leur courrier, les compteurs d'envois."""
+    key = mailbox_key(email)
     conn = get_db()
-    ids = [
-        r[0]
-        for r in conn.execute(
-            "SELECT id FROM applications WHERE email_key = ? OR lower(email) = ?", (key, key)
-        ).fetchall()
-    ]
-    if not ids:
-        click.echo("aucune candidature pour cette adresse")
-        return
-    if not yes:
-        click.confirm(f"Effacer {len(ids)} candidature(s) et leur courrier ?", abort=True)
-    with transaction(conn):
-        conn.executemany("DELETE FROM outbox WHERE application_id = ?", [(i,) for i in ids])
-        conn.executemany("DELETE FROM applications WHERE id = ?", [(i,) for i in ids])
-    click.echo(f"{len(ids)} candidature(s) effacée(s), avec leur courrier")
+    applications, proposals = rows_of_address(conn, key)
+    if not applications and not proposals:
+        echo("aucune candidature ni proposition pour cette adresse")
+    elif not yes:
+        click.confirm(
+            f"Effacer {len(applications)} candidature(s), {len(proposals)} proposition(s) et leur courrier ?",
+            abort=True,
+        )
+    erased_applications, erased_proposals = erase_address(conn, key)
+    if isinstance(limiter.storage, SQLiteStorage):
+        limiter.storage.forget(key)
+    _scrub(conn)
+    if erased_applications or erased_proposals:
+        echo(
+            f"{erased_applications} candidature(s) et {erased_proposals} proposition(s) effacée(s), avec leur courrier"
+        )
+    accepted = [p["id"] for p in proposals if p["status"] == "accepted"]
+    if accepted:
+        echo(
+            f"{len(accepted)} proposition(s) acceptée(s) sont devenues des fichiers de content/ : retirez-en"
+            " l'adresse par une demande de fusion (git garde l'historique)"
+        )
 
 
 proposals = AppGroup("proposals", help="Propositions de mission : lister, voir, accepter, refuser.")
@@ -218,7 +289,7 @@ proposals = AppGroup("proposals", help="Propositions de mission : lister, voir, 
 def _proposal(proposal_id: str):
     row = get_db().execute("SELECT * FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
     if row is None:
-        click.echo(f"aucune proposition {proposal_id}", err=True)
+        echo(f"aucune proposition {proposal_id}", err=True)
         sys.exit(1)
     return row
 
@@ -230,8 +301,8 @@ def list_proposals(show_all):
     query = "SELECT * FROM proposals" + ("" if show_all else " WHERE status = 'pending'") + " ORDER BY created_at"
     rows = get_db().execute(query).fetchall()
     for r in rows:
-        click.echo(f"{r['id']}  {_when(r['created_at'])}  {r['status']}  {r['mission_id']}  ({r['structure_slug']})")
-    click.echo(f"{len(rows)} proposition(s)")
+        echo(f"{r['id']}  {_when(r['created_at'])}  {r['status']}  {r['mission_id']}  ({r['structure_slug']})")
+    echo(f"{len(rows)} proposition(s)")
 
 
 @proposals.command("show")
@@ -239,12 +310,12 @@ def list_proposals(show_all):
 def show_proposal(proposal_id):
     """Les fichiers qu'une proposition deviendra."""
     r = _proposal(proposal_id)
-    click.echo(f"Proposition {r['id']} ({r['status']}) de {r['contact_name']} <{r['contact_email']}>\n")
-    click.echo(f"--- content/missions/{r['mission_id']}.yaml")
-    click.echo(r["mission_yaml"])
+    echo(f"Proposition {r['id']} ({r['status']}) de {r['contact_name']} <{r['contact_email']}>\n")
+    echo(f"--- content/missions/{r['mission_id']}.yaml")
+    echo(r["mission_yaml"])
     if r["structure_yaml"]:
-        click.echo(f"--- content/structures/{r['structure_slug']}.yaml")
-        click.echo(r["structure_yaml"])
+        echo(f"--- content/structures/{r['structure_slug']}.yaml")
+        echo(r["structure_yaml"])
 
 
 def _git(content: Path, *args: str) -> str:
@@ -283,13 +354,13 @@ def accept_proposal(proposal_id):
     )
     with transaction() as conn:
         conn.execute("UPDATE proposals SET status = 'accepted', decided_at = ? WHERE id = ?", (time.time(), r["id"]))
-    click.echo(f"Branche {branch} créée avec :")
+    echo(f"Branche {branch} créée avec :")
     for relative in files:
-        click.echo(f"  content/{relative}")
-    click.echo("Ensuite :")
-    click.echo("  make check                         # les fichiers passent la vérification")
-    click.echo(f"  git push -u origin {branch}")
-    click.echo("  puis ouvrez la demande de fusion (pull request) pour relecture.")
+        echo(f"  content/{relative}")
+    echo("Ensuite :")
+    echo("  make check                         # les fichiers passent la vérification")
+    echo(f"  git push -u origin {branch}")
+    echo("  puis ouvrez la demande de fusion (pull request) pour relecture.")
 
 
 @proposals.command("reject")
@@ -317,9 +388,9 @@ def reject_proposal(proposal_id, reason):
         conn.execute(
             "UPDATE proposals SET status = 'rejected', decided_at = ?, reason = ? WHERE id = ?", (now, reason, r["id"])
         )
-        outbox_module.enqueue(conn, [spec(PROPOSAL_REJECTED, r["contact_email"], context)], None, now)
+        outbox_module.enqueue(conn, [spec(PROPOSAL_REJECTED, r["contact_email"], context)], None, now, r["id"])
     outbox_module.notify(current_app._get_current_object())
-    click.echo(f"proposition {r['id']} refusée ; la raison est envoyée à {r['contact_email']}")
+    echo(f"proposition {r['id']} refusée ; la raison est envoyée à {r['contact_email']}")
 
 
 def init_app(app: Flask) -> None:

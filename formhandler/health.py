@@ -1,24 +1,29 @@
-"""GET /healthz: the database and the outbox depth, for monitoring."""
+"""GET /healthz: whether the database can be written, and the outbox depth, for monitoring."""
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, jsonify
 
-from .db import get_db
+from .db import StorageError, transaction
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz():
-    """200 with the outbox counts when the database answers; 503 otherwise."""
+    """200 with the outbox counts when a write to the database commits; 503 otherwise.
+
+    A write, not a read: a database that can be read but not written (read-only
+    file, full disk) cannot take applications, and must show as down.
+    """
     try:
-        conn = get_db()
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("ROLLBACK")
-        rows = conn.execute("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status").fetchall()
-    except Exception as error:
-        return jsonify({"database": "error", "detail": type(error).__name__}), 503
+        with transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO heartbeat (id, written_at) VALUES (1, ?)", (time.time(),))
+            rows = conn.execute("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status").fetchall()
+    except StorageError as error:
+        return jsonify({"database": "error", "detail": _reason(error)}), 503
     counts = {row["status"]: row["n"] for row in rows}
     return jsonify(
         {
@@ -30,3 +35,8 @@ def healthz():
             },
         }
     )
+
+
+def _reason(error: StorageError) -> str:
+    """SQLite's own words (« attempt to write a readonly database », « database or disk is full »): no data in them."""
+    return str(error) or type(error).__name__

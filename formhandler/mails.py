@@ -1,29 +1,28 @@
-"""The outgoing mails (plain text + HTML), built with Flask-Mail's Message.
+"""The outgoing mails (plain text, with an HTML alternative for applications).
 
-A mail is decided in the application's transaction as a *spec*: kind,
-envelope, a fixed Message-ID and the JSON context of its templates. The
-delivery worker renders it once (:func:`render`), stores the bytes, and every
-retry sends those same bytes. Rendering MIME is the costliest part of an
-application; keeping it out of the request keeps answers fast.
+A mail is decided in its transaction as a *spec*: kind, envelope, a fixed
+Message-ID and the JSON context of its templates. The delivery worker renders
+it (:func:`render`), stores the bytes, and every retry sends those same bytes.
+Rendering MIME is the costliest part of an application; keeping it out of the
+request keeps answers fast.
 
-Every one-line value put in a header has been checked for CR/LF/NUL before
-(see ``catalog.application``); recipients come only from the content and the
-validated application, never from raw request fields.
+Bodies are quoted-printable: whatever a volunteer types (2,000 characters
+without a line break), no line of the message exceeds RFC 5322's 998 bytes.
+Header values go through the standard library's ``email.policy.SMTP``, which
+refuses CR/LF: a value that cannot make a header makes its mail fail alone.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-from dataclasses import dataclass
-from email import charset, policy
-from email.generator import BytesGenerator
-from email.header import Header
-from email.utils import make_msgid, parseaddr
+from dataclasses import dataclass, field
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 
 from flask import current_app, render_template
-from flask_mail import Message
 
 from catalog import Catalog, Mission
 from catalog.application import Application, age_on
@@ -31,20 +30,18 @@ from catalog.text import date_range
 
 from .content import today
 
-# Encoded words in base64: Flask-Mail registers UTF-8 with "shortest", which
-# computes quoted-printable character by character — most of a mail's
-# rendering time. Base64 encoded words are as valid and done in C.
-charset.add_charset("utf-8", charset.BASE64, None, "utf-8")
-
 STRUCTURE, VOLUNTEER, OPERATOR = "structure", "volunteer", "operator"
 PROPOSAL_COORDINATORS, PROPOSAL_PROPOSER, PROPOSAL_REJECTED = (
     "proposal-coordinators",
     "proposal-proposer",
     "proposal-rejected",
 )
-# compat32 with CRLF: several times faster than policy.SMTP, and a Header
-# object folds accented subjects correctly (no doubled space once decoded).
-WIRE = policy.compat32.clone(linesep="\r\n")
+WIRE = policy.SMTP  # CRLF, bodies encoded in lines of 76, CR/LF in a header value refused
+# Written out, headers are folded only past 998 characters: Python 3.11 folds an encoded word
+# after a space it keeps, and « voisin âgé » came back « voisin  âgé » once unfolded.
+WIRE_HEADERS = policy.SMTP.clone(max_line_length=998)
+BODY_ENCODING = "quoted-printable"
+SMTP_LINE_MAX = 998  # RFC 5322 2.1.1, without the CRLF
 AUTOMATIC = {"Auto-Submitted": "auto-generated"}  # RFC 3834: no auto-reply to these
 
 
@@ -60,8 +57,25 @@ class OutgoingMail:
     context: str | None = None
 
 
+@dataclass
+class Draft:
+    """What a mail says, before it is written as MIME."""
+
+    subject: str
+    to: list[tuple[str, str]]  # (display name, address)
+    text: str
+    date: float
+    reply_to: tuple[str, str] | str | None = None
+    html: str | None = None
+    attachments: dict[str, bytes] = field(default_factory=dict)  # file name -> YAML bytes
+
+
+def _sender() -> str:
+    return current_app.config["MAIL_DEFAULT_SENDER"] or ""
+
+
 def _envelope_sender() -> str:
-    return parseaddr(current_app.extensions["mail"].default_sender or "")[1]
+    return parseaddr(_sender())[1]
 
 
 def _msgid() -> str:
@@ -69,45 +83,41 @@ def _msgid() -> str:
     return make_msgid(domain=host)
 
 
-class _WireGenerator(BytesGenerator):
-    """compat32's output, byte for byte, without its cost on short plain headers.
-
-    compat32 folds every header through a ``Header`` object (a fifth of a
-    mail's rendering); a header that is ASCII and fits on one line comes out
-    unchanged, so it is written as it is. Anything else goes through the policy.
-    """
-
-    def _write_headers(self, msg):
-        for name, value in msg.raw_items():
-            if isinstance(value, str) and value.isascii() and len(name) + len(value) < 76 and "\n" not in value:
-                self._fp.write(f"{name}: {value}\r\n".encode("ascii"))
-            else:
-                self._fp.write(self.policy.fold_binary(name, value))
-        self.write(self._NL)
+def _address(value: tuple[str, str] | str) -> Address | str:
+    if isinstance(value, tuple):
+        name, addr = value
+        return Address(display_name=name or "", addr_spec=addr)
+    return value
 
 
-def _as_bytes(msg) -> bytes:
-    out = io.BytesIO()
-    _WireGenerator(out, mangle_from_=False, policy=WIRE).flatten(msg)
-    return out.getvalue()
-
-
-def _wire_bytes(message: Message) -> bytes:
-    subject, message.subject = message.subject, "-"  # Flask-Mail would encode it for nothing: replaced below
-    try:
-        msg = message._message()
-    finally:
-        message.subject = subject
-    msg.policy = WIRE
-    del msg["Subject"]
-    msg["Subject"] = Header(subject, "utf-8", header_name="Subject")
-    # Boundaries made from the Message-ID (unique, never in a base64 or quoted-printable body):
+def compose(draft: Draft, message_id: str) -> bytes:
+    """The wire bytes of a draft (CRLF, quoted-printable bodies, at most 78 characters a line)."""
+    msg = EmailMessage(policy=WIRE)
+    msg["Subject"] = draft.subject
+    msg["From"] = _sender()
+    msg["To"] = [_address(to) for to in draft.to]
+    if draft.reply_to:
+        msg["Reply-To"] = _address(draft.reply_to)
+    msg["Date"] = formatdate(draft.date, localtime=True)
+    msg["Message-ID"] = message_id
+    for name, value in AUTOMATIC.items():
+        msg[name] = value
+    msg.set_content(draft.text, cte=BODY_ENCODING)
+    if draft.html is not None:
+        msg.add_alternative(draft.html, subtype="html", cte=BODY_ENCODING)
+    for name, data in draft.attachments.items():
+        msg.add_attachment(data, maintype="application", subtype="yaml", filename=name)
+    # Boundaries made from the Message-ID (unique, never in a quoted-printable or base64 body):
     # the generator otherwise draws one and compiles a regular expression to check it, each time.
-    # Short enough for its Content-Type line to stay under 76 characters, unfolded.
-    token = hashlib.blake2b(str(message.msgId).encode(), digest_size=8).hexdigest()
+    token = hashlib.blake2b(message_id.encode(), digest_size=8).hexdigest()
     for number, part in enumerate(part for part in msg.walk() if part.is_multipart()):
         part.set_boundary(f"rc{token}.{number}")
-    return _as_bytes(msg)
+    return msg.as_bytes(policy=WIRE_HEADERS)
+
+
+def fits_smtp(data: bytes) -> bool:
+    """Whether every line of ``data`` is within the SMTP limit (older versions stored 8-bit bodies)."""
+    return all(len(line) <= SMTP_LINE_MAX for line in data.split(b"\r\n"))
 
 
 def application_mails(
@@ -167,67 +177,77 @@ def spec(kind: str, recipient: str, context: dict) -> OutgoingMail:
     )
 
 
-def _render_proposal(kind: str, c: dict, recipients: list[str]) -> Message:
+def _render_proposal(kind: str, c: dict, recipients: list[str]) -> Draft:
     if kind == PROPOSAL_COORDINATORS:
-        message = Message(
+        return Draft(
             subject=f"Proposition de mission : {c['title']} ({c['structure_name']})",
-            recipients=recipients,
+            to=[("", address) for _, address in getaddresses(recipients)],
             reply_to=(c["contact_name"], c["contact_email"]),
-            body=render_template("mails/proposal_coordinators.txt", **c),
+            text=render_template("mails/proposal_coordinators.txt", **c),
             date=c["date"],
-            extra_headers=AUTOMATIC,
+            attachments={path.replace("/", "--"): text.encode("utf-8") for path, text in c["files"].items()},
         )
-        for path, text in c["files"].items():
-            message.attach(path.replace("/", "--"), "application/yaml", text.encode("utf-8"))
-        return message
     template = "mails/proposal_proposer.txt" if kind == PROPOSAL_PROPOSER else "mails/proposal_rejected.txt"
     subject = (
         "Votre proposition de mission"
         if kind == PROPOSAL_PROPOSER
         else "Votre proposition de mission n'est pas retenue"
     )
-    return Message(
+    return Draft(
         subject=f"{subject} : {c['title']}",
-        recipients=[(c["contact_name"], recipients[0])],
+        to=[(c["contact_name"], recipients[0])],
         reply_to=current_app.config["COORDINATORS_EMAIL"] or None,
-        body=render_template(template, **c),
+        text=render_template(template, **c),
         date=c["date"],
-        extra_headers=AUTOMATIC,
     )
 
 
-def _render_application(kind: str, c: dict, recipients: list[str]) -> Message:
+def _render_application(kind: str, c: dict, recipients: list[str]) -> Draft:
     a, mission = c["application"], c["mission"]
     volunteer = (f"{a['first_name']} {a['last_name']}", a["email_ascii"])
     if kind == STRUCTURE:
         prefix = "[Liste d'attente] " if c["waiting_list"] else ""
-        return Message(
+        return Draft(
             subject=f"{prefix}Candidature de {a['first_name']} {a['last_name']} : {mission['title']}",
-            recipients=[(c["structure"]["contact_name"], recipients[0])],
+            to=[(c["structure"]["contact_name"], recipients[0])],
             reply_to=volunteer,
-            body=render_template("mails/structure.txt", **c),
+            text=render_template("mails/structure.txt", **c),
             html=render_template("mails/structure.html", **c),
             date=c["date"],
-            extra_headers=AUTOMATIC,
         )
-    return Message(
+    return Draft(
         subject=f"Votre candidature : {mission['title']}",
-        recipients=[volunteer],
+        to=[volunteer],
         reply_to=c["coordinators"] or None,
-        body=render_template("mails/volunteer.txt", **c),
+        text=render_template("mails/volunteer.txt", **c),
         html=render_template("mails/volunteer.html", **c),
         date=c["date"],
-        extra_headers=AUTOMATIC,
+    )
+
+
+def _render_operator(kind: str, c: dict, recipients: list[str]) -> Draft:
+    return Draft(
+        subject=f"Courrier en échec ({c['kind']})",
+        to=[("", recipients[0])],
+        text=render_template("mails/operator.txt", **c),
+        date=c["date"],
     )
 
 
 def render(kind: str, message_id: str, context_json: str, recipients: list[str]) -> bytes:
-    """The wire bytes of a mail spec (needs an application context for templates)."""
+    """The wire bytes of a mail spec (needs an application context for templates).
+
+    Raises (``ValueError``, ``KeyError``, a template error…) when the spec cannot make a mail:
+    the caller fails that mail alone.
+    """
     c = json.loads(context_json)
-    render_kind = _render_proposal if kind.startswith("proposal-") else _render_application
-    message = render_kind(kind, c, recipients)
-    message.msgId = message_id
-    return _wire_bytes(message)
+    if kind == OPERATOR:
+        draft = _render_operator(kind, c, recipients)
+    elif kind.startswith("proposal-"):
+        draft = _render_proposal(kind, c, recipients)
+    else:
+        draft = _render_application(kind, c, recipients)
+    return compose(draft, message_id)
 
 
 def operator_mail(row, error: str, now: float) -> OutgoingMail | None:
@@ -235,15 +255,13 @@ def operator_mail(row, error: str, now: float) -> OutgoingMail | None:
     address = current_app.config["OPERATOR_EMAIL"]
     if not address or row["kind"] == OPERATOR:
         return None
-    body = render_template(
-        "mails/operator.txt",
-        kind=row["kind"],
-        application_id=row["application_id"],
-        message_id=row["message_id"],
-        attempts=row["attempts"],
-        error=error,
-        outbox_id=row["id"],
-    )
-    message = Message(subject=f"Courrier en échec ({row['kind']})", recipients=[address], body=body, date=now)
-    message.msgId = _msgid()
-    return OutgoingMail(OPERATOR, parseaddr(message.sender)[1], [address], message.msgId, data=_wire_bytes(message))
+    context = {
+        "kind": row["kind"],
+        "application_id": row["application_id"],
+        "message_id": row["message_id"],
+        "attempts": row["attempts"],
+        "error": error,
+        "outbox_id": row["id"],
+        "date": now,
+    }
+    return spec(OPERATOR, address, context)

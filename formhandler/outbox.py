@@ -23,23 +23,29 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from .db import REQUEST_CHECKPOINT_PAGES, StorageError, checkpoint, get_db, transaction
-from .mails import OutgoingMail, operator_mail, render
+from .mails import OutgoingMail, fits_smtp, operator_mail, render
 
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
 
-def enqueue(conn, mails: list[OutgoingMail], application_id: str | None, now: float) -> None:
-    """Insert mails in the caller's open transaction."""
+def enqueue(
+    conn, mails: list[OutgoingMail], application_id: str | None, now: float, proposal_id: str | None = None
+) -> None:
+    """Insert mails in the caller's open transaction, tied to the application or proposal they are
+    about (so that ``purge`` and ``erase`` find them)."""
     conn.executemany(
-        "INSERT INTO outbox (application_id, kind, sender, recipients, message_id, message, context, created_at,"
-        " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO outbox (application_id, proposal_id, kind, sender, recipients, message_id, message, context,"
+        " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (application_id, m.kind, m.sender, json.dumps(m.recipients), m.message_id, m.data, m.context, now, now)
+            (
+                application_id, proposal_id, m.kind, m.sender, json.dumps(m.recipients), m.message_id, m.data,
+                m.context, now, now,
+            )
             for m in mails
         ],
-    )
+    )  # fmt: skip
 
 
 @dataclass
@@ -73,7 +79,7 @@ def classify(error: Exception) -> DeliveryError:
 
 
 class SmtpSender:
-    """One SMTP connection with a timeout on every operation (Flask-Mail has none), opened at the
+    """One SMTP connection with a timeout on every operation, opened at the
     first mail and kept for the next ones; :meth:`drop` forgets it after a connection-level error."""
 
     def __init__(self, config):
@@ -135,30 +141,49 @@ def claim(conn, now: float, lease: int, limit: int = 20) -> list:
             "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
             " WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= ?)"
             " OR (status = 'sending' AND lease_until < ?) ORDER BY next_attempt_at, id LIMIT ?)"
-            " RETURNING id, application_id, kind, sender, recipients, message_id, message, context, attempts, created_at",
+            " RETURNING id, application_id, proposal_id, kind, sender, recipients, message_id, message, context, attempts,"
+            " created_at",
             (now + lease, now, now, limit),
         ).fetchall()
     return sorted(rows, key=lambda r: r["id"])
 
 
-def _wire_all(conn, rows) -> dict[int, bytes]:
+class UnbuildableMail(Exception):
+    """A stored spec that cannot make a mail (a header value with a line break, a broken context)."""
+
+
+def _render_row(row) -> bytes:
+    try:
+        return render(row["kind"], row["message_id"], row["context"], json.loads(row["recipients"]))
+    except (ValueError, KeyError, TypeError, IndexError) as error:  # this mail's data; anything else is retried
+        raise UnbuildableMail(f"courrier impossible à composer ({type(error).__name__})") from error
+
+
+def _wire_all(conn, rows, failed: dict[int, UnbuildableMail]) -> dict[int, bytes]:
     """Each claimed mail's bytes: rendered on its first attempt and stored (one transaction for
-    the batch) before anything is sent, so every retry sends the same bytes."""
-    wires = {row["id"]: row["message"] for row in rows if row["message"] is not None}
-    fresh = {
-        row["id"]: render(row["kind"], row["message_id"], row["context"], json.loads(row["recipients"]))
+    the batch) before anything is sent, so every retry sends the same bytes.
+
+    Each mail is rendered on its own: one that cannot be built goes into ``failed`` and the
+    others are sent. Bytes stored by an older version with lines too long for SMTP are
+    rendered again, with the same Message-ID.
+    """
+    wires = {
+        row["id"]: row["message"]
         for row in rows
-        if row["message"] is None
+        if row["message"] is not None and (row["context"] is None or fits_smtp(row["message"]))
     }
+    fresh = {}
+    for row in rows:
+        if row["id"] in wires:
+            continue
+        try:
+            fresh[row["id"]] = _render_row(row)
+        except UnbuildableMail as error:
+            failed[row["id"]] = error
     if fresh:
         with transaction(conn):
-            conn.executemany(
-                "UPDATE outbox SET message = ? WHERE id = ? AND message IS NULL", [(d, i) for i, d in fresh.items()]
-            )
-            marks = ",".join("?" * len(fresh))
-            stored = dict(conn.execute(f"SELECT id, message FROM outbox WHERE id IN ({marks})", list(fresh)).fetchall())
-            for mail_id, data in fresh.items():  # another worker may have stored its bytes first: send those
-                wires[mail_id] = stored.get(mail_id) or data
+            conn.executemany("UPDATE outbox SET message = ? WHERE id = ?", [(d, i) for i, d in fresh.items()])
+        wires.update(fresh)
     return wires
 
 
@@ -183,7 +208,7 @@ def _mark_failed_attempt(conn, row, error: DeliveryError, now: float, config) ->
             )
             report = operator_mail(row, reason, now)
             if report is not None:
-                enqueue(conn, [report], row["application_id"], now)
+                enqueue(conn, [report], row["application_id"], now, row["proposal_id"])
         log.error("courrier %s en échec définitif (%s) : %s", row["id"], row["kind"], reason)
         return FAILED
     delay = retry_delay(row["attempts"], config["OUTBOX_RETRY_BASE"], config["OUTBOX_RETRY_MAX"])
@@ -249,11 +274,25 @@ def _deliver_batch(conn, rows, sender: SmtpSender, config, counts, now) -> None:
         marked = time.monotonic()
 
     try:
-        wires = _wire_all(conn, rows)
+        unbuildable: dict[int, UnbuildableMail] = {}
+        wires = _wire_all(conn, rows, unbuildable)
         while remaining:
             row = remaining[0]
+            if row["id"] in unbuildable:
+                remaining.pop(0)
+                problem = DeliveryError(str(unbuildable[row["id"]]), permanent=True)
+                counts[_mark_failed_attempt(conn, row, problem, now or time.time(), config)] += 1
+                continue
             try:
                 sender.send(row["sender"], json.loads(row["recipients"]), wires[row["id"]])
+            except (ValueError, smtplib.SMTPNotSupportedError) as error:
+                # this mail's envelope cannot be written (smtplib refused an address): it fails alone;
+                # the connection is left mid-command, so the next mail opens another
+                sender.drop()
+                remaining.pop(0)
+                problem = DeliveryError(f"adresse impossible à transmettre ({type(error).__name__})", permanent=True)
+                counts[_mark_failed_attempt(conn, row, problem, now or time.time(), config)] += 1
+                continue
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
                 # the server refused this message; the connection may still be usable (not after a 421)
                 remaining.pop(0)

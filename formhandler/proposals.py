@@ -54,7 +54,7 @@ def propose():
         return render_template("proposal_errors.html", errors=errors, values=values, rc=_site_model(current)), 422
     now = time.time()
     proposal_id = secrets.token_hex(16)
-    contact_email = str(data.get("contact_email", "")).strip()
+    contact_email = proposal.contact_email
     context = {
         "proposal_id": proposal_id,
         "mission_id": proposal.mission_id,
@@ -84,7 +84,7 @@ def propose():
                 (proposal_id, now, proposal.mission_id, proposal.structure_slug, proposal.mission_yaml,
                  proposal.structure_yaml, context["contact_name"], contact_email),
             )  # fmt: skip
-            outbox.enqueue(conn, mails, None, now)
+            outbox.enqueue(conn, mails, None, now, proposal_id)
     except StorageError as error:
         log.error("proposition non enregistrée : %s", type(error).__name__)
         return _problem(

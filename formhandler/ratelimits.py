@@ -1,46 +1,129 @@
-"""Rate-limit counters kept in the process, expired ones swept a few at a time.
+"""Rate-limit counters in a SQLite file shared by every process of the host (``sqlite:///path``).
 
-limits' ``memory://`` storage starts a new timer thread 10 ms after each hit
-and scans every key from it: with one key per address and per IP, at 700
-applications per second that cost 0.9 ms of CPU per request — more than
-storing the application. Sweeping every key at once, even once a second,
-puts a pause of several milliseconds on one request in a hundred (the p99)
-once thousands of addresses are counted. This storage is limits' own, with
-expired keys dropped when read (as before) and, on each hit, a few more
-keys looked at in turn: the same memory bound, no thread, no pause.
-Counters stay per process, like ``memory://``: with several gunicorn workers
-set ``FLASK_RATELIMIT_STORAGE_URI`` to a shared store (``redis://…``).
+With gunicorn's several workers, counters kept in each process let through
+as many posts as there are workers times the limit. A small SQLite file
+beside the database holds them for all processes, with no service to start:
+one ``INSERT … ON CONFLICT … RETURNING`` per hit, atomic across processes.
+The file holds counters only, worth nothing after their window: it is not
+synced to disk (``synchronous = OFF``), and expired counters are deleted as
+hits come. It is a storage of the ``limits`` library (its public ``Storage``
+base), used by Flask-Limiter's fixed-window strategy; ``redis://`` remains an
+option for several hosts.
+
+Keys contain a volunteer's address (the per-address limit): :meth:`forget`
+and :meth:`sweep` serve ``erase`` and ``purge``.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
 import time
 from typing import ClassVar
 
-from limits.storage import MemoryStorage
+from limits.storage import Storage
 
-SCHEME = "swept-memory://"
+SCHEME = "sqlite"
+SWEEP_EVERY = 1000  # hits between two deletions of expired counters
+
+_TABLE = """
+CREATE TABLE IF NOT EXISTS counters (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    expires_at REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS counters_expiry ON counters (expires_at);
+"""
 
 
-class SweptMemoryStorage(MemoryStorage):
-    """``swept-memory://``: limits' memory storage without a timer thread."""
+def uri_for(database: str) -> str:
+    """The default store of an app whose database is ``database``: a file beside it."""
+    base, _ = os.path.splitext(os.path.abspath(database))
+    return f"{SCHEME}://{base}-ratelimits.sqlite3"
 
-    STORAGE_SCHEME: ClassVar[list[str]] = ["swept-memory"]
-    KEYS_PER_HIT: ClassVar[int] = 8
-    EVENTS_SECONDS: ClassVar[float] = 10.0  # moving-window entries, if that strategy is chosen
 
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
+class SQLiteStorage(Storage):
+    """``sqlite:///path``: fixed-window counters in a SQLite file, one connection per thread."""
+
+    STORAGE_SCHEME: ClassVar[list[str]] = [SCHEME]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
-        self._sweep = iter(())
-        self._next_events_sweep = time.monotonic() + self.EVENTS_SECONDS
+        self.path = (uri or "").split("://", 1)[-1] or ":memory:"
+        self._local = threading.local()
+        self._hits = 0
 
-    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the parent's private timer restart
-        for _ in range(self.KEYS_PER_HIT):
-            key = next(self._sweep, None)
-            if key is None:  # a new round over the keys counted now
-                self._sweep = iter(list(self.expirations))
-                break
-            self.get(key)  # drops the key if its window has ended
-        if self.events and time.monotonic() >= self._next_events_sweep:
-            self._next_events_sweep = time.monotonic() + self.EVENTS_SECONDS
-            self._MemoryStorage__expire_events()
+    @property
+    def base_exceptions(self):
+        return sqlite3.Error
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.executescript(_TABLE)
+            self._local.conn = conn
+        return conn
+
+    def _run(self, sql: str, args=()):
+        try:
+            return self._conn().execute(sql, args)
+        except sqlite3.Error:
+            conn = getattr(self._local, "conn", None)
+            self._local.conn = None  # opened in a state that no longer holds: open again next time
+            if conn is not None:
+                conn.close()
+            raise
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        self._hits += 1
+        if self._hits % SWEEP_EVERY == 0:
+            self.sweep(now)
+        row = self._run(
+            "INSERT INTO counters (key, count, expires_at) VALUES (?1, ?2, ?3 + ?4) ON CONFLICT (key) DO UPDATE SET"
+            " count = CASE WHEN expires_at <= ?3 THEN excluded.count ELSE count + excluded.count END,"
+            " expires_at = CASE WHEN expires_at <= ?3 THEN excluded.expires_at ELSE expires_at END"
+            " RETURNING count",
+            (key, amount, now, expiry),
+        ).fetchone()
+        return int(row[0])
+
+    def get(self, key: str) -> int:
+        row = self._run("SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, time.time())).fetchone()
+        return int(row[0]) if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = self._run("SELECT expires_at FROM counters WHERE key = ?", (key,)).fetchone()
+        return float(row[0]) if row else time.time()
+
+    def check(self) -> bool:
+        try:
+            self._run("SELECT 1")
+        except sqlite3.Error:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        return self._run("DELETE FROM counters").rowcount
+
+    def clear(self, key: str) -> None:
+        self._run("DELETE FROM counters WHERE key = ?", (key,))
+
+    def sweep(self, now: float | None = None) -> int:
+        """Delete the counters whose window has ended; how many."""
+        return self._run("DELETE FROM counters WHERE expires_at <= ?", (time.time() if now is None else now,)).rowcount
+
+    def forget(self, text: str) -> int:
+        """Delete every counter whose key contains ``text`` (an address being erased); how many."""
+        return self._run("DELETE FROM counters WHERE instr(key, ?) > 0", (text,)).rowcount
+
+    def truncate_log(self) -> None:
+        """Leave no old copy of a deleted key in the write-ahead log."""
+        self._run("PRAGMA wal_checkpoint(TRUNCATE)")

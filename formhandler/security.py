@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
@@ -10,7 +11,11 @@ from flask_limiter import Limiter
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import ratelimits  # noqa: F401  (registers swept-memory://)
+from catalog.emails import mailbox_key
+
+from . import ratelimits
+
+log = logging.getLogger(__name__)
 
 
 def client_ip() -> str:
@@ -39,11 +44,11 @@ def posted_data() -> dict:
 
 
 def _address_key(field: str) -> str:
-    """The rate-limit key of the posted address in ``field``, case-insensitive."""
+    """The rate-limit key of the posted address in ``field``: one per mailbox, however it is spelled."""
     value = posted_data().get(field)
     if not isinstance(value, str) or not value.strip():
         return f"{field}:-"
-    return f"{field}:" + value.strip().lower()[:254]
+    return f"{field}:" + mailbox_key(value)
 
 
 @functools.lru_cache(maxsize=32)
@@ -61,7 +66,11 @@ def _over(limits: str, key: str) -> bool:
     """
     if not limiter.enabled:
         return False
-    results = [limiter.limiter.hit(item, request.endpoint or "-", key) for item in _limit_items(limits)]
+    try:
+        results = [limiter.limiter.hit(item, request.endpoint or "-", key) for item in _limit_items(limits)]
+    except Exception as error:  # an application is worth more than a counter: let it through, say so
+        log.error("limites d'envoi indisponibles (%s) : la demande passe sans être comptée", type(error).__name__)
+        return False
     return not all(results)
 
 
@@ -134,6 +143,8 @@ def init_app(app: Flask) -> None:
     hops = app.config["TRUSTED_PROXIES"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        app.config["RATELIMIT_STORAGE_URI"] = ratelimits.uri_for(app.config["DATABASE"])
     limiter.init_app(app)
     app.extensions["allowed_origins"] = allowed_origins(app)
     app.after_request(_add_headers)

@@ -58,7 +58,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("RETENTION_DAYS", 183, int, "durée de conservation des candidatures, en jours (six mois)"),
     Setting(
-        "MIN_FILL_SECONDS", 3, int, "durée minimale de saisie du formulaire quand le JavaScript de la page la mesure"
+        "MIN_FILL_SECONDS",
+        3,
+        int,
+        "durée de saisie en deçà de laquelle une candidature, enregistrée comme les autres, est signalée aux"
+        " coordinateurs (`applications list`)",
     ),
     Setting(
         "RATELIMIT_PER_IP", "10 per minute;50 per hour", str, "limite d'envois par adresse IP (syntaxe Flask-Limiter)"
@@ -66,9 +70,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATELIMIT_PER_EMAIL", "5 per hour", str, "limite d'envois par adresse e-mail de bénévole"),
     Setting(
         "RATELIMIT_STORAGE_URI",
-        "swept-memory://",
+        "",
         str,
-        "stockage des compteurs de Flask-Limiter (swept-memory:// dans le processus, redis://… partagé)",
+        "stockage des compteurs de Flask-Limiter ; vide : un fichier SQLite à côté de DATABASE, partagé par tous"
+        " les processus de la machine ; redis://… pour plusieurs machines",
     ),
     Setting("MAX_CONTENT_LENGTH", 64 * 1024, int, "taille maximale d'une requête, en octets (413 au-delà)"),
     Setting(
@@ -107,19 +112,17 @@ SETTINGS: tuple[Setting, ...] = (
         "adresse des coordinateurs : réponse aux confirmations (retrait, effacement des données)",
     ),
     Setting("OPERATOR_EMAIL", "", str, "adresse prévenue quand un e-mail est définitivement refusé (vide : personne)"),
-    Setting("MAIL_SERVER", "127.0.0.1", str, "serveur SMTP (clé de Flask-Mail)"),
-    Setting(
-        "MAIL_PORT", 8025, int, "port SMTP (clé de Flask-Mail) ; 8025 est le serveur de courrier local de `make run`"
-    ),
-    Setting("MAIL_USE_TLS", False, bool, "STARTTLS (clé de Flask-Mail)"),
-    Setting("MAIL_USE_SSL", False, bool, "SMTP sur TLS (clé de Flask-Mail)"),
-    Setting("MAIL_USERNAME", None, str, "identifiant SMTP (clé de Flask-Mail)"),
-    Setting("MAIL_PASSWORD", None, str, "mot de passe SMTP (clé de Flask-Mail)"),
+    Setting("MAIL_SERVER", "127.0.0.1", str, "serveur SMTP"),
+    Setting("MAIL_PORT", 8025, int, "port SMTP ; 8025 est le serveur de courrier local de `make run`"),
+    Setting("MAIL_USE_TLS", False, bool, "STARTTLS"),
+    Setting("MAIL_USE_SSL", False, bool, "SMTP sur TLS"),
+    Setting("MAIL_USERNAME", None, str, "identifiant SMTP"),
+    Setting("MAIL_PASSWORD", None, str, "mot de passe SMTP"),
     Setting(
         "MAIL_DEFAULT_SENDER",
         "Je veux aider <ne-pas-repondre@example.org>",
         str,
-        "expéditeur des e-mails (clé de Flask-Mail)",
+        "expéditeur des e-mails",
     ),
     Setting("MAIL_TIMEOUT", 10, int, "délai maximal d'une opération SMTP, en secondes"),
 )

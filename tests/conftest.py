@@ -239,14 +239,15 @@ class Stack:
         self.web = None
         self.worker = None
 
-    def start_web(self):
+    def start_web(self, prefix=()):
+        """Start gunicorn; ``prefix``: a command it runs under (``setpriv …``)."""
         import http.client
         import subprocess
         import sys
         import time
 
         self.web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "1",
+            [*prefix, sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "1",
              "--log-level", "warning", "formhandler:create_app()"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
@@ -292,6 +293,18 @@ class Stack:
             return response.status
         except (OSError, http.client.HTTPException):
             return None  # a worker killed mid-answer: not acknowledged
+
+    def get(self, path: str, timeout=10) -> tuple[int | None, bytes]:
+        """GET ``path``: (status, body), or (None, b"") if the connection failed."""
+        import http.client
+
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException):
+            return None, b""
 
     def rows(self, sql, *args):
         import sqlite3

@@ -163,12 +163,32 @@ def test_honeypot_looks_like_success_and_does_nothing(app, post, rows, smtp, fie
     assert len(smtp.mails) == 2
 
 
-def test_too_fast_posts_look_like_success_and_do_nothing(post, rows):
-    response = post(json=True, fill_seconds="1")
-    assert response.status_code == 201
+def test_a_valid_form_sent_fast_is_stored_mailed_and_flagged(app, post, rows, smtp):
+    """Autofill, a restored tab, a volunteer who typed it before: « Merci » means stored and mailed."""
+    response = post(fill_seconds="1")
+    assert response.status_code == 303 and response.headers["Location"] == f"{SITE}/merci/"
+    assert [r["fill_seconds"] for r in rows("SELECT fill_seconds FROM applications")] == [1.0]
+    deliver_due(app)
+    assert {m.rcpt_tos[0] for m in smtp.mails} == {"secret-contact@example.org", "jeanne.dupre@exemple.fr"}
+    runner = app.test_cli_runner()
+    listing = runner.invoke(args=["applications", "list"]).output
+    assert "envoyée 1 s après l'ouverture de la page : à vérifier" in listing
+    post(email="lente@exemple.fr", fill_seconds="40")
+    post(email="sans-script@exemple.fr", drop=("fill_seconds",))
+    flagged = runner.invoke(args=["applications", "list", "--flagged"]).output
+    assert "jeanne.dupre@exemple.fr" in flagged and "1 candidature(s)" in flagged
+    listing = runner.invoke(args=["applications", "list"]).output
+    assert "durée de saisie non mesurée" in listing.split("sans-script@exemple.fr", 1)[1].splitlines()[0]
+    assert "lente@exemple.fr>\n" in listing  # nothing to say about a form filled in 40 s
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_an_incomplete_form_sent_fast_is_told_what_is_missing(post, rows, as_json):
+    response = post(json=as_json, fill_seconds="0", drop=("email", "birth_date", "consent"))
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "adresse e-mail" in text and "date de naissance" in text
     assert rows("SELECT * FROM applications") == []
-    assert post(json=True, fill_seconds="12").status_code == 201
-    assert len(rows("SELECT * FROM applications")) == 1
 
 
 def test_recipients_never_come_from_the_request(app, post, smtp):

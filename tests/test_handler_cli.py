@@ -65,7 +65,7 @@ def test_purge_erases_old_applications_and_their_mails(app, post, rows, runner):
     conn.commit()
     conn.close()
     result = runner.invoke(args=["purge"])
-    assert "1 candidature(s) de plus de 183 jours effacée(s)" in result.output
+    assert "1 candidature(s) et 0 proposition(s) de plus de 183 jours effacée(s)" in result.output
     assert [r["email"] for r in rows("SELECT email FROM applications")] == ["recent@exemple.fr"]
     assert len(rows("SELECT * FROM outbox")) == 2
 
@@ -75,7 +75,7 @@ def test_erase_everything_about_one_address(post, rows, runner):
     post("appels-distance")
     post(email="autre@exemple.fr")
     result = runner.invoke(args=["erase", "JEANNE.DUPRE@exemple.fr", "--yes"])
-    assert "2 candidature(s) effacée(s)" in result.output
+    assert "2 candidature(s) et 0 proposition(s) effacée(s)" in result.output
     assert [r["email"] for r in rows("SELECT email FROM applications")] == ["autre@exemple.fr"]
     remaining = rows("SELECT message, context FROM outbox")
     assert len(remaining) == 2

@@ -174,24 +174,6 @@ def test_background_thread_delivers_without_any_other_process(make_app, smtp):
     assert len(smtp.mails) == 2
 
 
-def test_wire_bytes_are_compat32s_byte_for_byte(app, post, rows, monkeypatch):
-    """The fast header writer changes the cost, never the bytes."""
-    import json
-
-    from formhandler import mails
-
-    people = [("Zoë", "L'Heureux-Çà"), ("Jean-Christophe-Marie", "De La Tour d'Auvergne-Lauraguais"), ("A" * 60, "B")]
-    for n, (first, last) in enumerate(people):
-        post(first_name=first, last_name=last, email=f"personne{n}@exemple.fr", message="Bonjour\nà vous ; « »")
-    with app.app_context():
-        outgoing = rows("SELECT kind, message_id, context, recipients FROM outbox")
-        fast = [mails.render(r[0], r[1], r[2], json.loads(r[3])) for r in outgoing]
-        monkeypatch.setattr(mails, "_as_bytes", lambda message: message.as_bytes(policy=mails.WIRE))
-        reference = [mails.render(r[0], r[1], r[2], json.loads(r[3])) for r in outgoing]
-    assert len(fast) == 2 * len(people)
-    assert fast == reference
-
-
 def test_run_forever_delivers_with_several_senders_and_stops(make_app, smtp):
     from formhandler.outbox import run_forever
 

@@ -1,36 +1,65 @@
-"""The rate-limit storage: limits' counters, swept inline instead of by a timer thread per hit."""
+"""Rate limits: counters shared by every process of the host, in a SQLite file beside the database."""
 
-import threading
+import multiprocessing
 import time
 
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from formhandler.ratelimits import SCHEME, SweptMemoryStorage
+from formhandler.ratelimits import SQLiteStorage, uri_for
 
 
-def test_the_scheme_gives_the_swept_storage():
-    assert isinstance(storage_from_string(SCHEME), SweptMemoryStorage)
+def test_the_default_store_is_a_file_beside_the_database(tmp_path):
+    uri = uri_for(str(tmp_path / "db" / "handler.sqlite3"))
+    assert uri == f"sqlite://{tmp_path}/db/handler-ratelimits.sqlite3"
+    storage = storage_from_string(uri)
+    assert isinstance(storage, SQLiteStorage)
+    assert storage.incr("k", expiry=60) == 1
+    assert (tmp_path / "db" / "handler-ratelimits.sqlite3").is_file()
 
 
-def test_limits_are_enforced_per_key():
-    limiter = FixedWindowRateLimiter(storage_from_string(SCHEME))
+def test_limits_are_enforced_per_key(tmp_path):
+    limiter = FixedWindowRateLimiter(storage_from_string(uri_for(str(tmp_path / "h.sqlite3"))))
     item = parse("3 per minute")
     assert [limiter.hit(item, "ip", "a") for _ in range(4)] == [True, True, True, False]
     assert limiter.hit(item, "ip", "b")  # another key has its own count
 
 
-def test_hits_start_no_thread_and_expired_keys_are_swept_a_few_at_a_time():
-    storage = storage_from_string(SCHEME)
-    storage.timer.join()  # the parent's one initial timer has run out
-    before = threading.active_count()
-    for n in range(500):
-        storage.incr(f"key-{n}", expiry=0.5)  # long enough for none to end during the loop, even on a busy machine
-    assert threading.active_count() == before
-    time.sleep(0.6)
-    storage.incr("fresh", expiry=60)
-    assert len(storage.storage) > 400  # no hit scans every key at once
-    for _ in range(2 * 500 // SweptMemoryStorage.KEYS_PER_HIT):
-        storage.incr("fresh", expiry=60)
-    assert set(storage.storage) == {"fresh"}
+def test_a_window_that_ended_starts_again_and_is_swept(tmp_path):
+    storage = storage_from_string(uri_for(str(tmp_path / "h.sqlite3")))
+    storage.incr("short", expiry=1)
+    storage.incr("short", expiry=1)
+    storage.incr("long", expiry=600)
+    time.sleep(1.1)
+    assert storage.get("short") == 0
+    assert storage.incr("short", expiry=1) == 1  # a new window
+    time.sleep(1.1)
+    assert storage.sweep() == 1
+    assert storage.get("long") == 1
+
+
+def _hit_many(uri: str, n: int) -> None:
+    storage = storage_from_string(uri)
+    for _ in range(n):
+        storage.incr("shared", expiry=600)
+
+
+def test_processes_count_together(tmp_path):
+    uri = uri_for(str(tmp_path / "h.sqlite3"))
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_hit_many, args=(uri, 200)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    assert storage_from_string(uri).get("shared") == 600  # no hit lost, none counted twice
+
+
+def test_forget_removes_the_counters_of_an_address(tmp_path):
+    storage = storage_from_string(uri_for(str(tmp_path / "h.sqlite3")))
+    storage.incr("LIMITER/applications.apply/email:jeanne@exemple.fr/5/1/hour", expiry=600)
+    storage.incr("LIMITER/applications.apply/ip:127.0.0.1/10/1/minute", expiry=600)
+    assert storage.forget("jeanne@exemple.fr") == 1
+    assert storage.get("LIMITER/applications.apply/ip:127.0.0.1/10/1/minute") == 1
