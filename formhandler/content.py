@@ -18,9 +18,11 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
+from werkzeug.routing import BaseConverter, ValidationError
 
 from catalog import Catalog, load_content, load_mission_catalog
 from catalog.files import file_state
+from catalog.loader import is_slug
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -128,8 +130,20 @@ class ContentStore:
         return self._catalog
 
 
+class MissionIdConverter(BaseConverter):
+    """``<mission_id:…>`` in a route: a path part that can name a mission file (see
+    :func:`catalog.loader.is_slug`). Any other (too long for a file name, a null byte,
+    capitals…) matches no route: a 404, without a look at the disk."""
+
+    def to_python(self, value: str) -> str:
+        if not is_slug(value):
+            raise ValidationError()
+        return value
+
+
 def init_app(app: Flask) -> None:
-    """Attach a content store to the app."""
+    """Attach a content store to the app; routes name missions with ``<mission_id:…>``."""
+    app.url_map.converters["mission_id"] = MissionIdConverter
     fixed = app.config.get("TODAY")
     cache_dir = app.config["CACHE_DIR"] or os.path.join(
         os.path.dirname(os.path.abspath(app.config["DATABASE"])), "cache"

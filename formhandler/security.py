@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from limits import parse_many
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import ratelimits  # noqa: F401  (registers swept-memory://)
@@ -27,11 +28,21 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
+class NotJSON(BadRequest):
+    """A body sent as JSON that cannot be read: malformed, not UTF-8, or nested deeper than the parser goes."""
+
+
 def posted_data() -> dict:
-    """The posted fields, from a form or a JSON object (anything else is an empty dict); read once per request."""
+    """The posted fields, from a form or a JSON object (another JSON value is an empty dict); read once per request.
+
+    A JSON body that cannot be read raises :class:`NotJSON`, a 400.
+    """
     if "posted_data" not in g:
         if request.is_json:
-            data = request.get_json(silent=True)
+            try:
+                data = request.get_json()
+            except (BadRequest, RecursionError) as error:  # RecursionError: "[[[[…" deeper than Python's stack
+                raise NotJSON() from error
             g.posted_data = data if isinstance(data, dict) else {}
         else:
             g.posted_data = {key: request.form.get(key) for key in request.form}

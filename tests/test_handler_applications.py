@@ -107,6 +107,40 @@ def test_unknown_closed_and_past_missions(post, rows, mission_id, status):
     assert rows("SELECT * FROM applications") == []
 
 
+@pytest.mark.parametrize("mission_id", ["a" * 251, "a" * 300, "%00", "colis-laon%00"])
+def test_an_id_that_cannot_name_a_mission_file_is_not_found(client, post, rows, mission_id):
+    # too long for a file name (ENAMETOOLONG), or with a null byte: once a 500 with a traceback
+    status = client.get(f"/api/missions/{mission_id}", headers={"Accept": "application/json"})
+    assert status.status_code == 404
+    assert status.json == {"error": "Cette adresse n'existe pas."}
+    assert post(mission_id, json=True).status_code == 404
+    page = post(mission_id)
+    assert page.status_code == 404
+    assert "Cette adresse n'existe pas." in html.unescape(page.get_data(as_text=True))
+    assert rows("SELECT * FROM applications") == []
+
+
+NOT_JSON = [
+    pytest.param("[" * 1000 + "]" * 1000, id="array-1000-deep"),
+    pytest.param('{"a":' * 1000 + "1" + "}" * 1000, id="object-1000-deep"),
+    pytest.param('{"first_name": "Jeanne"', id="cut"),
+    pytest.param(b'{"first_name": "Jea\xffnne"}', id="not-utf-8"),
+]
+
+
+@pytest.mark.parametrize("body", NOT_JSON)
+def test_a_body_that_is_not_json_is_a_400(client, rows, body):
+    # nested too deep: once a RecursionError (500); malformed: once read as no field at all (422)
+    response = client.post(
+        "/api/missions/colis-laon/applications",
+        data=body,
+        headers={"Origin": SITE, "Content-Type": "application/json", "Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json == {"error": "Le contenu envoyé n'est pas un JSON valide : envoyez un objet JSON en UTF-8."}
+    assert rows("SELECT * FROM applications") == []
+
+
 def test_unknown_mission_html_page(post):
     response = post("inconnue")
     assert response.status_code == 404
