@@ -1,11 +1,11 @@
-"""Request safety: trusted proxies, Origin allow-list, rate limits, security headers."""
+"""Request safety: trusted proxies, Origin allow-list, rate limits, body size, security headers."""
 
 from __future__ import annotations
 
 import functools
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_limiter import Limiter
 from limits import parse_many
 from werkzeug.exceptions import BadRequest
@@ -133,6 +133,22 @@ SECURITY_HEADERS = {
 }
 
 
+def _refuse_streams_over_the_limit() -> None:
+    """413 for a body over ``MAX_CONTENT_LENGTH`` that came without a Content-Length (chunked).
+
+    Werkzeug refuses a Content-Length over the limit at once; a streamed body (the server
+    ends it: ``wsgi.input_terminated``, as gunicorn does) is read through a stream that
+    stops at the limit and, when the whole body is read at once (``request.data``,
+    ``request.json``, an urlencoded form), hands over the cut body without a word. So
+    such a body is read here, up to the limit; one more byte waiting behind it is a 413.
+    """
+    limit = request.max_content_length
+    if limit is None or request.content_length is not None or "wsgi.input_terminated" not in request.environ:
+        return
+    if len(request.get_data()) >= limit and request.environ["wsgi.input"].read(1):
+        abort(413)
+
+
 def _add_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
@@ -147,4 +163,5 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     limiter.init_app(app)
     app.extensions["allowed_origins"] = allowed_origins(app)
+    app.before_request(_refuse_streams_over_the_limit)
     app.after_request(_add_headers)
