@@ -115,6 +115,17 @@ RULES = [
         "doit être un numéro RNA : W suivi de 9 chiffres (par ex. « W021000123 ») (reçu « 021000001 »)",
     ),
     ({"contact_email": "pas-une-adresse"}, "contact_email", "adresse e-mail invalide (reçu « pas-une-adresse »)"),
+    (
+        {"contact_name": "\u3164\u3164"},
+        "contact_name",
+        "le nom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
+    ),
+    (
+        {"contact_name": "Paul\u00adMartin\U000e0020"},
+        "contact_name",
+        "le nom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
+    ),
+    ({"contact_name": "-- --"}, "contact_name", "le nom doit contenir au moins une lettre"),
     ({"summary": ""}, "summary", "champ obligatoire manquant"),
     (
         {"description": "Accueillir les personnes<br>et servir les repas."},
