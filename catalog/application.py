@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from .emails import Address, InvalidAddress, check_address
 from .geo import department_of_postal_code
 from .models import Mission
+from .text import name_fault
 
 FIELDS = (
     "first_name", "last_name", "email", "phone", "birth_date", "postal_code", "message",
@@ -81,10 +82,8 @@ def _check_name(data, name, label, errors) -> str | None:
         errors[name] = f"Saisissez votre {label}"
     elif len(value) > NAME_MAX:
         errors[name] = f"Le {label} doit faire {NAME_MAX} caractères au plus"
-    elif _has_control(value):
-        errors[name] = f"Le {label} contient des caractères non autorisés (retour à la ligne, caractère invisible…)"
-    elif not any(c.isalpha() for c in value):
-        errors[name] = f"Le {label} doit contenir au moins une lettre"
+    elif fault := name_fault(value):
+        errors[name] = f"Le {label} {fault}"
     else:
         return unicodedata.normalize("NFC", value)
     return None

@@ -30,8 +30,16 @@ from .problems import ContentError, Problem, ProblemList
 from .schema import schema_problems
 from .yamlfile import YamlSyntaxError, load_yaml
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_MAX = 250  # a file name holds 255 bytes: the id and ".yaml"
 DOMAINS_FILE = "domains.yaml"
+
+
+def is_slug(text: str) -> bool:
+    """Whether ``text`` can name a content file (``<text>.yaml``), hence be a mission's or a
+    structure's id: lower-case letters without accents and digits, in words joined by single
+    hyphens, at most ``SLUG_MAX`` characters. Any other text names nothing, on any disk."""
+    return len(text) <= SLUG_MAX and SLUG_RE.fullmatch(text) is not None
 
 
 @dataclass
@@ -139,7 +147,7 @@ class _Reader:
                 )
                 self.problems.add(shown, 1, "", f"extension « {suffix or 'aucune'} » : {hint}")
                 continue
-            if not SLUG_RE.match(stem):
+            if not is_slug(stem):
                 self.problems.add(
                     shown,
                     1,
@@ -484,7 +492,7 @@ def load_mission_catalog(
     structure_ids = {slug for slug, _, _ in reader.list_dir("structures")}
     missions, structures = {}, {}
     path = content_dir / "missions" / f"{mission_id}.yaml"
-    if SLUG_RE.match(mission_id) and path.is_file():
+    if is_slug(mission_id) and path.is_file():
         builder_for = functools.partial(_mission_builder, domains=domains, structure_ids=structure_ids, today=today)
         (mission,) = reader.models([(mission_id, path, reader.display(path))], "mission", "", builder_for)
         if mission is not None:

@@ -14,7 +14,7 @@ import unicodedata
 from .geo import DEPARTMENTS, department_name, department_of_postal_code, is_valid_siret
 from .models import DEFAULT_AGE_MAX, DEFAULT_AGE_MIN, Domain
 from .problems import ProblemList
-from .text import raw_html
+from .text import name_fault, raw_html
 
 MANY_PLACES = 70
 # How much of commitments and health guidelines (the domain's and the mission's) surely fits on the
@@ -51,7 +51,7 @@ def _check_postal_code(value, path: str, line: int, field_name: str, problems: P
 
 
 def check_structure(data: dict, path: str, problems: ProblemList) -> None:
-    """Rules for one structure file: SIRET checksum, French postal code, contact e-mail."""
+    """Rules for one structure file: SIRET checksum, French postal code, contact name and e-mail."""
     siret = data.get("siret")
     if _is_str(siret) and siret.isdigit() and len(siret) == 14 and not is_valid_siret(siret):
         problems.add(
@@ -62,6 +62,8 @@ def check_structure(data: dict, path: str, problems: ProblemList) -> None:
         )
     _check_postal_code(data.get("postal_code"), path, data.line_of("postal_code"), "postal_code", problems)
     contact = data.get("contact")
+    if isinstance(contact, dict) and _is_str(contact.get("name")) and (fault := name_fault(contact["name"].strip())):
+        problems.add(path, contact.line_of("name"), "contact.name", f"le nom {fault}")
     if isinstance(contact, dict) and _is_str(contact.get("email")):
         from email_validator import EmailNotValidError, validate_email  # only for a structure read again
 

@@ -6,7 +6,7 @@ import datetime as dt
 from importlib import resources
 from pathlib import Path
 
-from .loader import SLUG_RE
+from .loader import is_slug
 
 
 class ScaffoldError(Exception):
@@ -15,7 +15,7 @@ class ScaffoldError(Exception):
 
 def new_mission(content_dir: str | Path, mission_id: str, today: dt.date | None = None) -> Path:
     """Write ``content/missions/<mission_id>.yaml`` from the template and return its path."""
-    if not mission_id or not SLUG_RE.match(mission_id):
+    if not is_slug(mission_id):
         raise ScaffoldError(
             f"identifiant invalide « {mission_id} » : minuscules sans accents, chiffres et tirets "
             "(par ex. make new-mission ID=distribution-colis-laon)"

@@ -1,4 +1,4 @@
-"""French text for people: dates in words (Babel), numbers, sanitised Markdown, slugs."""
+"""French text for people: dates in words (Babel), numbers, sanitised Markdown, slugs, readable names."""
 
 from __future__ import annotations
 
@@ -29,6 +29,30 @@ _OMITTED = "<!-- raw HTML omitted -->"
 _URL = re.compile(r'((?:href|src)="[^"]*")')
 _NO_URL = 'href=""'
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--.*?-->|<[?!][^<>]*>", re.S)
+
+
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, as of Unicode 14): characters
+# shown as nothing — Hangul fillers (letters, for str.isalpha), soft hyphen, joiners, bidi controls,
+# variation selectors, tags. Python's unicodedata does not give this property.
+DEFAULT_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+# Also out of names: controls, format characters, surrogates, private use, line and paragraph separators.
+_NOT_IN_NAMES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+
+
+def name_fault(name: str) -> str | None:
+    """Why ``name`` (stripped) cannot be a person's name as people will read it, or ``None``.
+
+    A name holds a visible letter and no character shown as nothing or breaking the line.
+    The answer ends a French sentence about the name: « Le prénom {fault} ».
+    """
+    if DEFAULT_IGNORABLE.search(name) or any(unicodedata.category(c) in _NOT_IN_NAMES for c in name):
+        return "contient des caractères non autorisés (retour à la ligne, caractère invisible…)"
+    if not any(c.isalpha() for c in name):
+        return "doit contenir au moins une lettre"
+    return None
 
 
 @functools.lru_cache(maxsize=4096)  # a catalog has few distinct dates; Babel takes ~50 µs each

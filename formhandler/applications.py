@@ -16,7 +16,7 @@ from . import outbox
 from .content import catalog_for, today
 from .db import StorageError, get_db, transaction
 from .mails import application_mails
-from .security import address_limited, ip_limited, origin_allowed, posted_data, wants_json
+from .security import NotJSON, address_limited, ip_limited, origin_allowed, posted_data, wants_json
 
 bp = Blueprint("applications", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def check_origin():
     return None
 
 
-@bp.post("/missions/<mission_id>/applications")
+@bp.post("/missions/<mission_id:mission_id>/applications")
 def apply(mission_id: str):
     """Check, store (application + mails, one transaction), then answer."""
     if ip_limited() or address_limited("email"):
@@ -138,7 +138,7 @@ def apply(mission_id: str):
     return _success(application_id, waiting_list)
 
 
-@bp.get("/missions/<mission_id>")
+@bp.get("/missions/<mission_id:mission_id>")
 def status(mission_id: str):
     """``{"open": bool, "places": P, "applications": N}`` for the page's live availability."""
     mission = catalog_for(mission_id).missions.get(mission_id)
@@ -166,6 +166,11 @@ def mission_page(current, mission):
         age_max=mission.age_max,
         applications_url=f"/api/missions/{mission.id}/applications",
     )
+
+
+@bp.app_errorhandler(NotJSON)
+def not_json(error):
+    return _problem(400, "Le contenu envoyé n'est pas un JSON valide : envoyez un objet JSON en UTF-8.")
 
 
 @bp.app_errorhandler(413)

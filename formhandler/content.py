@@ -18,9 +18,11 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
+from werkzeug.routing import BaseConverter, ValidationError
 
 from catalog import Catalog, load_content, load_mission_catalog
 from catalog.files import file_state
+from catalog.loader import is_slug
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -70,6 +72,10 @@ class ContentStore:
         self._checked_at = 0.0
         self._missions: dict[str, _Checked] = {}
 
+    def __len__(self) -> int:
+        """How many missions the store keeps checked answers for."""
+        return len(self._missions)
+
     # -- one mission ---------------------------------------------------------------------
 
     def _mission_files(self, mission_id: str, catalog: Catalog | None) -> tuple:
@@ -86,11 +92,18 @@ class ContentStore:
         )
 
     def for_mission(self, mission_id: str) -> Catalog:
-        """A catalog holding the domains, this mission (if it is valid) and its structure."""
+        """A catalog holding the domains, this mission (if it is valid) and its structure.
+
+        Only missions whose file exists are kept: ids come from requests, and one without
+        a file costs a look at the disk (a file added is served at once) but no memory.
+        """
         now = time.monotonic()
         entry = self._missions.get(mission_id)
         if entry is not None and now - entry.at < self.reload_seconds:
             return entry.catalog
+        if not is_slug(mission_id) or file_state(self.content_dir / "missions" / f"{mission_id}.yaml") is None:
+            self._missions.pop(mission_id, None)  # a mission whose file was removed
+            return Catalog(domains={}, structures={}, missions={})
         with self._lock:
             entry = self._missions.get(mission_id)
             if entry is not None and entry.files == self._mission_files(mission_id, entry.catalog):
@@ -99,8 +112,6 @@ class ContentStore:
             result = load_mission_catalog(self.content_dir, mission_id, today=self.today)
             if result.errors:
                 self.logger.warning("contenu : %d erreur(s) pour la mission %s", len(result.errors), mission_id)
-            if len(self._missions) > 50_000:  # ids come from requests: keep the memory bounded
-                self._missions.clear()
             self._missions[mission_id] = _Checked(now, self._mission_files(mission_id, result.catalog), result.catalog)
             return result.catalog
 
@@ -128,8 +139,20 @@ class ContentStore:
         return self._catalog
 
 
+class MissionIdConverter(BaseConverter):
+    """``<mission_id:…>`` in a route: a path part that can name a mission file (see
+    :func:`catalog.loader.is_slug`). Any other (too long for a file name, a null byte,
+    capitals…) matches no route: a 404, without a look at the disk."""
+
+    def to_python(self, value: str) -> str:
+        if not is_slug(value):
+            raise ValidationError()
+        return value
+
+
 def init_app(app: Flask) -> None:
-    """Attach a content store to the app."""
+    """Attach a content store to the app; routes name missions with ``<mission_id:…>``."""
+    app.url_map.converters["mission_id"] = MissionIdConverter
     fixed = app.config.get("TODAY")
     cache_dir = app.config["CACHE_DIR"] or os.path.join(
         os.path.dirname(os.path.abspath(app.config["DATABASE"])), "cache"

@@ -1,4 +1,4 @@
-"""Request safety: trusted proxies, Origin allow-list, rate limits, security headers."""
+"""Request safety: trusted proxies, Origin allow-list, rate limits, body size, security headers."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import functools
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_limiter import Limiter
 from limits import parse_many
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog.emails import mailbox_key
@@ -32,11 +33,21 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
+class NotJSON(BadRequest):
+    """A body sent as JSON that cannot be read: malformed, not UTF-8, or nested deeper than the parser goes."""
+
+
 def posted_data() -> dict:
-    """The posted fields, from a form or a JSON object (anything else is an empty dict); read once per request."""
+    """The posted fields, from a form or a JSON object (another JSON value is an empty dict); read once per request.
+
+    A JSON body that cannot be read raises :class:`NotJSON`, a 400.
+    """
     if "posted_data" not in g:
         if request.is_json:
-            data = request.get_json(silent=True)
+            try:
+                data = request.get_json()
+            except (BadRequest, RecursionError) as error:  # RecursionError: "[[[[…" deeper than Python's stack
+                raise NotJSON() from error
             g.posted_data = data if isinstance(data, dict) else {}
         else:
             g.posted_data = {key: request.form.get(key) for key in request.form}
@@ -131,6 +142,22 @@ SECURITY_HEADERS = {
 }
 
 
+def _refuse_streams_over_the_limit() -> None:
+    """413 for a body over ``MAX_CONTENT_LENGTH`` that came without a Content-Length (chunked).
+
+    Werkzeug refuses a Content-Length over the limit at once; a streamed body (the server
+    ends it: ``wsgi.input_terminated``, as gunicorn does) is read through a stream that
+    stops at the limit and, when the whole body is read at once (``request.data``,
+    ``request.json``, an urlencoded form), hands over the cut body without a word. So
+    such a body is read here, up to the limit; one more byte waiting behind it is a 413.
+    """
+    limit = request.max_content_length
+    if limit is None or request.content_length is not None or "wsgi.input_terminated" not in request.environ:
+        return
+    if len(request.get_data()) >= limit and request.environ["wsgi.input"].read(1):
+        abort(413)
+
+
 def _add_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
@@ -147,4 +174,5 @@ def init_app(app: Flask) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = ratelimits.uri_for(app.config["DATABASE"])
     limiter.init_app(app)
     app.extensions["allowed_origins"] = allowed_origins(app)
+    app.before_request(_refuse_streams_over_the_limit)
     app.after_request(_add_headers)

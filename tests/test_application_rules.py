@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime as dt
+import unicodedata
 
 import pytest
 
@@ -132,6 +133,61 @@ ROWS = [
 @pytest.mark.parametrize(("changes", "field", "message"), ROWS)
 def test_each_rule(changes, field, message):
     assert errors_for(**changes) == {field: message}
+
+
+# Characters that show as nothing (Unicode's Default_Ignorable_Code_Point), some of them letters
+# (the Hangul fillers are "Lo"): a name made of them passed as "at least one letter".
+INVISIBLE = {
+    "U+3164 HANGUL FILLER": "\u3164",
+    "U+115F HANGUL CHOSEONG FILLER": "\u115f",
+    "U+1160 HANGUL JUNGSEONG FILLER": "\u1160",
+    "U+FFA0 HALFWIDTH HANGUL FILLER": "\uffa0",
+    "U+00AD SOFT HYPHEN": "\u00ad",
+    "U+E0001 LANGUAGE TAG": "\U000e0001",
+    "U+E0020 TAG SPACE": "\U000e0020",
+    "U+E0041 TAG LATIN CAPITAL LETTER A": "\U000e0041",
+    "U+E007F CANCEL TAG": "\U000e007f",
+    "U+034F COMBINING GRAPHEME JOINER": "\u034f",
+    "U+FE00 VARIATION SELECTOR-1": "\ufe00",
+    "U+FE0F VARIATION SELECTOR-16": "\ufe0f",
+    "U+E0100 VARIATION SELECTOR-17": "\U000e0100",
+    "U+180B MONGOLIAN FREE VARIATION SELECTOR ONE": "\u180b",
+    "U+17B4 KHMER VOWEL INHERENT AQ": "\u17b4",
+}
+
+
+@pytest.mark.parametrize("char", INVISIBLE.values(), ids=INVISIBLE.keys())
+@pytest.mark.parametrize(
+    "shape", ["{c}", "{c}{c}{c}", " {c} ", "{c} {c}", "\u3000{c}\u00a0{c}", "Jeanne{c}", "Je{c}anne"]
+)
+def test_a_name_with_an_invisible_character_is_refused(char, shape):
+    name = shape.format(c=char)
+    assert errors_for(first_name=name, last_name=name) == {
+        "first_name": "Le prénom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
+        "last_name": "Le nom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Zoë",
+        "N'Diaye",
+        "N’Diaye",
+        "Jean-Édouard",
+        "王芳",
+        "Ольга",
+        "김민준",
+        "فاطمة",
+        "अनन्या",
+        "Nguyễn Thị",
+        "Jose\u0301",
+    ],
+)
+def test_real_names_are_accepted(name):
+    application, errors = validate_application({**VALID, "first_name": name, "last_name": name}, MISSION, TODAY)
+    assert errors == {}
+    assert application.first_name == application.last_name == unicodedata.normalize("NFC", name)
 
 
 def test_valid_application_is_cleaned():

@@ -3,7 +3,11 @@
 import email
 import email.policy
 import html
+import http.client
+import io
+import json
 import logging
+from urllib.parse import urlencode
 
 import pytest
 
@@ -104,6 +108,40 @@ def test_unknown_closed_and_past_missions(post, rows, mission_id, status):
     response = post(mission_id, json=True)
     assert response.status_code == status
     assert "error" in response.json
+    assert rows("SELECT * FROM applications") == []
+
+
+@pytest.mark.parametrize("mission_id", ["a" * 251, "a" * 300, "%00", "colis-laon%00"])
+def test_an_id_that_cannot_name_a_mission_file_is_not_found(client, post, rows, mission_id):
+    # too long for a file name (ENAMETOOLONG), or with a null byte: once a 500 with a traceback
+    status = client.get(f"/api/missions/{mission_id}", headers={"Accept": "application/json"})
+    assert status.status_code == 404
+    assert status.json == {"error": "Cette adresse n'existe pas."}
+    assert post(mission_id, json=True).status_code == 404
+    page = post(mission_id)
+    assert page.status_code == 404
+    assert "Cette adresse n'existe pas." in html.unescape(page.get_data(as_text=True))
+    assert rows("SELECT * FROM applications") == []
+
+
+NOT_JSON = [
+    pytest.param("[" * 1000 + "]" * 1000, id="array-1000-deep"),
+    pytest.param('{"a":' * 1000 + "1" + "}" * 1000, id="object-1000-deep"),
+    pytest.param('{"first_name": "Jeanne"', id="cut"),
+    pytest.param(b'{"first_name": "Jea\xffnne"}', id="not-utf-8"),
+]
+
+
+@pytest.mark.parametrize("body", NOT_JSON)
+def test_a_body_that_is_not_json_is_a_400(client, rows, body):
+    # nested too deep: once a RecursionError (500); malformed: once read as no field at all (422)
+    response = client.post(
+        "/api/missions/colis-laon/applications",
+        data=body,
+        headers={"Origin": SITE, "Content-Type": "application/json", "Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json == {"error": "Le contenu envoyé n'est pas un JSON valide : envoyez un objet JSON en UTF-8."}
     assert rows("SELECT * FROM applications") == []
 
 
@@ -222,6 +260,53 @@ def test_oversize_request_is_413(post):
     response = post(json=True, message="x" * 70_000)
     assert response.status_code == 413
     assert "error" in response.json
+
+
+def padded_json(size: int, **fields) -> bytes:
+    """A valid application as JSON, padded with spaces to ``size`` bytes."""
+    body = json.dumps({**VALID, **fields}).encode()
+    return body + b" " * (size - len(body))
+
+
+TOO_LARGE = {"error": "La demande est trop volumineuse : raccourcissez votre message."}
+
+
+def test_a_chunked_body_over_the_limit_is_413(client, rows):
+    # chunked, as gunicorn hands it: no Content-Length, the server ends the stream (wsgi.input_terminated);
+    # werkzeug's limited stream stopped at MAX_CONTENT_LENGTH and gave the cut body: once a 201
+    def send_chunked(size: int):
+        return client.post(
+            "/api/missions/colis-laon/applications",
+            input_stream=io.BytesIO(padded_json(size, email=f"v{size}@exemple.fr")),
+            headers={"Origin": SITE, "Accept": "application/json", "Content-Type": "application/json",
+                     "Transfer-Encoding": "chunked"},
+            environ_overrides={"wsgi.input_terminated": True},
+        )  # fmt: skip
+
+    answers = [send_chunked(size) for size in (64 * 1024, 64 * 1024 + 1, 100_000)]
+    assert [answer.status_code for answer in answers] == [201, 413, 413]
+    assert answers[1].json == answers[2].json == TOO_LARGE
+    assert [row["email"] for row in rows("SELECT email FROM applications")] == ["v65536@exemple.fr"]
+
+
+def test_a_chunked_body_over_the_limit_is_413_through_gunicorn(make_stack, smtp):
+    stack = make_stack(smtp.port).start_web()
+
+    def send_chunked(body: bytes, content_type: str) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=10)
+        pieces = (body[i : i + 8192] for i in range(0, len(body), 8192))
+        conn.request("POST", "/api/missions/colis-laon/applications", body=pieces, encode_chunked=True,
+                     headers={"Content-Type": content_type, "Accept": "application/json", "Origin": stack.url,
+                              "Transfer-Encoding": "chunked"})  # fmt: skip
+        response = conn.getresponse()
+        return response.status, response.read()
+
+    assert send_chunked(padded_json(1000, email="petit@exemple.fr"), "application/json")[0] == 201
+    status, answer = send_chunked(padded_json(100_000, email="json@exemple.fr"), "application/json")
+    assert (status, json.loads(answer)) == (413, TOO_LARGE)
+    form = urlencode({**VALID, "email": "form@exemple.fr"}) + "&padding=" + "x" * 100_000
+    assert send_chunked(form.encode(), "application/x-www-form-urlencoded")[0] == 413
+    assert stack.rows("SELECT email FROM applications") == [("petit@exemple.fr",)]
 
 
 def test_storage_failure_answers_503_and_acknowledges_nothing(make_app, tmp_path, smtp):

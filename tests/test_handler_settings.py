@@ -112,6 +112,20 @@ def test_answering_about_a_mission_reads_only_its_files(make_app, content_dir, e
     assert client.get("/api/missions/nouvelle").status_code == 200  # a new file, served at once
 
 
+def test_ids_without_a_mission_file_are_not_kept(make_app, content_dir):
+    # any id shaped like a file name was kept, up to 50,000 (about 0.5 GB a worker with long ids)
+    app = make_app(CONTENT_RELOAD_SECONDS=0)
+    client = app.test_client()
+    assert client.get("/api/missions/colis-laon").status_code == 200
+    for n in range(2000):
+        assert client.get(f"/api/missions/{'inconnue-' * 24}{n}").status_code == 404
+    assert len(app.extensions["content"]) == 1
+    assert client.get("/api/missions/colis-laon").json["places"] == 6
+    (content_dir / "missions" / "colis-laon.yaml").unlink()
+    assert client.get("/api/missions/colis-laon").status_code == 404
+    assert len(app.extensions["content"]) == 0
+
+
 def test_the_whole_catalog_follows_changes(make_app, content_dir):
     app = make_app(CONTENT_RELOAD_SECONDS=0)
     assert "colis-laon" in app.extensions["content"].get().missions

@@ -115,6 +115,17 @@ RULES = [
         "doit être un numéro RNA : W suivi de 9 chiffres (par ex. « W021000123 ») (reçu « 021000001 »)",
     ),
     ({"contact_email": "pas-une-adresse"}, "contact_email", "adresse e-mail invalide (reçu « pas-une-adresse »)"),
+    (
+        {"contact_name": "\u3164\u3164"},
+        "contact_name",
+        "le nom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
+    ),
+    (
+        {"contact_name": "Paul\u00adMartin\U000e0020"},
+        "contact_name",
+        "le nom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
+    ),
+    ({"contact_name": "-- --"}, "contact_name", "le nom doit contenir au moins une lettre"),
     ({"summary": ""}, "summary", "champ obligatoire manquant"),
     (
         {"description": "Accueillir les personnes<br>et servir les repas."},
@@ -255,3 +266,23 @@ def test_per_ip_limit_on_proposals(make_app, rows):
     codes = [post(client, contact_email=f"p{n}@example.org").status_code for n in range(3)]
     assert codes == [201, 201, 429]
     assert len(rows("SELECT * FROM proposals")) == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("[" * 1000 + "]" * 1000, id="array-1000-deep"),
+        pytest.param('{"a":' * 1000 + "1" + "}" * 1000, id="object-1000-deep"),
+        pytest.param('{"title": "Je sers', id="cut"),
+    ],
+)
+def test_a_body_that_is_not_json_is_a_400(client, rows, body):
+    # nested too deep: once a RecursionError (500); malformed: once read as no field at all (422)
+    response = client.post(
+        "/api/proposals",
+        data=body,
+        headers={"Origin": SITE, "Content-Type": "application/json", "Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json == {"error": "Le contenu envoyé n'est pas un JSON valide : envoyez un objet JSON en UTF-8."}
+    assert rows("SELECT * FROM proposals") == []
