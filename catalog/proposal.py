@@ -19,7 +19,7 @@ from .emails import InvalidAddress, check_address
 from .models import Catalog
 from .problems import ProblemList
 from .schema import schema_problems
-from .text import slugify
+from .text import name_fault, slugify
 from .yamlfile import load_yaml
 
 MISSION_HEADER = "# yaml-language-server: $schema=../../catalog/schemas/mission.schema.json\n"
@@ -206,6 +206,11 @@ def build_proposal(form: dict, catalog: Catalog, today: dt.date) -> tuple[Propos
         table = STRUCTURE_FIELDS if problem.path == "structure" else MISSION_FIELDS
         default = ("structure_" + problem.field) if problem.path == "structure" else problem.field
         errors.setdefault(table.get(problem.field, default), problem.message)
+    name = contact.get("name")
+    if not name:  # the structure's file may already name its contact: the proposer names themself
+        errors.setdefault("contact_name", "champ obligatoire manquant")
+    elif fault := name_fault(name):
+        errors.setdefault("contact_name", f"le nom {fault}")
     try:
         address = check_address(contact.get("email"))
     except InvalidAddress as problem:

@@ -65,11 +65,11 @@ def check_structure(data: dict, path: str, problems: ProblemList) -> None:
     if isinstance(contact, dict) and _is_str(contact.get("name")) and (fault := name_fault(contact["name"].strip())):
         problems.add(path, contact.line_of("name"), "contact.name", f"le nom {fault}")
     if isinstance(contact, dict) and _is_str(contact.get("email")):
-        from email_validator import EmailNotValidError, validate_email  # only for a structure read again
+        from .emails import InvalidAddress, check_address  # only for a structure read again
 
         try:
-            validate_email(contact["email"], check_deliverability=False)
-        except EmailNotValidError:
+            check_address(contact["email"])  # the address applications are mailed to: one rule for all
+        except InvalidAddress:
             problems.add(
                 path,
                 contact.line_of("email"),

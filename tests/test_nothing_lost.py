@@ -188,14 +188,20 @@ def test_erase_and_purge_cover_proposals_and_their_mails(app, client, rows, smtp
 
 def test_proposals_show_never_sends_a_visitors_escape_sequences_to_the_terminal(client, rows, app):
     hostile = "Paul\x1b]0;pwned\x07\x1b[2J\x9b31m\u202emal"
-    assert propose(client, contact_name=hostile, description="Vos tâches :\x1b[8m cachées").status_code == 201
+    assert propose(client, description="Vos tâches :\u202e cachées\x1b[8m").status_code == 201
     proposal_id = rows("SELECT id FROM proposals")[0][0]
+    # as an older version, which did not check the proposer's name, stored it
+    conn = sqlite3.connect(app.config["DATABASE"])
+    conn.execute("UPDATE proposals SET contact_name = ?", (hostile,))
+    conn.commit()
+    conn.close()
     runner = app.test_cli_runner()
-    for args in (["proposals", "show", proposal_id], ["proposals", "list"]):
+    for args in (["proposals", "show", proposal_id], ["proposals", "list", "--all"]):
         output = runner.invoke(args=args).output
         assert not any(c in output for c in "\x1b\x07\x9b\u202e")
     output = runner.invoke(args=["proposals", "show", proposal_id]).output
     assert "Paul\\x1b]0;pwned\\x07" in output  # shown, so the coordinator sees something was there
+    assert "Vos tâches :\\u202e cachées" in output
 
 
 # -- real processes: gunicorn's two workers, as deployed ------------------------------------------
@@ -234,3 +240,11 @@ def test_after_the_database_was_read_only_the_handler_recovers_and_healthz_tells
     status, body = stack.get("/healthz")
     assert status == 200 and json.loads(body)["database"] == "ok"
     other.close()
+
+
+@pytest.mark.parametrize(("name", "status"), [("\u3164", 422), ("", 422), ("Paul Martin", 201)])
+def test_a_proposer_names_themself_with_an_existing_structure_too(client, name, status):
+    response = propose(client, structure="asso-test", contact_name=name)
+    assert response.status_code == status
+    if status == 422:
+        assert list(response.json["errors"]) == ["contact_name"]

@@ -87,7 +87,6 @@ def _serve(base: Path, add=None, **settings):
             "TODAY": TODAY.isoformat(),
             "RATELIMIT_PER_IP": "10000 per minute",
             "RATELIMIT_PER_EMAIL": "10000 per minute",
-            "MIN_FILL_SECONDS": 0,
         }
     )
     server = make_server("127.0.0.1", port, SiteAndHandler(output, app), threaded=True)

@@ -68,6 +68,27 @@ def test_apply_without_javascript(open_page, live_site):
     assert len(wait_for_mails(live_site, "camille.nojs@exemple.fr")) == 1
 
 
+def test_a_form_sent_at_autofill_speed_is_stored_and_both_mails_arrive(open_page, live_site):
+    """The browser fills every field at once and the volunteer sends: « Merci » means stored and mailed."""
+    page = open_page("/missions/courses-voisins-soissons/")
+    fill_form(page, "camille.autofill@exemple.fr")
+    page.click("button:has-text('Envoyer ma candidature')")
+    page.wait_for_url("**/merci/")
+    assert "votre candidature est bien enregistrée" in page.inner_text("h1")
+    assert len(wait_for_mails(live_site, "camille.autofill@exemple.fr")) == 1
+    to_structure = wait_for_mails(live_site, "bonjour@voisins-soissonnais.example.org")
+    assert [m for m in to_structure if "Reply-To" in m and "camille.autofill" in m["Reply-To"]]
+    import sqlite3
+
+    conn = sqlite3.connect(live_site.app.config["DATABASE"])
+    (seconds,) = conn.execute(
+        "SELECT fill_seconds FROM applications WHERE email = 'camille.autofill@exemple.fr'"
+    ).fetchone()
+    conn.close()
+    # what the page measured: under the threshold the time trap used to drop silently; flagged instead
+    assert seconds < live_site.app.config["MIN_FILL_SECONDS"]
+
+
 def _check_errors_shown(page):
     assert page.locator("[data-error-summary]").is_visible()
     assert "Il y a un problème" in page.inner_text("[data-error-summary]")
