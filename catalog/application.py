@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .emails import Address, InvalidAddress, check_address
 from .geo import department_of_postal_code
 from .models import Mission
-from .text import name_fault
+from .text import name_fault, unseen
 
 FIELDS = (
     "first_name", "last_name", "email", "phone", "birth_date", "postal_code", "message",
@@ -19,7 +19,6 @@ FIELDS = (
 NAME_MAX = 100
 MESSAGE_MAX = 2000
 TRUE_VALUES = {"oui", "on", "true", "1", "yes"}
-BIDI_AND_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -38,17 +37,12 @@ class Application:
 
     @property
     def email_key(self) -> str:
-        """Key for duplicates and erasure: one per mailbox (see :func:`catalog.emails.mailbox_key`)."""
-        return self.email_ascii.lower()
+        """Key for duplicates and erasure: one per mailbox."""
+        return Address(self.email, self.email_ascii).key
 
 
 def _has_control(text: str, allow_newlines: bool = False) -> bool:
-    for char in text:
-        if allow_newlines and char in "\n\t":
-            continue
-        if unicodedata.category(char) in ("Cc", "Cs", "Co") or char in "\u2028\u2029":
-            return True
-    return bool(BIDI_AND_INVISIBLE.search(text))
+    return any(unseen(c) for c in text if not (allow_newlines and c in "\n\t"))
 
 
 def _text(data: dict, name: str) -> tuple[str | None, str | None]:

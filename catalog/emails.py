@@ -8,10 +8,11 @@ full-width letters, ``。`` for the dot, Unicode or punycode domain) are one.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
+
+from .text import unseen
 
 ADDRESS_MAX = 254
 EXAMPLE = "par exemple nom@exemple.fr"
@@ -32,10 +33,6 @@ class Address:
         return self.ascii.lower()
 
 
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp") for c in text)
-
-
 def check_address(value: object) -> Address:
     """The address ``value`` checked (syntax, no DNS) and normalised; :class:`InvalidAddress` otherwise.
 
@@ -45,7 +42,7 @@ def check_address(value: object) -> Address:
     if not isinstance(value, str) or not value.strip():
         raise InvalidAddress(f"Saisissez votre adresse e-mail, {EXAMPLE}")
     value = value.strip()
-    if len(value) > ADDRESS_MAX or _has_control(value):
+    if len(value) > ADDRESS_MAX or any(unseen(c) for c in value):
         raise InvalidAddress(f"Saisissez une adresse e-mail valide, {EXAMPLE}")
     try:
         checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
@@ -56,6 +53,14 @@ def check_address(value: object) -> Address:
             raise InvalidAddress("La partie avant le @ ne doit pas contenir d'accent ni de caractère spécial") from None
         raise InvalidAddress(f"Saisissez une adresse e-mail valide, {EXAMPLE}") from None
     return Address(checked.normalized, f"{checked.local_part}@{checked.ascii_domain}")
+
+
+def inbox_key(value: object) -> str:
+    """The inbox ``value`` delivers to, for counting what is sent there: :func:`mailbox_key` without
+    a sub-address (``jeanne+1@…`` and ``jeanne+2@…`` reach one inbox)."""
+    key = mailbox_key(value)
+    local, at, domain = key.rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}" if at and local else key
 
 
 def mailbox_key(value: object) -> str:

@@ -101,7 +101,7 @@ def _typed(value: str | None, kind):
     if value is None:
         return None
     if kind is int:
-        return int(value) if re.fullmatch(r"-?\d+", value) else value
+        return int(value) if re.fullmatch(r"-?\d{1,9}", value) else value  # longer: a text the schema refuses
     if kind is bool:
         lowered = value.lower()
         return {"oui": True, "true": True, "on": True, "non": False, "false": False}.get(lowered, value)

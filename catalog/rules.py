@@ -14,7 +14,7 @@ import unicodedata
 from .geo import DEPARTMENTS, department_name, department_of_postal_code, is_valid_siret
 from .models import DEFAULT_AGE_MAX, DEFAULT_AGE_MIN, Domain
 from .problems import ProblemList
-from .text import name_fault, raw_html
+from .text import line_fault, name_fault, raw_html
 
 MANY_PLACES = 70
 # How much of commitments and health guidelines (the domain's and the mission's) surely fits on the
@@ -50,8 +50,15 @@ def _check_postal_code(value, path: str, line: int, field_name: str, problems: P
     return department
 
 
+def _one_line(data: dict, field: str, path: str, problems: ProblemList) -> None:
+    value = data.get(field)
+    if _is_str(value) and (fault := line_fault(value)):
+        problems.add(path, data.line_of(field), field, fault)
+
+
 def check_structure(data: dict, path: str, problems: ProblemList) -> None:
     """Rules for one structure file: SIRET checksum, French postal code, contact name and e-mail."""
+    _one_line(data, "name", path, problems)
     siret = data.get("siret")
     if _is_str(siret) and siret.isdigit() and len(siret) == 14 and not is_valid_siret(siret):
         problems.add(
@@ -95,6 +102,7 @@ def check_mission(
     today: dt.date,
 ) -> None:
     """Rules for one mission file: references, place, department, dates, ages, hints."""
+    _one_line(data, "title", path, problems)
     domain = None
     value = data.get("domain")
     if _is_str(value):

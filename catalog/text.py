@@ -38,8 +38,20 @@ DEFAULT_IGNORABLE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
     "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
-# Also out of names: controls, format characters, surrogates, private use, line and paragraph separators.
-_NOT_IN_NAMES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+# Never shown as text: controls, format characters, surrogates, private use, line and paragraph separators.
+UNSEEN = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+
+
+def unseen(char: str) -> bool:
+    """Whether ``char`` is a control or format character, not something a reader sees."""
+    return unicodedata.category(char) in UNSEEN
+
+
+def line_fault(text: str) -> str | None:
+    """Why ``text`` cannot be one line of plain text (a title, a name: mail headers carry them), or ``None``."""
+    if any(unseen(c) for c in text):
+        return "doit tenir sur une ligne, sans caractère de contrôle ni invisible"
+    return None
 
 
 def name_fault(name: str) -> str | None:
@@ -48,7 +60,8 @@ def name_fault(name: str) -> str | None:
     A name holds a visible letter and no character shown as nothing or breaking the line.
     The answer ends a French sentence about the name: « Le prénom {fault} ».
     """
-    if DEFAULT_IGNORABLE.search(name) or any(unicodedata.category(c) in _NOT_IN_NAMES for c in name):
+    # « =? » opens a MIME encoded word: in a mail header, a mail program would read an address there
+    if DEFAULT_IGNORABLE.search(name) or any(unseen(c) for c in name) or "=?" in name:
         return "contient des caractères non autorisés (retour à la ligne, caractère invisible…)"
     if not any(c.isalpha() for c in name):
         return "doit contenir au moins une lettre"

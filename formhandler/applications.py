@@ -56,7 +56,7 @@ def fill_seconds(data: dict) -> float | None:
         return None
     try:
         seconds = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
@@ -73,7 +73,7 @@ def check_origin():
 @bp.post("/missions/<mission_id:mission_id>/applications")
 def apply(mission_id: str):
     """Check, store (application + mails, one transaction), then answer."""
-    if ip_limited() or address_limited("email"):
+    if ip_limited():
         abort(429)
     current = catalog_for(mission_id)
     mission = current.missions.get(mission_id)
@@ -97,16 +97,26 @@ def apply(mission_id: str):
         return render_template(
             "application_errors.html", mission=mission_page(current, mission), errors=errors, values=values
         ), 422
+    # counted only for a valid application: posts with someone else's address cannot lock them out
+    if address_limited("email"):
+        abort(429)
 
     now = time.time()
     application_id = secrets.token_hex(16)
     try:
         with transaction() as conn:
+            # the same form sent twice (a double click, a page reloaded): someone else sharing the mailbox,
+            # or a corrected application, is a new one
             duplicate = conn.execute(
                 "SELECT id, waiting_list FROM applications WHERE mission_id = ? AND email_key = ? AND created_at > ?"
-                " ORDER BY created_at DESC LIMIT 1",
-                (mission.id, application.email_key, now - DUPLICATE_WINDOW),
-            ).fetchone()
+                " AND first_name = ? AND last_name = ? AND birth_date = ? AND phone IS ? AND postal_code = ?"
+                " AND message IS ? ORDER BY created_at DESC LIMIT 1",
+                (
+                    mission.id, application.email_key, now - DUPLICATE_WINDOW, application.first_name,
+                    application.last_name, application.birth_date.isoformat(), application.phone,
+                    application.postal_code, application.message,
+                ),
+            ).fetchone()  # fmt: skip
             if duplicate is not None:
                 log.info("candidature %s : doublon, rien de nouveau n'est envoyé", duplicate["id"])
                 return _success(duplicate["id"], bool(duplicate["waiting_list"]))

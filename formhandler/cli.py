@@ -17,7 +17,6 @@ import datetime as dt
 import subprocess
 import sys
 import time
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -26,26 +25,23 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from catalog.emails import mailbox_key
+from catalog.text import unseen
 
 from . import outbox as outbox_module
 from .content import catalog
 from .db import erase_address, get_db, purge_before, rows_of_address, scrub, transaction
 from .mails import PROPOSAL_REJECTED, spec
 from .ratelimits import SQLiteStorage
-from .security import limiter
+from .security import address_limit_keys, limiter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-UNPRINTABLE = ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
 
 
 def printable(text: str) -> str:
     """``text`` with every control or format character shown as an escape (``\\x1b``): what a
     visitor typed never reaches the terminal as a command (colours, title, cursor moves, links)."""
     return "".join(
-        char.encode("unicode_escape").decode("ascii")
-        if char not in "\n\t" and unicodedata.category(char) in UNPRINTABLE
-        else char
-        for char in text
+        char.encode("unicode_escape").decode("ascii") if char not in "\n\t" and unseen(char) else char for char in text
     )
 
 
@@ -86,7 +82,9 @@ def fill_flag(seconds: float | None) -> str:
 
 @applications.command("list")
 @click.option("--mission", "mission_id", help="seulement cette mission")
-@click.option("--flagged", is_flag=True, help="seulement les candidatures envoyées trop vite pour être saisies")
+@click.option(
+    "--flagged", is_flag=True, help="seulement les candidatures envoyées trop vite, ou sans durée de saisie mesurée"
+)
 def list_applications(mission_id, flagged):
     """Les candidatures, les plus récentes d'abord ; celles envoyées trop vite sont signalées."""
     query = (
@@ -97,7 +95,7 @@ def list_applications(mission_id, flagged):
         clauses.append("mission_id = ?")
         args.append(mission_id)
     if flagged:
-        clauses.append("fill_seconds < ?")
+        clauses.append("(fill_seconds IS NULL OR fill_seconds < ?)")
         args.append(current_app.config["MIN_FILL_SECONDS"])
     if clauses:
         query += " WHERE " + " AND ".join(clauses)
@@ -268,8 +266,8 @@ def erase(email, yes):
             abort=True,
         )
     erased_applications, erased_proposals = erase_address(conn, key)
-    if isinstance(limiter.storage, SQLiteStorage):
-        limiter.storage.forget(key)
+    for limit_key in address_limit_keys(email):
+        limiter.storage.clear(limit_key)
     _scrub(conn)
     if erased_applications or erased_proposals:
         echo(

@@ -12,8 +12,11 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager, nullcontext, suppress
+from email.utils import parseaddr
 
 from flask import Flask, current_app
+
+from catalog.emails import mailbox_key
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS applications (
@@ -81,15 +84,37 @@ CREATE TABLE IF NOT EXISTS heartbeat (
 """
 SCHEMA_VERSION = 2
 
-# Each upgrade takes a database from the version before it to its own (PRAGMA user_version):
-# columns added to tables that exist (a missing table is then created whole by SCHEMA), then SQL.
-UPGRADES: dict[int, tuple[list[tuple[str, str]], str]] = {
-    2: (
-        [("applications", "fill_seconds REAL"), ("outbox", "proposal_id TEXT")],
-        "UPDATE outbox SET proposal_id = json_extract(context, '$.proposal_id')"
-        " WHERE kind LIKE 'proposal-%' AND context IS NOT NULL AND json_valid(context);",
-    ),
-}
+TABLES = {"applications", "outbox", "proposals", "heartbeat"}
+
+
+def _add_columns(conn: sqlite3.Connection, tables: set[str], columns: list[tuple[str, str]]) -> None:
+    """Add columns to the tables that exist (a missing table is then created whole by SCHEMA)."""
+    for table, column in columns:
+        if table in tables and column.split()[0] not in _columns(conn, table):
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
+def _to_2(conn: sqlite3.Connection, tables: set[str]) -> None:
+    """Applications keep their filling time; mails know their proposal; proposers' addresses are
+    kept in the form ``erase`` looks for (older versions stored them as typed)."""
+    _add_columns(conn, tables, [("applications", "fill_seconds REAL"), ("outbox", "proposal_id TEXT")])
+    if "outbox" in tables:
+        conn.execute(
+            "UPDATE outbox SET proposal_id = json_extract(context, '$.proposal_id')"
+            " WHERE kind LIKE 'proposal-%' AND context IS NOT NULL AND json_valid(context)"
+        )
+    if "proposals" in tables:
+        for proposal_id, typed in conn.execute("SELECT id, contact_email FROM proposals").fetchall():
+            key = mailbox_key(parseaddr(typed or "")[1] or typed or "")
+            if key != typed:
+                conn.execute("UPDATE proposals SET contact_email = ? WHERE id = ?", (key, proposal_id))
+
+
+# Each upgrade takes a database from the version before it to its own (PRAGMA user_version).
+UPGRADES = {2: _to_2}
+# After these, the file is rewritten (VACUUM): older versions deleted rows without zeroing them.
+REWRITE_AFTER = {2}
+
 
 _local = threading.local()
 
@@ -232,15 +257,6 @@ def discard(conn: sqlite3.Connection) -> None:
         conn.close()
 
 
-def close_thread_connections() -> None:
-    """Close this thread's connections (tests, worker shutdown)."""
-    for conn in getattr(_local, "conns", {}).values():
-        if getattr(conn, "writer_lock", None) is not None:
-            os.close(conn.writer_lock.fd)
-        conn.close()
-    _local.conns = {}
-
-
 @contextmanager
 def transaction(conn: sqlite3.Connection | None = None):
     """``BEGIN IMMEDIATE`` … ``COMMIT``; any SQLite error becomes :class:`StorageError`. After an
@@ -301,27 +317,38 @@ def _upgrade_unversioned(conn: sqlite3.Connection) -> int:
 
 
 def init_schema(path: str) -> None:
-    """Create the tables, or bring an older database up to :data:`SCHEMA_VERSION` (idempotent)."""
+    """Create the tables, or bring an older database up to :data:`SCHEMA_VERSION`; an up-to-date
+    database is only read (it may be read-only for now: requests will say so)."""
     conn = connect(path)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not tables & {"applications", "outbox", "proposals"}:
-            version = SCHEMA_VERSION  # a new database gets the current tables at once
-        elif version == 0:
-            version = _upgrade_unversioned(conn)
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            columns, sql = UPGRADES[target]
-            alter = "".join(
-                f"ALTER TABLE {table} ADD COLUMN {column};"
-                for table, column in columns
-                if table in tables and column.split()[0] not in _columns(conn, table)
-            )
-            conn.executescript(f"BEGIN IMMEDIATE; {alter} {sql} PRAGMA user_version = {target}; COMMIT;")
-        conn.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        if version != SCHEMA_VERSION or not tables >= TABLES:
+            _upgrade(conn, version, tables)
     finally:
         conn.close()
     _schema_ready.add(path)
+
+
+def _upgrade(conn: sqlite3.Connection, version: int, tables: set[str]) -> None:
+    if not tables & {"applications", "outbox", "proposals"}:
+        version = SCHEMA_VERSION  # a new database gets the current tables at once
+    elif version == 0:
+        version = _upgrade_unversioned(conn)
+    rewrite = False
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            UPGRADES[target](conn, tables)
+            conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
+        rewrite = rewrite or target in REWRITE_AFTER
+    conn.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+    if rewrite:
+        conn.execute("VACUUM")
 
 
 def init_app(app: Flask) -> None:

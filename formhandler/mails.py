@@ -26,6 +26,7 @@ from flask import current_app, render_template
 
 from catalog import Catalog, Mission
 from catalog.application import Application, age_on
+from catalog.emails import check_address
 from catalog.text import date_range
 
 from .content import today
@@ -83,17 +84,27 @@ def _msgid() -> str:
     return make_msgid(domain=host)
 
 
+def one_line(text: str) -> str:
+    """``text`` with every run of white space (line breaks included) made one space: a header value."""
+    return " ".join(str(text).split())
+
+
 def _address(value: tuple[str, str] | str) -> Address | str:
     if isinstance(value, tuple):
         name, addr = value
-        return Address(display_name=name or "", addr_spec=addr)
+        return Address(display_name=one_line(name or ""), addr_spec=addr)
     return value
+
+
+def recipients_of(setting: str) -> list[str]:
+    """The addresses of a setting that may list several, separated by commas (ASCII domains)."""
+    return [check_address(part).ascii for part in setting.split(",") if part.strip()]
 
 
 def compose(draft: Draft, message_id: str) -> bytes:
     """The wire bytes of a draft (CRLF, quoted-printable bodies, at most 78 characters a line)."""
     msg = EmailMessage(policy=WIRE)
-    msg["Subject"] = draft.subject
+    msg["Subject"] = one_line(draft.subject)
     msg["From"] = _sender()
     msg["To"] = [_address(to) for to in draft.to]
     if draft.reply_to:
@@ -165,16 +176,15 @@ def application_mails(
     sender = _envelope_sender()
     text = json.dumps(context, ensure_ascii=False)
     return [
-        OutgoingMail(STRUCTURE, sender, [structure.contact.email], _msgid(), context=text),
+        OutgoingMail(STRUCTURE, sender, [check_address(structure.contact.email).ascii], _msgid(), context=text),
         OutgoingMail(VOLUNTEER, sender, [application.email_ascii], _msgid(), context=text),
     ]
 
 
-def spec(kind: str, recipient: str, context: dict) -> OutgoingMail:
-    """A mail to render later (proposals): one recipient, a JSON context."""
-    return OutgoingMail(
-        kind, _envelope_sender(), [recipient], _msgid(), context=json.dumps(context, ensure_ascii=False)
-    )
+def spec(kind: str, recipients: str | list[str], context: dict) -> OutgoingMail:
+    """A mail to render later (proposals, reports): its recipients, a JSON context."""
+    listed = [recipients] if isinstance(recipients, str) else recipients
+    return OutgoingMail(kind, _envelope_sender(), listed, _msgid(), context=json.dumps(context, ensure_ascii=False))
 
 
 def _render_proposal(kind: str, c: dict, recipients: list[str]) -> Draft:
@@ -228,7 +238,7 @@ def _render_application(kind: str, c: dict, recipients: list[str]) -> Draft:
 def _render_operator(kind: str, c: dict, recipients: list[str]) -> Draft:
     return Draft(
         subject=f"Courrier en échec ({c['kind']})",
-        to=[("", recipients[0])],
+        to=[("", address) for address in recipients],
         text=render_template("mails/operator.txt", **c),
         date=c["date"],
     )
@@ -252,7 +262,7 @@ def render(kind: str, message_id: str, context_json: str, recipients: list[str])
 
 def operator_mail(row, error: str, now: float) -> OutgoingMail | None:
     """Tell the operator that a mail failed for good (never about an operator mail)."""
-    address = current_app.config["OPERATOR_EMAIL"]
+    address = recipients_of(current_app.config["OPERATOR_EMAIL"])
     if not address or row["kind"] == OPERATOR:
         return None
     context = {

@@ -15,12 +15,15 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+import sqlite3
 import ssl
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 
 from flask import Flask, current_app
+from jinja2 import TemplateNotFound, TemplateSyntaxError
 
 from .db import REQUEST_CHECKPOINT_PAGES, StorageError, checkpoint, get_db, transaction
 from .mails import OutgoingMail, fits_smtp, operator_mail, render
@@ -155,7 +158,9 @@ class UnbuildableMail(Exception):
 def _render_row(row) -> bytes:
     try:
         return render(row["kind"], row["message_id"], row["context"], json.loads(row["recipients"]))
-    except (ValueError, KeyError, TypeError, IndexError) as error:  # this mail's data; anything else is retried
+    except (TemplateNotFound, TemplateSyntaxError):
+        raise  # a template missing or broken fails every mail alike: retried, not given up
+    except Exception as error:  # this mail's own data
         raise UnbuildableMail(f"courrier impossible à composer ({type(error).__name__})") from error
 
 
@@ -245,8 +250,10 @@ def deliver_due(app: Flask | None = None, *, now: float | None = None) -> dict[s
                     if now is not None:  # a fixed clock: one pass only (tests)
                         return counts
         finally:
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute(f"PRAGMA wal_autocheckpoint = {REQUEST_CHECKPOINT_PAGES}")
+            # the connection may have been discarded after a storage error: its successor opens with these
+            with suppress(sqlite3.Error):
+                conn.execute("PRAGMA synchronous = FULL")
+                conn.execute(f"PRAGMA wal_autocheckpoint = {REQUEST_CHECKPOINT_PAGES}")
 
 
 # Mails accepted by the server are marked sent together, at least every MARK_BATCH mails and every

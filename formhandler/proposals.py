@@ -19,7 +19,7 @@ from . import outbox
 from .applications import _problem, check_origin
 from .content import catalog, today
 from .db import StorageError, transaction
-from .mails import PROPOSAL_COORDINATORS, PROPOSAL_PROPOSER, spec
+from .mails import PROPOSAL_COORDINATORS, PROPOSAL_PROPOSER, recipients_of, spec
 from .security import address_limited, ip_limited, posted_data, wants_json
 
 bp = Blueprint("proposals", __name__, url_prefix="/api")
@@ -37,7 +37,7 @@ FORM_FIELDS = (
 @bp.post("/proposals")
 def propose():
     """Check, store (proposal + mails), answer."""
-    if ip_limited() or address_limited("contact_email"):
+    if ip_limited():
         abort(429)
     data = posted_data()
     site = current_app.config["SITE_URL"].rstrip("/")
@@ -52,6 +52,8 @@ def propose():
             return jsonify({"errors": errors}), 422
         values = {k: data.get(k) for k in FORM_FIELDS if isinstance(data.get(k), str)}
         return render_template("proposal_errors.html", errors=errors, values=values, rc=_site_model(current)), 422
+    if address_limited("contact_email"):  # counted only for a valid proposal, as for applications
+        abort(429)
     now = time.time()
     proposal_id = secrets.token_hex(16)
     contact_email = proposal.contact_email
@@ -72,7 +74,7 @@ def propose():
         "site_name": current_app.config["SITE_NAME"],
         "date": now,
     }
-    coordinators = current_app.config["COORDINATORS_EMAIL"]
+    coordinators = recipients_of(current_app.config["COORDINATORS_EMAIL"])
     mails = [spec(PROPOSAL_PROPOSER, contact_email, context)]
     if coordinators:
         mails.insert(0, spec(PROPOSAL_COORDINATORS, coordinators, context))

@@ -10,12 +10,15 @@ hits come. It is a storage of the ``limits`` library (its public ``Storage``
 base), used by Flask-Limiter's fixed-window strategy; ``redis://`` remains an
 option for several hosts.
 
-Keys contain a volunteer's address (the per-address limit): :meth:`forget`
-and :meth:`sweep` serve ``erase`` and ``purge``.
+Keys are stored as their SHA-256 (16 bytes): a row's size does not depend on
+what a client sends, and no address is written in clear. ``erase`` clears an
+address's counters by their keys (``security.address_limit_keys``), ``purge``
+sweeps the expired ones.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import threading
@@ -29,12 +32,16 @@ SWEEP_EVERY = 1000  # hits between two deletions of expired counters
 
 _TABLE = """
 CREATE TABLE IF NOT EXISTS counters (
-    key TEXT PRIMARY KEY,
+    key BLOB PRIMARY KEY,
     count INTEGER NOT NULL,
     expires_at REAL NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS counters_expiry ON counters (expires_at);
 """
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()[:16]
 
 
 def uri_for(database: str) -> str:
@@ -91,16 +98,18 @@ class SQLiteStorage(Storage):
             " count = CASE WHEN expires_at <= ?3 THEN excluded.count ELSE count + excluded.count END,"
             " expires_at = CASE WHEN expires_at <= ?3 THEN excluded.expires_at ELSE expires_at END"
             " RETURNING count",
-            (key, amount, now, expiry),
+            (_digest(key), amount, now, expiry),
         ).fetchone()
         return int(row[0])
 
     def get(self, key: str) -> int:
-        row = self._run("SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, time.time())).fetchone()
+        row = self._run(
+            "SELECT count FROM counters WHERE key = ? AND expires_at > ?", (_digest(key), time.time())
+        ).fetchone()
         return int(row[0]) if row else 0
 
     def get_expiry(self, key: str) -> float:
-        row = self._run("SELECT expires_at FROM counters WHERE key = ?", (key,)).fetchone()
+        row = self._run("SELECT expires_at FROM counters WHERE key = ?", (_digest(key),)).fetchone()
         return float(row[0]) if row else time.time()
 
     def check(self) -> bool:
@@ -114,15 +123,11 @@ class SQLiteStorage(Storage):
         return self._run("DELETE FROM counters").rowcount
 
     def clear(self, key: str) -> None:
-        self._run("DELETE FROM counters WHERE key = ?", (key,))
+        self._run("DELETE FROM counters WHERE key = ?", (_digest(key),))
 
     def sweep(self, now: float | None = None) -> int:
         """Delete the counters whose window has ended; how many."""
         return self._run("DELETE FROM counters WHERE expires_at <= ?", (time.time() if now is None else now,)).rowcount
-
-    def forget(self, text: str) -> int:
-        """Delete every counter whose key contains ``text`` (an address being erased); how many."""
-        return self._run("DELETE FROM counters WHERE instr(key, ?) > 0", (text,)).rowcount
 
     def truncate_log(self) -> None:
         """Leave no old copy of a deleted key in the write-ahead log."""

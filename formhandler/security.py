@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 from urllib.parse import urlsplit
 
@@ -12,7 +13,7 @@ from limits import parse_many
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from catalog.emails import mailbox_key
+from catalog.emails import inbox_key
 
 from . import ratelimits
 
@@ -23,6 +24,21 @@ def client_ip() -> str:
     """The client's address: ``remote_addr`` after ProxyFix, which reads X-Forwarded-For
     only through ``TRUSTED_PROXIES`` hops (a spoofed header changes nothing)."""
     return request.remote_addr or "-"
+
+
+def client_network() -> str:
+    """What the per-IP limit counts: the client's IPv4 address, or its IPv6 /64 (one subscriber
+    has a whole /64 and can change addresses within it at will)."""
+    address = client_ip()
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
 def wants_json() -> bool:
@@ -54,12 +70,24 @@ def posted_data() -> dict:
     return g.posted_data
 
 
-def _address_key(field: str) -> str:
-    """The rate-limit key of the posted address in ``field``: one per mailbox, however it is spelled."""
-    value = posted_data().get(field)
+# Each form and the field holding the address its limit counts (see :func:`address_limit_keys`).
+ADDRESS_FIELDS = {"applications.apply": "email", "proposals.propose": "contact_email"}
+
+
+def _address_key(field: str, value) -> str:
+    """The rate-limit key of an address: one per inbox, however it is spelled."""
     if not isinstance(value, str) or not value.strip():
         return f"{field}:-"
-    return f"{field}:" + mailbox_key(value)
+    return f"{field}:" + inbox_key(value)
+
+
+def address_limit_keys(address: str) -> list[str]:
+    """The storage keys of every per-address counter of ``address`` (for ``erase``)."""
+    return [
+        item.key_for(endpoint, _address_key(field, address))
+        for endpoint, field in ADDRESS_FIELDS.items()
+        for item in _limit_items(per_email_limit())
+    ]
 
 
 @functools.lru_cache(maxsize=32)
@@ -87,12 +115,12 @@ def _over(limits: str, key: str) -> bool:
 
 def address_limited(field: str) -> bool:
     """Whether the posted address in ``field`` is over ``RATELIMIT_PER_EMAIL``."""
-    return _over(per_email_limit(), _address_key(field))
+    return _over(per_email_limit(), _address_key(field, posted_data().get(field)))
 
 
 def ip_limited() -> bool:
     """Whether the client (see :func:`client_ip`) is over ``RATELIMIT_PER_IP``."""
-    return _over(per_ip_limit(), "ip:" + client_ip())
+    return _over(per_ip_limit(), "ip:" + client_network())
 
 
 def per_ip_limit() -> str:
@@ -128,7 +156,10 @@ def origin_allowed() -> bool:
         return origin.lower() in allowed
     referer = request.headers.get("Referer")
     if referer:
-        return origin_of(referer) in allowed
+        try:
+            return origin_of(referer) in allowed
+        except ValueError:  # not a URL (« http://[::1/ »): from no page of the site
+            return False
     return False
 
 
@@ -154,7 +185,11 @@ def _refuse_streams_over_the_limit() -> None:
     limit = request.max_content_length
     if limit is None or request.content_length is not None or "wsgi.input_terminated" not in request.environ:
         return
-    if len(request.get_data()) >= limit and request.environ["wsgi.input"].read(1):
+    try:
+        over = len(request.get_data()) >= limit and request.environ["wsgi.input"].read(1)
+    except Exception:  # the server could not read the body (a malformed chunk size): a bad request, not ours
+        abort(400)
+    if over:
         abort(413)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from catalog.emails import InvalidAddress, check_address
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -109,9 +111,16 @@ SETTINGS: tuple[Setting, ...] = (
         "COORDINATORS_EMAIL",
         "reserve-civique@example.org",
         str,
-        "adresse des coordinateurs : réponse aux confirmations (retrait, effacement des données)",
+        "adresse des coordinateurs (plusieurs : séparées par des virgules) : réponse aux confirmations (retrait,"
+        " effacement des données), propositions de mission",
     ),
-    Setting("OPERATOR_EMAIL", "", str, "adresse prévenue quand un e-mail est définitivement refusé (vide : personne)"),
+    Setting(
+        "OPERATOR_EMAIL",
+        "",
+        str,
+        "adresse prévenue quand un e-mail est définitivement refusé (plusieurs : séparées par des virgules ;"
+        " vide : personne)",
+    ),
     Setting("MAIL_SERVER", "127.0.0.1", str, "serveur SMTP"),
     Setting("MAIL_PORT", 8025, int, "port SMTP ; 8025 est le serveur de courrier local de `make run`"),
     Setting("MAIL_USE_TLS", False, bool, "STARTTLS"),
@@ -159,6 +168,9 @@ PASSTHROUGH_PREFIXES = (
 )
 
 
+ADDRESS_LISTS = ("COORDINATORS_EMAIL", "OPERATOR_EMAIL")  # addresses separated by commas, checked at start
+
+
 class SettingsError(Exception):
     """A setting is unknown or has the wrong type."""
 
@@ -199,3 +211,12 @@ def check(config: dict, user_keys: set[str]) -> None:
     for setting in SETTINGS:
         if setting.name in config and setting.name not in user_keys:
             config[setting.name] = _coerce(setting, config[setting.name])
+    for name in ADDRESS_LISTS:
+        for part in (config.get(name) or "").split(","):
+            if part.strip():
+                try:
+                    check_address(part)
+                except InvalidAddress as problem:
+                    raise SettingsError(
+                        f"{name} : « {part.strip()} » n'est pas une adresse e-mail ({problem})"
+                    ) from None

@@ -151,14 +151,26 @@ def test_unknown_mission_html_page(post):
     assert "Cette mission n'existe pas" in html.unescape(response.get_data(as_text=True))
 
 
-def test_duplicate_within_a_day_is_a_success_that_sends_nothing_new(app, post, smtp, rows):
+def test_the_same_form_sent_twice_within_a_day_is_a_success_that_sends_nothing_new(app, post, smtp, rows):
     first = post(json=True)
-    second = post(json=True, email="JEANNE.DUPRE@exemple.fr", message="Encore moi")
+    second = post(json=True, email="JEANNE.DUPRE@exemple.fr")  # a double click, the page reloaded
     assert second.status_code == 201
     assert second.json["id"] == first.json["id"]
     assert len(rows("SELECT * FROM applications")) == 1
     deliver_due(app)
     assert len(smtp.mails) == 2
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"message": "Je ne suis libre que le mardi."}, {"phone": "07 98 76 54 32"}, {"first_name": "Paul"}],
+)
+def test_a_corrected_form_or_another_person_of_the_same_mailbox_is_a_new_application(app, post, rows, changes):
+    """« Merci » with the first id would drop the correction, or the second person, unseen."""
+    first = post(json=True)
+    second = post(json=True, **changes)
+    assert second.status_code == 201 and second.json["id"] != first.json["id"]
+    assert len(rows("SELECT * FROM applications")) == 2
 
 
 def test_same_person_may_apply_to_another_mission(post, rows):
@@ -214,7 +226,8 @@ def test_a_valid_form_sent_fast_is_stored_mailed_and_flagged(app, post, rows, sm
     post(email="lente@exemple.fr", fill_seconds="40")
     post(email="sans-script@exemple.fr", drop=("fill_seconds",))
     flagged = runner.invoke(args=["applications", "list", "--flagged"]).output
-    assert "jeanne.dupre@exemple.fr" in flagged and "1 candidature(s)" in flagged
+    assert "jeanne.dupre@exemple.fr" in flagged and "sans-script@exemple.fr" in flagged  # not measured: flagged too
+    assert "2 candidature(s)" in flagged
     listing = runner.invoke(args=["applications", "list"]).output
     assert "durée de saisie non mesurée" in listing.split("sans-script@exemple.fr", 1)[1].splitlines()[0]
     assert "lente@exemple.fr>\n" in listing  # nothing to say about a form filled in 40 s

@@ -1,6 +1,7 @@
 """Rate limits: counters shared by every process of the host, in a SQLite file beside the database."""
 
 import multiprocessing
+import sqlite3
 import time
 
 from limits import parse
@@ -57,9 +58,14 @@ def test_processes_count_together(tmp_path):
     assert storage_from_string(uri).get("shared") == 600  # no hit lost, none counted twice
 
 
-def test_forget_removes_the_counters_of_an_address(tmp_path):
-    storage = storage_from_string(uri_for(str(tmp_path / "h.sqlite3")))
+def test_keys_are_stored_as_digests_of_one_size(tmp_path):
+    database = tmp_path / "h.sqlite3"
+    storage = storage_from_string(uri_for(str(database)))
     storage.incr("LIMITER/applications.apply/email:jeanne@exemple.fr/5/1/hour", expiry=600)
-    storage.incr("LIMITER/applications.apply/ip:127.0.0.1/10/1/minute", expiry=600)
-    assert storage.forget("jeanne@exemple.fr") == 1
-    assert storage.get("LIMITER/applications.apply/ip:127.0.0.1/10/1/minute") == 1
+    storage.incr("x" * 5000, expiry=600)
+    conn = sqlite3.connect(tmp_path / "h-ratelimits.sqlite3")
+    assert [len(key) for (key,) in conn.execute("SELECT key FROM counters")] == [16, 16]
+    conn.close()
+    storage.clear("x" * 5000)
+    assert storage.get("x" * 5000) == 0
+    assert storage.get("LIMITER/applications.apply/email:jeanne@exemple.fr/5/1/hour") == 1
