@@ -19,9 +19,9 @@ run: $(STAMP)
 build: $(STAMP)
 	$(INVOKE) build
 
-# make check [CONTENT=path/to/content]
+# make check [CONTENT=path/to/content] [FORMAT=github|gitlab] [OUTPUT=gl-code-quality.json]
 check: $(STAMP)
-	$(INVOKE) check --content "$(or $(CONTENT),content)"
+	$(INVOKE) check --content "$(or $(CONTENT),content)" --format "$(or $(FORMAT),text)" $(if $(OUTPUT),--output "$(OUTPUT)")
 
 test: $(STAMP)
 	$(INVOKE) test

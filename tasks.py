@@ -22,9 +22,10 @@ PY = sys.executable
 
 
 @task
-def check(c, content="content", strict=False):
-    """Validate all content; non-zero exit on any error."""
-    c.run(f"{PY} -m catalog.check {content}" + (" --strict" if strict else ""), pty=False)
+def check(c, content="content", strict=False, format="text", output=""):
+    """Validate all content; non-zero exit on any error. ``--format github|gitlab`` for the forges' pipelines."""
+    options = (" --strict" if strict else "") + f" --format {format}" + (f" --output {output}" if output else "")
+    c.run(f"{PY} -m catalog.check {content}{options}", pty=False)
 
 
 @task

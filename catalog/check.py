@@ -2,6 +2,9 @@
 
 Prints every problem, one per line (``file:line: field: message``), errors
 first then warnings, and exits with status 1 when there is any error.
+``--format github`` prints them as GitHub workflow commands (annotations on the
+lines of a pull request); ``--format gitlab`` writes a GitLab Code Quality report
+(to ``--output``, or standard output).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import reports
 from .loader import load_content
 
 
@@ -31,6 +35,16 @@ def main(argv: list[str] | None = None) -> int:
         default=os.cpu_count() or 1,
         help="processus de lecture des fichiers, pour un gros contenu (par défaut : un par cœur)",
     )
+    parser.add_argument(
+        "--format",
+        choices=("text", "github", "gitlab"),
+        default="text",
+        help="text : une ligne par problème ; github : annotations GitHub Actions ; "
+        "gitlab : rapport Code Quality de GitLab (JSON)",
+    )
+    parser.add_argument(
+        "--output", default=None, help="avec --format gitlab : fichier du rapport (par défaut : la sortie standard)"
+    )
     args = parser.parse_args(argv)
 
     content_dir = Path(args.content_dir)
@@ -38,17 +52,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.content_dir}: dossier introuvable", file=sys.stderr)
         return 2
     result = load_content(content_dir, today=args.today, display_root=Path.cwd(), processes=max(1, args.processes))
-    for problem in result.errors + result.warnings:
-        print(problem)
+    problems = result.errors + result.warnings
+    failed = bool(result.errors or (args.strict and result.warnings))
+    if args.format == "gitlab":
+        if args.output is None:
+            sys.stdout.write(reports.gitlab_json(problems))  # the report is the output: nothing else
+            return 1 if failed else 0
+        Path(args.output).write_text(reports.gitlab_json(problems), encoding="utf-8")
+    for problem in problems:  # with a report file, the job's log still reads as usual
+        print(reports.github_command(problem) if args.format == "github" else problem)
     catalog = result.catalog
     summary = (
         f"{len(catalog.missions)} mission(s), {len(catalog.structures)} structure(s), "
         f"{len(catalog.domains)} domaine(s) ; {len(result.errors)} erreur(s), {len(result.warnings)} avertissement(s)"
     )
     print(summary)
-    if result.errors or (args.strict and result.warnings):
-        return 1
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
