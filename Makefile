@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 INVOKE := $(VENV)/bin/invoke
 
-.PHONY: run build check test lint format new-mission reliability benchmark clean
+.PHONY: run build check review test lint format new-mission reliability benchmark clean
 
 $(STAMP): requirements.lock
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ build: $(STAMP)
 # make check [CONTENT=path/to/content] [FORMAT=github|gitlab] [OUTPUT=gl-code-quality.json]
 check: $(STAMP)
 	$(INVOKE) check --content "$(or $(CONTENT),content)" --format "$(or $(FORMAT),text)" $(if $(OUTPUT),--output "$(OUTPUT)")
+
+# make review BASE=<ref> [OUTPUT=file.md]: what the content changes since BASE do to the site (Markdown)
+review: $(STAMP)
+	@$(INVOKE) review --base "$(or $(BASE),main)" --content "$(or $(CONTENT),content)" $(if $(OUTPUT),--output "$(OUTPUT)")
 
 test: $(STAMP)
 	$(INVOKE) test

@@ -1,6 +1,7 @@
 """Project tasks (invoke). The Makefile bootstraps .venv and calls these.
 
 invoke check          validate the content (every problem, file:line)
+invoke review         what a change does to the site, in Markdown, for its reviewers
 invoke build          build the static site into output/
 invoke run            build, then serve site + form handler + mail catcher on :8000
 invoke test           lint, then the whole test suite
@@ -26,6 +27,15 @@ def check(c, content="content", strict=False, format="text", output=""):
     """Validate all content; non-zero exit on any error. ``--format github|gitlab`` for the forges' pipelines."""
     options = (" --strict" if strict else "") + f" --format {format}" + (f" --output {output}" if output else "")
     c.run(f"{PY} -m catalog.check {content}{options}", pty=False)
+
+
+@task
+def review(c, base="main", content="content", output=""):
+    """Markdown summary, for reviewers, of what the content changes since ``base`` (its merge base) do to the site."""
+    c.run(
+        f"{PY} -m catalog.review --base {base} --content {content}" + (f" --output {output}" if output else ""),
+        pty=False,
+    )
 
 
 @task
