@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 INVOKE := $(VENV)/bin/invoke
 
-.PHONY: run build check review test lint format new-mission reliability benchmark clean
+.PHONY: run build check review publish test lint format new-mission reliability benchmark clean
 
 $(STAMP): requirements.lock
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ check: $(STAMP)
 # make review BASE=<ref> [OUTPUT=file.md]: what the content changes since BASE do to the site (Markdown)
 review: $(STAMP)
 	@$(INVOKE) review --base "$(or $(BASE),main)" --content "$(or $(CONTENT),content)" $(if $(OUTPUT),--output "$(OUTPUT)")
+
+# In a forge's pipeline: make publish TO=user@host:/srv/reserve-civique COMMIT=<sha> (SITEURL set; docs/production.md)
+publish: $(STAMP)
+	$(INVOKE) publish --to "$(TO)" --commit "$(COMMIT)"
 
 test: $(STAMP)
 	$(INVOKE) test

@@ -6,11 +6,16 @@ invoke build          build the static site into output/
 invoke run            build, then serve site + form handler + mail catcher on :8000
 invoke test           lint, then the whole test suite
 invoke new-mission    scaffold content/missions/<id>.yaml
+invoke publish        (a forge's pipeline) build the production site, send it to the server, publish it there
+invoke published      (on the server) the checkout to the published commit, the new site in place, then
+                      the handler's post-publication commands
+invoke rebuild        (on the server, each night) the git server's last commit, built and published
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -20,6 +25,12 @@ from invoke import task
 
 ROOT = Path(__file__).parent
 PY = sys.executable
+SERVER = "/srv/reserve-civique"  # the checkout on the server (deploy/, docs/production.md)
+ARRIVED = "var/site"  # where a new site arrives on the server before it replaces output/
+# The handler's commands run on the server after each publication, in the checkout, with the
+# services' environment. None yet: the handler reads the published content by itself (every
+# FLASK_CONTENT_RELOAD_SECONDS); the mail telling proposers their mission is online will go here.
+AFTER_PUBLICATION: list[str] = []
 
 
 @task
@@ -52,6 +63,86 @@ def index(c, output="output"):
     from devtools import search_index
 
     search_index.build(output)
+
+
+def _site_url() -> str:
+    """The public address a production site is built for: SITEURL, required (publishconf.py's is an example)."""
+    url = os.environ.get("SITEURL", "")
+    if not url.startswith(("https://", "http://")):
+        sys.exit("publication : SITEURL doit donner l'adresse publique du site (https://…), par exemple "
+                 "une variable de la forge ou l'Environment= de l'unité systemd")  # fmt: skip
+    return url
+
+
+@task
+def publish(c, to="", commit=""):
+    """Build the production site (publishconf.py, SITEURL), send it to the server ``to``
+    (``user@host:/srv/reserve-civique``, or a local folder) and publish it there at ``commit``."""
+    _site_url()
+    host, _, folder = to.rpartition(":") if ":" in to else ("", "", to)
+    if not folder or not commit:
+        sys.exit("publication : indiquez --to (utilisateur@serveur:/srv/reserve-civique) et --commit")
+    build(c, settings="publishconf.py")
+    ssh = "ssh -o BatchMode=yes"  # a pipeline answers no question: a missing key or host key fails at once
+    c.run(f"rsync -rlt --chmod=D755,F644 --compress --delete --mkpath -e '{ssh}' output/ "
+          + shlex.quote(f"{to}/{ARRIVED}/"))  # fmt: skip
+    there = f"cd {shlex.quote(folder)} && .venv/bin/invoke published --commit {shlex.quote(commit)}"
+    c.run(f"{ssh} {shlex.quote(host)} {shlex.quote(there)}" if host else there)
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def _fast_forward(commit: str) -> None:
+    """The checkout to ``commit`` (fetched from the git server), fast-forward only: the handler then
+    reads the published content. A change of code is announced: it needs the update (docs/production.md)."""
+    before = _git("rev-parse", "HEAD")
+    _git("merge", "--ff-only", "--quiet", commit)
+    code = _git("diff", "--name-only", before, "HEAD", "--", ".", ":(exclude)content")
+    if code:
+        print("Le code a changé (" + ", ".join(code.splitlines()[:5]) + ") : faites la mise à jour décrite dans "
+              "docs/production.md (dépendances, redémarrage des services).", file=sys.stderr)  # fmt: skip
+
+
+def _older(commit: str) -> bool:
+    """Whether ``commit`` is behind what the checkout already holds (a newer site was published since)."""
+    target, head = _git("rev-parse", "--verify", f"{commit}^{{commit}}"), _git("rev-parse", "HEAD")
+    return (
+        target != head
+        and subprocess.run(["git", "merge-base", "--is-ancestor", target, head], cwd=ROOT).returncode == 0
+    )
+
+
+@task
+def published(c, commit=""):
+    """On the server, once a new site has arrived in var/site: the checkout to ``commit`` (the handler's
+    content), the new site in place of output/, then the handler's post-publication commands."""
+    os.chdir(ROOT)
+    if commit:
+        _git("fetch", "--quiet", "origin")
+    if commit and _older(commit):
+        print(f"publication ignorée : le serveur a déjà publié un commit plus récent que {commit}")
+        return
+    if commit:
+        _fast_forward(commit)
+    # output/ is what nginx serves: each file is replaced whole, the new ones all at the end, the
+    # files that are gone last (a page of the new site never links to a file not there yet)
+    c.run(f"rsync -rlt --delete-delay --delay-updates {ARRIVED}/ output/")
+    for command in AFTER_PUBLICATION:
+        c.run(command)
+
+
+@task
+def rebuild(c):
+    """On the server, each night (deploy/reserve-civique-rebuild.timer): the last commit of the branch
+    the checkout follows, built for production into var/site, then published."""
+    os.chdir(ROOT)
+    _site_url()
+    _git("fetch", "--quiet", "origin")
+    _fast_forward("@{upstream}")
+    build(c, settings="publishconf.py", output=ARRIVED)
+    published(c)
 
 
 @task
