@@ -304,8 +304,12 @@ def test_the_tested_gunicorn_is_the_deployed_one():
 
 @pytest.mark.parametrize(
     "unit",
-    ["reserve-civique-web.service", "reserve-civique-outbox@.service", "reserve-civique-purge.service",
-     "reserve-civique-rebuild.service"],  # fmt: skip
+    [
+        "reserve-civique-web.service",
+        "reserve-civique-outbox@.service",
+        "reserve-civique-purge.service",
+        "reserve-civique-rebuild.service",
+    ],  # fmt: skip
 )
 def test_systemd_units_run_the_documented_commands(unit):
     text = (ROOT / "deploy" / unit).read_text(encoding="utf-8")
