@@ -309,7 +309,7 @@ def test_the_tested_gunicorn_is_the_deployed_one():
         "reserve-civique-outbox@.service",
         "reserve-civique-purge.service",
         "reserve-civique-rebuild.service",
-    ],  # fmt: skip
+    ],
 )
 def test_systemd_units_run_the_documented_commands(unit):
     text = (ROOT / "deploy" / unit).read_text(encoding="utf-8")
