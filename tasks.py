@@ -5,6 +5,7 @@ invoke build          build the static site into output/
 invoke run            build, then serve site + form handler + mail catcher on :8000
 invoke test           lint, then the whole test suite
 invoke new-mission    scaffold content/missions/<id>.yaml
+invoke dsfr           refresh the vendored DSFR (theme/static/dsfr/, theme/brand/) from npm
 """
 
 from __future__ import annotations
@@ -104,6 +105,12 @@ def screenshots(c):
     for png in sorted((ROOT / "test-artifacts" / "screenshots").glob("*.png")):
         shutil.copy(png, target / png.name)
         print(f"docs/screenshots/{png.name}")
+
+
+@task
+def dsfr(c):
+    """Refresh the Système de Design de l'État vendored in theme/ from npm (pinned version, checked SHA-256)."""
+    c.run(f"{PY} -m devtools.dsfr refresh", pty=False)
 
 
 @task(name="new-mission")
