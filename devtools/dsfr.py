@@ -6,7 +6,8 @@ and rewrites, from its ``dist/`` folder:
 
 - ``theme/static/dsfr/dsfr.min.css``: the core and the components every page may use, in the
   DSFR's own order, with their icons' addresses made relative to it; without the ``@font-face``
-  rules, which belong to the État identity;
+  rules, which belong to the État identity, and with the text's font a variable, ``--rc-font``:
+  the system's fonts unless the État identity's stylesheet names the Marianne;
 - ``theme/static/dsfr/table.min.css``: the table component, for the statistics page only;
 - ``theme/static/dsfr/icons/``: the icons those stylesheets name, and nothing else;
 - ``theme/static/dsfr/LICENSE.md``: the licence (Etalab 2.0, use restricted to the State);
@@ -55,6 +56,8 @@ BRAND_COMPONENTS = ("logo",)  # the bloc-marque « République française » wit
 # its light and italic faces are not used), and the favicon.
 FONTS = ("Marianne-Regular", "Marianne-Bold")
 FAVICON = "favicon/favicon.svg"
+MARIANNE = "Marianne,arial,sans-serif"  # the core's font for the text and the form fields
+SYSTEM = 'system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",Arial,sans-serif'
 
 _FONT_FACE = re.compile(r"@font-face\{[^}]*\}")
 _URL = re.compile(r"url\((['\"]?)([^'\")]+)\1\)")
@@ -117,6 +120,10 @@ def vendor(dist: Path) -> dict:
         folder.mkdir(parents=True)
     core, icons = _stylesheet(dist, "core/core.main.min.css")
     core, faces = _font_faces(core)
+    if MARIANNE not in core:
+        raise SystemExit(f"{PACKAGE}: la police du texte n'est plus « {MARIANNE} » : revoir devtools/dsfr.py")
+    core = core.replace(f"font-family:{MARIANNE}", f"font-family:var(--rc-font,{SYSTEM})")
+    faces += f":root{{--rc-font:{MARIANNE}}}"
     icons = {name for name in icons if not name.startswith("fonts/")}  # the faces are handled above
     pieces = [core]
     for name in COMPONENTS:
