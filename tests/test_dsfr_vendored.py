@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -92,3 +93,15 @@ def test_only_the_marianne_faces_the_site_uses_and_as_woff2():
     base = (THEME / "templates/base.html").read_text(encoding="utf-8")
     for font in fonts:
         assert f'<link rel="preload" href="/theme/dsfr/fonts/{font}" as="font" type="font/woff2" crossorigin>' in base
+
+
+def test_the_stylesheets_and_fonts_hold_the_budget():
+    """The first view's budget (README, « L'apparence ») : the CSS every page loads, gzipped."""
+
+    def gzipped(*names):
+        return sum(len(gzip.compress((THEME / name).read_bytes(), 9)) for name in names)
+
+    every_page = gzipped("static/dsfr/dsfr.min.css", "brand/dsfr/marianne.min.css", "static/css/site.css")
+    assert every_page <= 52_000
+    assert every_page + gzipped("static/dsfr/table.min.css") <= 56_000  # the statistics
+    assert sum(p.stat().st_size for p in VENDORED if p.suffix == ".woff2") <= 120_000

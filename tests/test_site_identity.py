@@ -68,3 +68,15 @@ def test_a_wrong_identity_is_refused(tmp_path, content_dir):
     """Only the two identities exist: a typo fails the build instead of showing half a brand."""
     with pytest.raises(Exception, match="IDENTITY"):
         build_site(content_dir, tmp_path / "out", IDENTITY="état", RESERVE_CIVIQUE={"content_dir": str(content_dir)})
+
+
+def test_the_themes_settings_are_documented_in_the_readme():
+    from pelican.settings import read_settings
+
+    from conftest import ROOT
+
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line for line in readme.splitlines() if line.startswith("| `")}
+    assert settings["IDENTITY"] == "etat" and '`"etat"`' in rows["`IDENTITY`"]
+    assert [key for key in settings["OPERATOR"] if f"`{key}`" not in rows["`OPERATOR`"]] == []
