@@ -14,8 +14,32 @@ TIMEZONE = "Europe/Paris"
 DEFAULT_LANG = "fr"
 LOCALE = ("C.UTF-8",)  # dates are formatted by Babel, never by the system locale
 
+# -- who runs the site, and its look ----------------------------------------------------
+# The identity: "etat", the Système de Design de l'État with the State's brand (bloc-marque
+# « République française », Marianne font, favicon), for a prefecture or another State service;
+# "neutre", the same site without the brand (system fonts), for an association or a municipality,
+# which may not use it. Only "etat" publishes theme/brand/ (THEME_STATIC_PATHS, below).
+IDENTITY = "etat"
+# The operator: named in the header and footer; its addresses make the contact page, and the
+# legal notice and privacy page name it. These are the demo's values ("demo": True says so on
+# those pages): replace them, then set "demo" to False.
+OPERATOR = {
+    "name": "Préfecture de l'Aisne",
+    "service": "le service de la réserve civique de la préfecture",  # who answers: the coordinators
+    "email": "reserve-civique@aisne.example.org",  # the coordinators' public address
+    "phone": "03 53 01 00 02",  # a number set aside for fiction (ARCEP)
+    "address": ("Préfecture de l'Aisne", "Service de la réserve civique", "2 rue Paul Doumer", "02010 Laon Cedex"),
+    "publisher": "la préfecture de l'Aisne",  # éditeur du site
+    "director": "le préfet de l'Aisne",  # directeur de la publication
+    "controller": "la préfecture de l'Aisne, représentée par le préfet",  # responsable du traitement
+    "dpo": "dpo@aisne.example.org",  # délégué à la protection des données
+    "host": "la préfecture de l'Aisne, sur ses propres serveurs",  # hébergeur
+    "demo": True,
+}
+
 PATH = "content"
 THEME = "theme"
+THEME_STATIC_PATHS = ["static", "brand"] if IDENTITY == "etat" else ["static"]
 PAGE_PATHS = ["pages"]
 ARTICLE_PATHS = ["articles"]  # no articles: missions come from the plugin
 STATIC_PATHS = []

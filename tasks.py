@@ -10,6 +10,7 @@ invoke publish        (a forge's pipeline) build the production site, send it to
 invoke published      (on the server) the checkout to the published commit, the new site in place, then
                       the handler's post-publication commands
 invoke rebuild        (on the server, each night) the git server's last commit, built and published
+invoke dsfr           refresh the vendored DSFR (theme/static/dsfr/, theme/brand/) from npm
 """
 
 from __future__ import annotations
@@ -206,6 +207,12 @@ def screenshots(c):
     for png in sorted((ROOT / "test-artifacts" / "screenshots").glob("*.png")):
         shutil.copy(png, target / png.name)
         print(f"docs/screenshots/{png.name}")
+
+
+@task
+def dsfr(c):
+    """Refresh the Système de Design de l'État vendored in theme/ from npm (pinned version, checked SHA-256)."""
+    c.run(f"{PY} -m devtools.dsfr refresh", pty=False)
 
 
 @task(name="new-mission")

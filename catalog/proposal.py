@@ -3,7 +3,10 @@
 The proposal becomes the mission file (and the structure file when the
 structure is new, private contact included) exactly as a coordinator would
 write them; they are validated with the content schemas and rules, and each
-problem is answered with the check's own French message, on the form's field.
+problem is answered on the form's field with the check's own French message,
+told for the form: it names the field in words (« Le titre doit être… »,
+« Indiquez le résumé »), starts with a capital, and the problems come in the
+form's order.
 """
 
 from __future__ import annotations
@@ -47,6 +50,79 @@ MISSION_FIELDS = {
     "location": "address",
     "structure": "structure",
 }
+
+# The form's fields, in its order: (its label, how a sentence names it)
+FORM_FIELDS = {
+    "structure": ("Votre structure", "votre structure"),
+    "structure_name": ("Nom de la structure", "le nom de la structure"),
+    "structure_type": ("Type de structure", "le type de structure"),
+    "structure_siret": ("Numéro SIRET", "le numéro SIRET"),
+    "structure_rna": ("Numéro RNA", "le numéro RNA"),
+    "structure_city": ("Commune du siège", "la commune du siège"),
+    "structure_postal_code": ("Code postal du siège", "le code postal du siège"),
+    "structure_description": ("Présentation de la structure", "la présentation de la structure"),
+    "structure_website": ("Site web", "l'adresse du site web"),
+    "contact_name": ("Votre nom", "votre nom"),
+    "contact_email": ("Votre adresse e-mail", "votre adresse e-mail"),
+    "contact_phone": ("Votre téléphone", "votre téléphone"),
+    "title": ("Titre", "le titre"),
+    "domain": ("Domaine", "le domaine"),
+    "summary": ("Résumé", "le résumé"),
+    "description": ("Description", "la description"),
+    "remote": ("À distance", "si la mission se fait à distance"),
+    "address": ("Adresse du lieu", "l'adresse du lieu"),
+    "postal_code": ("Code postal du lieu", "le code postal du lieu"),
+    "city": ("Commune du lieu", "la commune du lieu"),
+    "department": ("Département", "le département"),
+    "start": ("Date de début", "la date de début"),
+    "end": ("Date de fin", "la date de fin"),
+    "schedule": ("Horaires", "les horaires"),
+    "places": ("Nombre de bénévoles recherchés", "le nombre de bénévoles recherchés"),
+    "requirements": ("Engagements demandés aux bénévoles", "les engagements demandés aux bénévoles"),
+    "health_guidelines": ("Consignes sanitaires", "les consignes sanitaires"),
+}
+_MENTIONED = re.compile(r"indiqué par (\w+)")  # « … indiqué par department »: a content key
+_QUOTES = re.compile(r",? entre guillemets(?=[ ,(]|$)")  # advice for YAML, not for a form
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def for_the_form(field: str, message: str) -> str:
+    """The content check's ``message`` about a form ``field``, told for the form's reader."""
+    label, noun = FORM_FIELDS.get(field, (field, field))
+    message = _MENTIONED.sub(lambda m: f"indiqué au champ « {FORM_FIELDS.get(m.group(1), (m.group(1),))[0]} »", message)
+    message = _QUOTES.sub("", message)
+    if field == "structure_type" and message.startswith("doit être un type de structure admis"):
+        # the schema lists the types' keys; the form shows their names
+        return (
+            "Choisissez le type de structure dans la liste : une entreprise privée n'est admise que si elle est"
+            " agréée entreprise solidaire d'utilité sociale (ESUS)"
+        )
+    if field == "remote" and message != "champ obligatoire manquant":
+        return "Choisissez si la mission se fait à distance : oui ou non"
+    if message == "champ obligatoire manquant":
+        return f"Indiquez {noun}"
+    if message.startswith("champ obligatoire pour une mission sur place"):
+        return f"Indiquez {noun} : la mission se fait sur place"
+    if message.startswith(("doit ", "ne doit ")):
+        verb = message.replace("doit", "doivent", 1) if noun.startswith("les ") else message
+        return f"{_capital(noun)} {verb}"
+    if message[:1].isupper():  # already a sentence for the reader (the address checker's)
+        return message
+    if field == "contact_name" and message.startswith("le nom "):
+        return _capital(noun) + message.removeprefix("le nom")
+    bare = re.sub(r"^(le |la |les |l'|votre )", "", noun)
+    if message.lower().startswith((noun.lower(), bare.lower())):  # « la date de fin (…) est antérieure… »
+        return _capital(message)
+    return f"{label} : {message}"
+
+
+def _in_form_order(errors: dict[str, str]) -> dict[str, str]:
+    order = list(FORM_FIELDS)
+    ranked = sorted(errors, key=lambda name: order.index(name) if name in order else len(order))
+    return {name: for_the_form(name, errors[name]) for name in ranked}
 
 
 @dataclass(frozen=True)
@@ -130,7 +206,7 @@ def build_proposal(form: dict, catalog: Catalog, today: dt.date) -> tuple[Propos
     errors: dict[str, str] = {}
     existing = _text(form, "structure")
     if existing and existing not in catalog.structures:
-        errors["structure"] = f"structure inconnue « {existing} »"
+        errors["structure"] = "choisissez-la dans la liste, ou « Non, elle est nouvelle »"
     contact = _prune(
         {
             "name": _text(form, "contact_name"),
@@ -217,5 +293,5 @@ def build_proposal(form: dict, catalog: Catalog, today: dt.date) -> tuple[Propos
         # the proposer's own address, whether the structure is new or not: mails go to it
         errors.setdefault("contact_email", str(problem))
     if errors:
-        return None, errors
+        return None, _in_form_order(errors)
     return Proposal(mission_id, mission_yaml, slug, structure_yaml, address.ascii), {}

@@ -68,15 +68,23 @@ def name_fault(name: str) -> str | None:
     return None
 
 
+def _french(day: dt.date, pattern: str) -> str:
+    """``day`` written with Babel's ``pattern``, the first of the month as French writes it:
+    « 1er décembre » (an ordinal), not « 1 décembre »."""
+    if day.day == 1:
+        pattern = pattern.replace("d ", "d'er' ", 1)
+    return format_date(day, pattern, locale=LOCALE)
+
+
 @functools.lru_cache(maxsize=4096)  # a catalog has few distinct dates; Babel takes ~50 µs each
 def date_long(day: dt.date) -> str:
-    """``lundi 30 mars 2020``."""
-    return format_date(day, "EEEE d MMMM y", locale=LOCALE)
+    """``lundi 30 mars 2020``; ``mardi 1er décembre 2026``."""
+    return _french(day, "EEEE d MMMM y")
 
 
 def date_short(day: dt.date) -> str:
-    """``30 mars 2020``."""
-    return format_date(day, "d MMMM y", locale=LOCALE)
+    """``30 mars 2020``; ``1er décembre 2026``."""
+    return _french(day, "d MMMM y")
 
 
 @functools.lru_cache(maxsize=16384)
@@ -87,7 +95,7 @@ def date_range(start: dt.date, end: dt.date | None) -> str:
     if end == start:
         return f"le {date_long(start)}"
     if start.year == end.year:
-        first = format_date(start, "EEEE d MMMM", locale=LOCALE)
+        first = _french(start, "EEEE d MMMM")
     else:
         first = date_long(start)
     return f"du {first} au {date_long(end)}"

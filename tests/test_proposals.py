@@ -78,60 +78,74 @@ def test_an_existing_structure_is_reused(client, rows, content_dir):
     assert stored["structure_slug"] == "asso-test" and stored["structure_yaml"] is None
 
 
-# The same messages as `make check` (see tests/test_validation.py).
+# The same rules as `make check` (see tests/test_validation.py), their messages told for the form:
+# the field named in words, a capital, no content key (see tests/test_proposal_messages.py).
 RULES = [
-    ({"places": "cinq"}, "places", "doit être un entier supérieur ou égal à 1 (reçu « cinq »)"),
-    ({"places": "0"}, "places", "doit être un entier supérieur ou égal à 1 (reçu « 0 »)"),
-    ({"title": "Je trie"}, "title", "doit être un texte de 10 à 120 caractères (reçu 7 caractères)"),
+    (
+        {"places": "cinq"},
+        "places",
+        "Le nombre de bénévoles recherchés doit être un entier supérieur ou égal à 1 (reçu « cinq »)",
+    ),
+    (
+        {"places": "0"},
+        "places",
+        "Le nombre de bénévoles recherchés doit être un entier supérieur ou égal à 1 (reçu « 0 »)",
+    ),
+    ({"title": "Je trie"}, "title", "Le titre doit être un texte de 10 à 120 caractères (reçu 7 caractères)"),
     (
         {"start": "7 décembre 2026"},
         "start",
-        "doit être une date au format AAAA-MM-JJ (par ex. 2020-03-30) (reçu « 7 décembre 2026 »)",
+        "La date de début doit être une date au format AAAA-MM-JJ (par ex. 2020-03-30) (reçu « 7 décembre 2026 »)",
     ),
-    ({"end": "2026-12-01"}, "end", "la date de fin (2026-12-01) est antérieure à la date de début (2026-12-10)"),
+    ({"end": "2026-12-01"}, "end", "La date de fin (2026-12-01) est antérieure à la date de début (2026-12-10)"),
     (
         {"postal_code": "60000"},
         "postal_code",
-        "le code postal 60000 est dans le département 60 (Oise), pas dans le département 02 indiqué par department",
+        "Code postal du lieu : le code postal 60000 est dans le département 60 (Oise), pas dans le département 02"
+        " indiqué au champ « Département »",
     ),
     (
         {"domain": "aide-alimentaire"},
         "domain",
-        "domaine inconnu « aide-alimentaire » ; vouliez-vous dire « aide-alimentaire-urgence » ?",
+        "Domaine inconnu « aide-alimentaire » ; vouliez-vous dire « aide-alimentaire-urgence » ?",
     ),
     (
         {"address": "", "postal_code": "", "city": ""},
         "address",
-        "champ obligatoire pour une mission sur place (remote: false)",
+        "Indiquez l'adresse du lieu : la mission se fait sur place",
     ),
     (
         {"structure_siret": "73282932000075"},
         "structure_siret",
-        "numéro SIRET invalide : la clé de contrôle ne correspond pas (reçu « 73282932000075 »)",
+        "Numéro SIRET invalide : la clé de contrôle ne correspond pas (reçu « 73282932000075 »)",
     ),
     (
         {"structure_rna": "021000001"},
         "structure_rna",
-        "doit être un numéro RNA : W suivi de 9 chiffres (par ex. « W021000123 ») (reçu « 021000001 »)",
+        "Le numéro RNA doit être un numéro RNA : W suivi de 9 chiffres (par ex. « W021000123 ») (reçu « 021000001 »)",
     ),
-    ({"contact_email": "pas-une-adresse"}, "contact_email", "adresse e-mail invalide (reçu « pas-une-adresse »)"),
+    (
+        {"contact_email": "pas-une-adresse"},
+        "contact_email",
+        "Adresse e-mail invalide (reçu « pas-une-adresse »)",
+    ),
     (
         {"contact_name": "\u3164\u3164"},
         "contact_name",
-        "le nom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
+        "Votre nom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
     ),
     (
         {"contact_name": "Paul\u00adMartin\U000e0020"},
         "contact_name",
-        "le nom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
+        "Votre nom contient des caractères non autorisés (retour à la ligne, caractère invisible…)",
     ),
-    ({"contact_name": "-- --"}, "contact_name", "le nom doit contenir au moins une lettre"),
-    ({"summary": ""}, "summary", "champ obligatoire manquant"),
+    ({"contact_name": "-- --"}, "contact_name", "Votre nom doit contenir au moins une lettre"),
+    ({"summary": ""}, "summary", "Indiquez le résumé"),
     (
         {"description": "Accueillir les personnes<br>et servir les repas."},
         "description",
-        "le HTML n'est pas accepté (« <br> ») : écrivez en Markdown — une ligne vide entre deux paragraphes,"
-        " **gras**, *italique*, [texte du lien](https://…)",
+        "Description : le HTML n'est pas accepté (« <br> ») : écrivez en Markdown — une ligne vide entre deux"
+        " paragraphes, **gras**, *italique*, [texte du lien](https://…)",
     ),
 ]
 

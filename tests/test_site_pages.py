@@ -59,7 +59,7 @@ def test_mission_page_has_every_field_in_reading_order(site):
     html = read(site, "missions/colis-laon/index.html")
     html = html[html.index("<main") :]
     expected_in_order = [
-        '<p class="badge" data-pagefind-filter="domaine">Aide alimentaire et d&#39;urgence</p>',
+        '<p class="fr-tag" data-pagefind-filter="domaine">Aide alimentaire et d&#39;urgence</p>',
         'data-pagefind-meta="title">Je distribue des colis à Laon</h1>',
         "Préparer et remettre des colis aux familles.",
         "<li>préparer les colis ;</li>",
@@ -69,7 +69,7 @@ def test_mission_page_has_every_field_in_reading_order(site):
         "Aisne (02)",
         "Du lundi 7 décembre 2026 au mercredi 31 mars 2027",
         "Le mardi de 9 h à 12 h",
-        "6 places",
+        "6 bénévoles recherchés",
         "Les personnes de 18 à 70 ans.",
         "<li>Je viens au moins une fois par semaine.</li>",
         "<li>Lavez-vous les mains en arrivant.</li><li>Portez les gants fournis.</li>",
@@ -105,8 +105,8 @@ def test_remote_mission_says_so_and_has_no_address(site):
 @pytest.mark.parametrize(
     ("mission_id", "says"),
     [
-        ("maraude-close", "Close : cette mission ne recrute plus."),
-        ("masques-passee", "Terminée : la date de fin de cette mission est passée."),
+        ("maraude-close", "Cette mission est close : elle ne recrute plus."),
+        ("masques-passee", "Cette mission est terminée : sa date de fin est passée."),
     ],
 )
 def test_closed_and_past_missions_keep_their_page_without_form(site, mission_id, says):
@@ -146,12 +146,12 @@ def test_pagination_for_readers_without_javascript(tmp_path, content_dir):
     )
     first = (out / "missions/index.html").read_text(encoding="utf-8")
     second = (out / "missions/page/2/index.html").read_text(encoding="utf-8")
-    assert 'href="/missions/page/2/">2</a>' in first
-    assert '<a rel="next" href="/missions/page/2/">Suivante' in first and 'rel="prev"' not in first
+    assert 'href="/missions/page/2/" title="Page 2">2</a>' in first
+    assert 'rel="next" href="/missions/page/2/">Page suivante' in first and 'rel="prev"' not in first
     assert 'aria-current="page" href="/missions/page/2/"' in second
-    assert '<a rel="prev" href="/missions/">Précédente' in second and 'rel="next"' not in second
+    assert 'rel="prev" href="/missions/">Page précédente' in second and 'rel="next"' not in second
     assert "Page 2 sur 2" in second
-    assert second.count('class="card"') == 1
+    assert second.count('class="fr-card ') == 1
     # several pages: the filters search the whole catalogue (Pagefind, through results.js)
     assert "<div data-filter-target data-filter-whole>" in first
     assert first.index("/theme/js/results.js") < first.index("/theme/js/filters.js")
@@ -160,7 +160,8 @@ def test_pagination_for_readers_without_javascript(tmp_path, content_dir):
 def test_a_list_on_one_page_is_filtered_in_place(site):
     html = read(site, "missions/index.html")
     assert "<div data-filter-target>" in html and "results.js" not in html
-    assert '<p data-filter="domaine">' in html and '<p data-filter="commune">' in html
+    assert '<ul class="fr-tags-group" data-filter="domaine">' in html
+    assert '<ul class="fr-tags-group" data-filter="commune">' in html
 
 
 @pytest.mark.parametrize(
@@ -172,7 +173,7 @@ def test_a_list_on_one_page_is_filtered_in_place(site):
 )
 def test_search_results_show_place_and_dates_and_come_soonest_first(site, mission_id, place, sort):
     html = read(site, f"missions/{mission_id}/index.html")
-    assert f'<dl class="facts" data-pagefind-meta="lieu:{place}">' in html
+    assert f'<dl class="rc-facts" data-pagefind-meta="lieu:{place}">' in html
     assert f'data-pagefind-meta="dates" data-pagefind-sort="debut:{sort}"' in html
 
 
@@ -212,9 +213,9 @@ def test_every_page_is_french_with_one_h1_ordered_headings_and_a_skip_link(site)
 def test_statistics_table_and_chart(site):
     html = read(site, "statistiques/index.html")
     assert "3 missions ouvertes et 19 places" in html
-    assert '<svg class="chart"' in html and 'role="img"' in html
+    assert '<figure class="rc-chart" aria-labelledby="graphique-domaines">' in html
     assert re.search(
-        r"Aide alimentaire et d&#39;urgence</a></th><td class=\"num\">2</td><td class=\"num\">16</td>", html
+        r"Aide alimentaire et d&#39;urgence</a></th><td class=\"rc-num\">2</td><td class=\"rc-num\">16</td>", html
     )
 
 

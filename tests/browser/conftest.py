@@ -56,9 +56,10 @@ class LiveSite:
         return [m.message for m in self.smtp.mails if address in m.rcpt_tos]
 
 
-def _serve(base: Path, add=None, **settings):
+def _serve(base: Path, add=None, pelican=None, **settings):
     """The demo content (with what ``add(content folder)`` writes in it) built with ``settings``
-    for the plugin and indexed in ``base``, served with the handler; yields the :class:`LiveSite`."""
+    for the plugin (and ``pelican``'s, when given) and indexed in ``base``, served with the
+    handler; yields the :class:`LiveSite`."""
     from werkzeug.serving import make_server
 
     from devtools.mailcatcher import MailCatcher, free_port
@@ -72,7 +73,7 @@ def _serve(base: Path, add=None, **settings):
     if add is not None:
         add(content)
     plugin = {"content_dir": str(content), "today": TODAY.isoformat(), **settings}
-    output = build_site(content, base / "output", SITEURL=url, RESERVE_CIVIQUE=plugin)
+    output = build_site(content, base / "output", SITEURL=url, RESERVE_CIVIQUE=plugin, **(pelican or {}))
     search_index.build(output)
     smtp = MailCatcher().start()
     app = create_app(
@@ -111,6 +112,14 @@ def paged_site(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def neutral_site(tmp_path_factory):
+    """The demo site in the neutral identity (no State brand: tests/test_site_identity.py)."""
+    yield from _serve(
+        tmp_path_factory.mktemp("neutral"), pelican={"IDENTITY": "neutre", "THEME_STATIC_PATHS": ["static"]}
+    )
+
+
+@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -124,6 +133,12 @@ def browser():
 def open_page(browser, live_site):
     """``open_page(path, javascript=True, width=1280)`` → a page whose requests are all logged."""
     yield from _pages(browser, live_site)
+
+
+@pytest.fixture
+def open_neutral(browser, neutral_site):
+    """The same as ``open_page``, on the site in the neutral identity."""
+    yield from _pages(browser, neutral_site)
 
 
 @pytest.fixture

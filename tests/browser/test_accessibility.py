@@ -61,8 +61,8 @@ def test_full_mission_page(open_page, live_site):
         )
         urllib.request.urlopen(request).close()
     page = open_page(f"/missions/{mission}/")
-    page.wait_for_selector(".availability:not(:empty)")
-    assert "liste d'attente" in page.inner_text(".availability")
+    page.wait_for_selector(".rc-availability:not(:empty)")
+    assert "liste d'attente" in page.inner_text(".rc-availability")
     assert violations(page) == []
 
 
@@ -94,7 +94,8 @@ def test_keyboard_reaches_every_field_in_order_with_a_visible_focus(open_page):
         info = page.evaluate(
             """() => {
                 const e = document.activeElement;
-                const style = getComputedStyle(e);
+                // the DSFR draws a checkbox's box, and its focus ring, before its label
+                const style = e.type === 'checkbox' ? getComputedStyle(e.labels[0], '::before') : getComputedStyle(e);
                 return {id: e.id || (e.type === 'submit' ? 'submit' : e.tagName),
                         outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2};
             }"""
@@ -112,7 +113,7 @@ def test_skip_link_is_first_and_moves_focus_to_the_content(open_page):
     page = open_page("/missions/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"
-    assert page.locator(".skip").is_visible()
+    assert page.locator(".fr-skiplinks a:has-text('Aller au contenu')").is_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "contenu"
 

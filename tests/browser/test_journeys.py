@@ -34,9 +34,10 @@ def fill_form(page, email, birth_date="1988-03-14", **overrides):
               "birth_date": birth_date, "postal_code": "02200", "message": "Disponible en soirée.", **overrides}  # fmt: skip
     for name, value in values.items():
         page.fill(f"[name={name}]", value)
+    # the DSFR draws each box before its label, over the (transparent) checkbox: readers click the label
     if page.locator("#accept_requirements").count():
-        page.check("#accept_requirements")
-    page.check("#consent")
+        page.check("label[for=accept_requirements]")
+    page.check("label[for=consent]")
 
 
 def test_apply_with_javascript_from_the_home_page(open_page, live_site):
@@ -142,9 +143,9 @@ def test_full_text_search_and_facets(open_page):
     wait_until(page, "document.querySelectorAll('[data-search-results] > li').length > 10")
     assert page.locator("[data-search-results] > li").count() == 17
     value = page.evaluate(
-        "[...document.querySelectorAll('#facette-domaine option')].find(o => o.text.startsWith('Garde exceptionnelle')).value"
+        "[...document.querySelectorAll('#facette-domain option')].find(o => o.text.startsWith('Garde exceptionnelle')).value"
     )
-    page.select_option("#facette-domaine", value)  # the change handler starts a new search at once
+    page.select_option("#facette-domain", value)  # the change handler starts a new search at once
     wait_until(page, "document.querySelector('[data-search-status]').textContent.includes('trouvée')")
     wait_until(page, "document.querySelectorAll('[data-search-results] > li').length > 0")
     assert page.locator("[data-search-results] > li").count() < everything
@@ -158,7 +159,9 @@ def test_search_excerpts_never_show_the_word_that_lists_every_mission(open_page)
     end of a page (its commitments), an excerpt would end with it: it is cut off."""
     page = open_page("/recherche/?q=respecte")
     wait_until(page, "document.querySelector('[data-search-status]').textContent.includes('trouvée')")
-    excerpts = page.eval_on_selector_all("[data-search-results] > li > p", "els => els.map(e => e.textContent)")
+    excerpts = page.eval_on_selector_all(
+        "[data-search-results] .rc-card__excerpt", "els => els.map(e => e.textContent)"
+    )
     assert any("secret médical" in e for e in excerpts)  # an excerpt that reaches the end of its page
     assert excerpts and not any("toutesmissions" in e for e in excerpts)
 
@@ -169,10 +172,10 @@ def test_catalogue_filters_narrow_the_list(open_page):
     page.select_option("#filtre-remote", "oui")
     visible = page.locator("#mission-list > li:visible").count()
     assert 0 < visible < total
-    assert f"oui ({visible})" in page.eval_on_selector_all(
+    assert f"Oui ({visible})" in page.eval_on_selector_all(
         "#filtre-remote option", "els => els.map(e => e.textContent)"
     )
-    assert f"sur {total}" in page.inner_text(".filter-count")
+    assert f"sur {total}" in page.inner_text("[data-filter-status]")
 
 
 def listed(output, base_url):
@@ -180,14 +183,16 @@ def listed(output, base_url):
     folder = output / base_url.strip("/")
     hrefs, page, number = [], folder / "index.html", 1
     while page.exists():
-        hrefs += re.findall(r'class="card-title"><a href="([^"]+)"', page.read_text(encoding="utf-8"))
+        hrefs += re.findall(r'class="fr-card__title"><a href="([^"]+)"', page.read_text(encoding="utf-8"))
         number += 1
         page = folder / "page" / str(number) / "index.html"
     return hrefs
 
 
 def found_on(page):
-    return page.eval_on_selector_all("#mission-results .card-title a", "els => els.map(e => e.getAttribute('href'))")
+    return page.eval_on_selector_all(
+        "#mission-results .fr-card__title a", "els => els.map(e => e.getAttribute('href'))"
+    )
 
 
 def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_paged, paged_site):
@@ -195,36 +200,36 @@ def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_page
     output = paged_site.output
     page = open_paged("/missions/page/2/")
     on_this_page = page.eval_on_selector_all(
-        "#mission-list .card-title a", "els => els.map(e => e.getAttribute('href'))"
+        "#mission-list .fr-card__title a", "els => els.map(e => e.getAttribute('href'))"
     )
-    assert len(on_this_page) == 5 and page.locator(".pagination").is_visible()
+    assert len(on_this_page) == 5 and page.locator(".fr-pagination").is_visible()
 
     childcare = listed(output, "/domaines/garde-exceptionnelle-enfants/")
     options = page.eval_on_selector_all("#filtre-domain option", "els => els.map(e => e.textContent)")
     assert f"Garde exceptionnelle d'enfants ({len(childcare)})" in options  # the whole catalogue's counts
     page.select_option("#filtre-domain", "garde-exceptionnelle-enfants")
-    wait_until(page, "document.querySelector('.filter-count').textContent.includes('tout le catalogue')")
+    wait_until(page, "document.querySelector('[data-filter-status]').textContent.includes('tout le catalogue')")
     wait_until(page, f"document.querySelectorAll('#mission-results > li').length === {len(childcare)}")
     assert found_on(page) == childcare  # the listing's order: soonest first
     assert set(childcare) - set(on_this_page)  # not only this page's missions
-    assert page.inner_text(".filter-count").startswith(f"{len(childcare)} missions correspondent")
-    listing = page.locator(".filter-count a")  # one facet: its static listing, for browsing it all
+    assert page.inner_text("[data-filter-status]").startswith(f"{len(childcare)} missions correspondent")
+    listing = page.locator("[data-filter-status] a")  # one facet: its static listing, for browsing it all
     assert listing.inner_text() == "Voir la liste « Garde exceptionnelle d'enfants », page par page"
     assert listing.get_attribute("href") == "/domaines/garde-exceptionnelle-enfants/"
-    assert page.locator("#mission-list").is_hidden() and page.locator(".pagination").is_hidden()
+    assert page.locator("#mission-list").is_hidden() and page.locator(".fr-pagination").is_hidden()
 
     page.select_option("#filtre-remote", "oui")  # and done from home
     remote = [h for h in childcare if h in listed(output, "/a-distance/")]
     assert 0 < len(remote) < len(childcare)
     wait_until(page, f"document.querySelectorAll('#mission-results > li').length === {len(remote)}")
     assert found_on(page) == remote
-    assert page.locator(".filter-count a").count() == 0  # two facets: no single listing
+    assert page.locator("[data-filter-status] a").count() == 0  # two facets: no single listing
 
     page.select_option("#filtre-domain", "")
     page.select_option("#filtre-remote", "")
     wait_until(page, "!document.getElementById('mission-list').hidden")
-    assert page.locator(".pagination").is_visible() and page.locator("#mission-results").is_hidden()
-    assert page.inner_text(".filter-count") == ""
+    assert page.locator(".fr-pagination").is_visible() and page.locator("#mission-results").is_hidden()
+    assert page.inner_text("[data-filter-status]") == ""
 
     page.select_option("#filtre-town", "laon")
     laon = listed(output, "/communes/laon/")
@@ -233,15 +238,17 @@ def test_filters_of_a_list_of_several_pages_search_the_whole_catalogue(open_page
     card = page.locator("#mission-results > li").first.inner_text()
     assert "Laon (02)" in card and re.search(r"(Du|À partir du) \w+ \d+ \w+ 20\d\d", card)
     static = (output / "communes/laon/index.html").read_text(encoding="utf-8")
-    structure = re.search(r'<p class="card-structure">([^<]+)</p>', static).group(1)
-    assert f"\n{html.unescape(structure)}\n" in card  # as on the listings: its structure, and its places
-    assert re.search(r"\n\d+ places?$", card)
+    structure = re.search(r'<p class="fr-card__desc rc-card__structure">([^<]+)</p>', static).group(1)
+    assert f"\n{html.unescape(structure)}\n" in card  # as on the listings: its structure, and its volunteers
+    assert re.search(r"\n\d+ bénévoles? recherchés?$", card)
 
     page.select_option("#filtre-town", "")
     page.select_option("#filtre-remote", "non")  # on site only: every open mission not done from home
     on_site = [h for h in listed(output, "/missions/") if h not in listed(output, "/a-distance/")]
     assert len(on_site) > 10  # more than one batch of results
-    wait_until(page, f"document.querySelector('.filter-count').textContent.startsWith('{len(on_site)} missions')")
+    wait_until(
+        page, f"document.querySelector('[data-filter-status]').textContent.startsWith('{len(on_site)} missions')"
+    )
     page.click("button:has-text('Afficher plus de résultats')")
     wait_until(page, f"document.querySelectorAll('#mission-results > li').length === {len(on_site)}")
     assert found_on(page) == on_site
@@ -270,7 +277,7 @@ def test_filtered_lists_have_their_own_address(open_paged, paged_site, open_page
 
     one_page = open_page("/" + shared.split("/", 3)[3])  # the shipped site: every mission on one page
     shown = one_page.eval_on_selector_all(
-        "#mission-list > li:not([hidden]) .card-title a", "els => els.map(e => e.getAttribute('href'))"
+        "#mission-list > li:not([hidden]) .fr-card__title a", "els => els.map(e => e.getAttribute('href'))"
     )
     assert shown == remote
 
@@ -278,10 +285,13 @@ def test_filtered_lists_have_their_own_address(open_paged, paged_site, open_page
 def test_facets_without_javascript_are_links_to_listing_pages(open_page):
     page = open_page("/missions/", javascript=False)
     assert page.locator("#filtre-remote").count() == 0
-    page.click(".facets >> text=Missions à distance")
+    page.click("summary:has-text('Filtrer les missions')")
+    page.click("[data-facet-links] >> text=Missions à distance")
     assert page.url.endswith("/a-distance/")
     page.go_back()
-    page.click(".facets >> text=Aisne (02)")
+    if not page.locator("[data-facet-links] >> text=Aisne (02)").is_visible():
+        page.click("summary:has-text('Filtrer les missions')")
+    page.click("[data-facet-links] >> text=Aisne (02)")
     assert page.url.endswith("/departements/02/")
 
 
@@ -315,8 +325,8 @@ def test_full_mission_says_waiting_list(open_page, live_site):
         with urllib.request.urlopen(request) as response:
             assert response.status == 201
     page = open_page(f"/missions/{mission}/")
-    wait_until(page, "document.querySelector('.availability').textContent.length > 0")
-    assert "Complet — liste d'attente" in page.inner_text(".availability")
+    wait_until(page, "document.querySelector('.rc-availability').textContent.length > 0")
+    assert "Complet — liste d'attente" in page.inner_text(".rc-availability")
     fill_form(page, "attente@exemple.fr")
     page.click("button:has-text('Envoyer ma candidature')")
     page.wait_for_url("**/merci/liste-attente/")
@@ -328,7 +338,7 @@ def test_mission_prints_on_one_page_with_its_qr_code(open_page):
     page.emulate_media(media="print")
     assert page.locator(".print-qr svg").is_visible()
     assert not page.locator("form").is_visible()
-    assert not page.locator(".site-header nav").is_visible()
+    assert not page.locator(".fr-header__menu nav").is_visible()
     pdf = page.pdf(format="A4", print_background=True)
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
 

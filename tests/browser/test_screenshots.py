@@ -1,6 +1,7 @@
-"""Screenshots of the main pages (desktop and phone), kept as test artefacts.
+"""Screenshots of the main pages (desktop and phone) in both identities, kept as test artefacts.
 
-`invoke screenshots` copies them to docs/screenshots/, shown in the README.
+`invoke screenshots` copies them to docs/screenshots/, shown in the README: « accueil-ordinateur.png »
+in the État identity, « accueil-neutre-ordinateur.png » in the neutral one.
 """
 
 import struct
@@ -22,12 +23,15 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+@pytest.mark.parametrize("identity", ["etat", "neutre"])
 @pytest.mark.parametrize(("device", "width", "height"), SIZES, ids=[s[0] for s in SIZES])
 @pytest.mark.parametrize(("name", "path"), SHOTS, ids=[s[0] for s in SHOTS])
-def test_screenshot(open_page, name, path, device, width, height):
+def test_screenshot(request, name, path, device, width, height, identity):
+    open_page = request.getfixturevalue("open_page" if identity == "etat" else "open_neutral")
     page = open_page(path, width=width, height=height)
     page.wait_for_load_state("networkidle")
-    target = ARTIFACTS / "screenshots" / f"{name}-{device}.png"
+    shown = name if identity == "etat" else f"{name}-neutre"
+    target = ARTIFACTS / "screenshots" / f"{shown}-{device}.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     data = page.screenshot(path=str(target), full_page=False)
     assert png_size(data) == (width, height)

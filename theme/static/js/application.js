@@ -22,13 +22,16 @@
       .catch(function () {});
   }
 
+  var ERROR_CLASSES = ["fr-input-group--error", "fr-checkbox-group--error"];
+
   function clearErrors() {
-    form.querySelectorAll(".error-message[data-js]").forEach(function (e) { e.remove(); });
-    form.querySelectorAll(".field-error").forEach(function (f) { f.classList.remove("field-error"); });
+    form.querySelectorAll(".fr-message--error").forEach(function (e) { e.remove(); });
+    form.querySelectorAll("[data-field]").forEach(function (f) {
+      ERROR_CLASSES.forEach(function (c) { f.classList.remove(c); });
+    });
     form.querySelectorAll("[aria-invalid]").forEach(function (i) {
       i.removeAttribute("aria-invalid");
-      var ids = (i.getAttribute("aria-describedby") || "").split(" ").filter(function (id) { return id && !/-error$/.test(id); });
-      if (ids.length) { i.setAttribute("aria-describedby", ids.join(" ")); } else { i.removeAttribute("aria-describedby"); }
+      i.removeAttribute("aria-describedby");
     });
     summary.hidden = true;
     summary.textContent = "";
@@ -45,25 +48,23 @@
       link.textContent = errors[name];
       item.appendChild(link);
       list.appendChild(item);
-      if (!field || !input) { return; }
-      field.classList.add("field-error");
+      var group = document.getElementById(name + "-messages");
+      if (!field || !input || !group) { return; }
+      field.classList.add(input.type === "checkbox" ? "fr-checkbox-group--error" : "fr-input-group--error");
       var message = document.createElement("p");
-      message.className = "error-message";
+      message.className = "fr-message fr-message--error";
       message.id = name + "-error";
-      message.setAttribute("data-js", "");
       var hidden = document.createElement("span");
-      hidden.className = "visually-hidden";
+      hidden.className = "fr-sr-only";
       hidden.textContent = "Erreur : ";
       message.appendChild(hidden);
       message.appendChild(document.createTextNode(errors[name]));
-      if (input.type === "checkbox") { input.nextElementSibling.appendChild(message); }
-      else { input.parentNode.insertBefore(message, input); }
+      group.appendChild(message);
       input.setAttribute("aria-invalid", "true");
-      var ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-      ids.push(message.id);
-      input.setAttribute("aria-describedby", ids.join(" "));
+      input.setAttribute("aria-describedby", message.id);
     });
     var title = document.createElement("h3");
+    title.className = "fr-alert__title";
     title.textContent = "Il y a un problème";
     summary.appendChild(title);
     summary.appendChild(list);
@@ -74,6 +75,7 @@
   function showProblem(text) {
     summary.textContent = "";
     var p = document.createElement("p");
+    p.className = "fr-alert__title";
     p.textContent = text;
     summary.appendChild(p);
     summary.hidden = false;

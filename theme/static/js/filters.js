@@ -1,5 +1,6 @@
 /* Instant filters on /missions/ by domain, department, town and remote; their choices and counts
-   are those of the facet links above the list (the same facets without JavaScript).
+   are those of the facet links they replace (the same facets without JavaScript: one way to
+   filter at a time).
    When every open mission is on this page, the filters hide the cards that do not match. When
    the list has several pages, they filter the whole catalogue: Pagefind (results.js) finds the
    matching missions, soonest first, and they replace this page's list until the filters are
@@ -21,11 +22,10 @@
     { key: "remote", name: "à distance", label: "À distance" }
   ];
 
-  /* The number the facets' links give after them: « <a>Laon</a> (12) ». */
-  function countAfter(link) {
-    var found = /^\s*\((\d+)\)/.exec(link.nextSibling ? link.nextSibling.textContent : "");
-    return found ? +found[1] : 0;
-  }
+  /* The number of open missions a facet link leads to: « <a data-count="12">Laon (12)</a> ». */
+  function countOf(link) { return +link.getAttribute("data-count") || 0; }
+  /* A link's text without its count: « Laon ». */
+  function nameOf(link) { return link.textContent.replace(/\s*\(\d+\)\s*$/, ""); }
 
   /* value -> { text, count, link }: from the facet links, which count every open mission (values
      without a mission left out) */
@@ -34,13 +34,14 @@
     if (facet.key === "remote") {
       var remote = document.querySelector("[data-remote]");
       var all = +document.querySelector("[data-open-count]").dataset.openCount;
-      var far = remote ? countAfter(remote) : 0;
-      values.oui = { text: "oui", count: far, link: remote };
-      values.non = { text: "non", count: all - far, link: null };
+      var far = remote ? countOf(remote) : 0;
+      /* « oui » / « non » are Pagefind's values and the address's; the reader sees them as labels */
+      values.oui = { text: "oui", label: "Oui", count: far, link: remote };
+      values.non = { text: "non", label: "Non", count: all - far, link: null };
     } else {
       document.querySelectorAll('[data-filter="' + facet.name + '"] a').forEach(function (a) {
         var parts = a.getAttribute("href").split("/");
-        values[parts[parts.length - 2]] = { text: a.textContent, count: countAfter(a), link: a };
+        values[parts[parts.length - 2]] = { text: nameOf(a), label: nameOf(a), count: countOf(a), link: a };
       });
     }
     Object.keys(values).forEach(function (v) { if (!values[v].count) { delete values[v]; } });
@@ -49,16 +50,18 @@
   facets.forEach(function (facet) { facet.values = choices(facet); });
 
   var form = document.createElement("form");
-  form.className = "filters";
+  form.className = "rc-filters__form";
   form.setAttribute("aria-label", whole ? "Filtrer toutes les missions" : "Filtrer les missions de cette page");
   facets.forEach(function (facet) {
     var values = facet.values;
     var wrap = document.createElement("div");
-    wrap.className = "field";
+    wrap.className = "fr-select-group";
     var label = document.createElement("label");
+    label.className = "fr-label";
     label.htmlFor = "filtre-" + facet.key;
     label.textContent = facet.label;
     var select = document.createElement("select");
+    select.className = "fr-select";
     select.id = "filtre-" + facet.key;
     select.name = facet.key;
     var all = document.createElement("option");
@@ -68,18 +71,18 @@
     Object.keys(values).sort(function (a, b) { return values[a].text.localeCompare(values[b].text, "fr"); }).forEach(function (v) {
       var o = document.createElement("option");
       o.value = v;
-      o.textContent = values[v].text + " (" + values[v].count + ")";
+      o.textContent = values[v].label + " (" + values[v].count + ")";
       select.appendChild(o);
     });
     wrap.appendChild(label);
     wrap.appendChild(select);
     form.appendChild(wrap);
   });
-  var count = document.createElement("p");
-  count.setAttribute("role", "status");
-  count.className = "filter-count";
+  var count = document.querySelector("[data-filter-status]");
+  var details = document.querySelector("[data-facets]");
   target.appendChild(form);
-  target.appendChild(count);
+  document.querySelector("[data-facet-links]").hidden = true;  /* one way to filter */
+  if (window.matchMedia("(min-width: 48em)").matches) { details.open = true; }  /* a phone: missions first */
 
   function plural(n, one, many) { return n + " " + (n > 1 ? many : one); }
 
@@ -97,7 +100,7 @@
   }
 
   var found = null;
-  var pagination = document.querySelector(".pagination");
+  var pagination = document.querySelector(".fr-pagination");
   var runs = 0;  /* a newer choice wins over a search still running */
   function applyWhole() {
     var filters = {};
@@ -116,7 +119,7 @@
     }
     if (!found) {
       var ul = document.createElement("ul");
-      ul.className = "cards";
+      ul.className = "rc-cards";
       ul.id = "mission-results";
       list.parentNode.insertBefore(ul, list);
       found = window.rcResults.listing(ul, "h3", false);
@@ -134,14 +137,14 @@
         if (n > 0 && chosen.length === 1 && chosen[0]) {  /* one facet: its listing, page by page */
           var page = document.createElement("a");
           page.href = chosen[0].getAttribute("href");
-          page.textContent = "Voir la liste « " + chosen[0].textContent + " », page par page";
+          page.textContent = "Voir la liste « " + nameOf(chosen[0]) + " », page par page";
           count.appendChild(document.createTextNode(" "));
           count.appendChild(page);
         }
       });
     }).catch(function () {
       if (mine !== runs) { return; }
-      count.textContent = "Le filtrage est indisponible pour le moment : utilisez les liens « Affiner » ci-dessus.";
+      count.textContent = "Le filtrage est indisponible pour le moment : parcourez les missions par domaine, département ou commune (liens en bas de page).";
     });
   }
 
@@ -166,5 +169,5 @@
     select.value = value;
     return true;
   });
-  if (chosen.length) { apply(); }
+  if (chosen.length) { details.open = true; apply(); }
 })();

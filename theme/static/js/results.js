@@ -28,31 +28,55 @@ window.rcResults = (function () {
     return el;
   }
 
-  /* One mission as a card, as the listings show it: its domain, title (a link), structure, place,
-     dates and places; the excerpt when asked. */
+  /* One mission as a card, as the listings show it (theme/templates/_macros.html): its title (a
+     link), structure, domain, place, dates and volunteers sought; the excerpt when asked. */
   function card(item, heading, withExcerpt) {
     var li = document.createElement("li");
-    li.className = "card";
-    var domain = item.filters && item.filters["domaine"];
-    if (domain && domain.length) { li.appendChild(text("p", "badge", domain[0])); }
+    li.className = "fr-card fr-card--sm fr-enlarge-link rc-card";
+    var body = document.createElement("div");
+    body.className = "fr-card__body";
+    var content = document.createElement("div");
+    content.className = "fr-card__content";
+    body.appendChild(content);
+    li.appendChild(body);
     var h = document.createElement(heading);
-    h.className = "card-title";
+    h.className = "fr-card__title";
     var a = text("a", "", item.meta.title);
     a.href = item.url;
     h.appendChild(a);
-    li.appendChild(h);
-    if (item.meta.structure) { li.appendChild(text("p", "card-structure", item.meta.structure)); }
-    var facts = document.createElement("ul");
-    facts.className = "card-facts";
-    ["lieu", "dates", "places"].forEach(function (key) {
-      if (item.meta[key]) { facts.appendChild(text("li", "", item.meta[key])); }
-    });
-    if (facts.children.length) { li.appendChild(facts); }
+    content.appendChild(h);
+    if (item.meta.structure) { content.appendChild(text("p", "fr-card__desc rc-card__structure", item.meta.structure)); }
     if (withExcerpt) {
       var p = document.createElement("p");
+      p.className = "fr-card__desc rc-card__excerpt";
       /* Pagefind escapes the excerpt and adds <mark>; the word ALL, when it shows, can only end it */
       p.innerHTML = item.excerpt.replace(new RegExp("\\s*(<mark>)?" + ALL + "\\.?(</mark>)?\\s*$"), "");
-      li.appendChild(p);
+      content.appendChild(p);
+    }
+    var start = document.createElement("div");
+    start.className = "fr-card__start";
+    var domain = item.filters && item.filters["domaine"];
+    if (domain && domain.length) { start.appendChild(text("p", "fr-card__detail rc-card__domain", domain[0])); }
+    var remote = item.meta.lieu === "À distance";
+    if (remote) {
+      var badges = document.createElement("ul");
+      badges.className = "fr-badges-group";
+      var badge = document.createElement("li");
+      badge.appendChild(text("p", "fr-badge fr-badge--sm fr-badge--info fr-badge--no-icon", "À distance"));
+      badges.appendChild(badge);
+      start.appendChild(badges);
+    }
+    content.appendChild(start);
+    var facts = document.createElement("ul");
+    facts.className = "rc-card__facts";
+    (remote ? ["dates", "places"] : ["lieu", "dates", "places"]).forEach(function (key) {
+      if (item.meta[key]) { facts.appendChild(text("li", "", item.meta[key])); }
+    });
+    if (facts.children.length) {
+      var end = document.createElement("div");
+      end.className = "fr-card__end";
+      end.appendChild(facts);
+      content.appendChild(end);
     }
     return li;
   }
@@ -62,7 +86,7 @@ window.rcResults = (function () {
     var current = [];
     var shown = 0;
     var generation = 0;  /* results shown or hidden since: a late download adds nothing */
-    var more = text("button", "button", "Afficher plus de résultats");
+    var more = text("button", "fr-btn fr-btn--secondary rc-more", "Afficher plus de résultats");
     more.type = "button";
     more.hidden = true;
     list.parentNode.insertBefore(more, list.nextSibling);
