@@ -106,7 +106,7 @@ def test_the_nightly_rebuild_takes_ended_missions_out_of_listings_feeds_sitemap_
     assert second.returncode == 0, second.stdout + second.stderr
     assert mentions(served, f"/missions/{ENDED}/") == {f"missions/{ENDED}/index.html"}  # its own page only
     page = (served / "missions" / ENDED / "index.html").read_text(encoding="utf-8")
-    assert "Terminée : la date de fin de cette mission est passée." in page
+    assert "Cette mission est terminée : sa date de fin est passée." in page
     assert "<form" not in page
     assert f"{SITEURL}/missions/appels-distance/" in (served / "sitemap.xml").read_text(encoding="utf-8")
 
