@@ -12,43 +12,23 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import smtplib
-import sqlite3
 import ssl
 import threading
 import time
-from contextlib import suppress
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 from jinja2 import TemplateNotFound, TemplateSyntaxError
 
-from .db import REQUEST_CHECKPOINT_PAGES, StorageError, checkpoint, get_db, transaction
-from .mails import OutgoingMail, fits_smtp, operator_mail, render
+from . import db
+from .db import StorageError
+from .mails import fits_smtp, operator_mail, render
 
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
-
-
-def enqueue(
-    conn, mails: list[OutgoingMail], application_id: str | None, now: float, proposal_id: str | None = None
-) -> None:
-    """Insert mails in the caller's open transaction, tied to the application or proposal they are
-    about (so that ``purge`` and ``erase`` find them)."""
-    conn.executemany(
-        "INSERT INTO outbox (application_id, proposal_id, kind, sender, recipients, message_id, message, context,"
-        " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                application_id, proposal_id, m.kind, m.sender, json.dumps(m.recipients), m.message_id, m.data,
-                m.context, now, now,
-            )
-            for m in mails
-        ],
-    )  # fmt: skip
 
 
 @dataclass
@@ -137,18 +117,10 @@ def retry_delay(attempts: int, base: int, cap: int) -> float:
     return float(min(base * 2 ** max(0, attempts - 1), cap))
 
 
-def claim(conn, now: float, lease: int, limit: int = 20) -> list:
+def claim(database, now: float, lease: int, limit: int = 20) -> list:
     """Reserve up to ``limit`` due mails for this worker (atomic across processes)."""
-    with transaction(conn):
-        rows = conn.execute(
-            "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
-            " WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= ?)"
-            " OR (status = 'sending' AND lease_until < ?) ORDER BY next_attempt_at, id LIMIT ?)"
-            " RETURNING id, application_id, proposal_id, kind, sender, recipients, message_id, message, context, attempts,"
-            " created_at",
-            (now + lease, now, now, limit),
-        ).fetchall()
-    return sorted(rows, key=lambda r: r["id"])
+    with database.transaction() as store:
+        return store.claim_mails(now, lease, limit)
 
 
 class UnbuildableMail(Exception):
@@ -157,14 +129,14 @@ class UnbuildableMail(Exception):
 
 def _render_row(row) -> bytes:
     try:
-        return render(row["kind"], row["message_id"], row["context"], json.loads(row["recipients"]))
+        return render(row["kind"], row["message_id"], row["context"], row["recipients"])
     except (TemplateNotFound, TemplateSyntaxError):
         raise  # a template missing or broken fails every mail alike: retried, not given up
     except Exception as error:  # this mail's own data
         raise UnbuildableMail(f"courrier impossible à composer ({type(error).__name__})") from error
 
 
-def _wire_all(conn, rows, failed: dict[int, UnbuildableMail]) -> dict[int, bytes]:
+def _wire_all(database, rows, failed: dict[int, UnbuildableMail]) -> dict[int, bytes]:
     """Each claimed mail's bytes: rendered on its first attempt and stored (one transaction for
     the batch) before anything is sent, so every retry sends the same bytes.
 
@@ -186,42 +158,26 @@ def _wire_all(conn, rows, failed: dict[int, UnbuildableMail]) -> dict[int, bytes
         except UnbuildableMail as error:
             failed[row["id"]] = error
     if fresh:
-        with transaction(conn):
-            conn.executemany("UPDATE outbox SET message = ? WHERE id = ?", [(d, i) for i, d in fresh.items()])
+        with database.transaction() as store:
+            store.save_rendered(fresh)
         wires.update(fresh)
     return wires
 
 
-def _mark_sent(conn, sent: list[tuple[int, float]]) -> None:
-    """Record (mail id, time sent) pairs in one transaction."""
-    if sent:
-        with transaction(conn):
-            conn.executemany(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
-                [(moment, mail_id) for mail_id, moment in sent],
-            )
-
-
-def _mark_failed_attempt(conn, row, error: DeliveryError, now: float, config) -> str:
+def _mark_failed_attempt(database, row, error: DeliveryError, now: float, config) -> str:
     expired = now - row["created_at"] >= config["OUTBOX_LIFETIME"]
     if error.permanent or expired:
         reason = str(error) if error.permanent else f"abandonné après {row['attempts']} tentative(s) : {error}"
-        with transaction(conn):
-            conn.execute(
-                "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?",
-                (reason, row["id"]),
-            )
+        with database.transaction() as store:
+            store.mark_failed(row["id"], reason)
             report = operator_mail(row, reason, now)
             if report is not None:
-                enqueue(conn, [report], row["application_id"], now, row["proposal_id"])
+                store.add_mails([report], now, application_id=row["application_id"], proposal_id=row["proposal_id"])
         log.error("courrier %s en échec définitif (%s) : %s", row["id"], row["kind"], reason)
         return FAILED
     delay = retry_delay(row["attempts"], config["OUTBOX_RETRY_BASE"], config["OUTBOX_RETRY_MAX"])
-    with transaction(conn):
-        conn.execute(
-            "UPDATE outbox SET status = 'pending', lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?",
-            (now + delay, str(error), row["id"]),
-        )
+    with database.transaction() as store:
+        store.retry_later(row["id"], now + delay, str(error))
     log.warning("courrier %s reporté de %d s : %s", row["id"], delay, error)
     return PENDING
 
@@ -231,29 +187,18 @@ def deliver_due(app: Flask | None = None, *, now: float | None = None) -> dict[s
     app = app or current_app._get_current_object()
     counts = {SENT: 0, PENDING: 0, FAILED: 0}
     with app.app_context():
-        conn = get_db()
+        database = db.database(app)
         config = app.config
-        # Delivery's own writes (claims, rendered bytes, "sent" marks) do not wait for the disk: in WAL
-        # mode a crashed process loses none of them; a power cut could, and then a mail is claimed,
-        # rendered or sent once more, with its Message-ID — never lost. Applications stay FULL.
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA wal_autocheckpoint = 0")  # not inside a commit, under the writer lock: below
-        try:
-            with SmtpSender(config) as sender:  # one connection for every batch of this pass
-                while True:
-                    checkpoint(conn)  # at most every few seconds, outside any transaction
-                    moment = now if now is not None else time.time()
-                    rows = claim(conn, moment, config["OUTBOX_LEASE_SECONDS"])
-                    if not rows:
-                        return counts
-                    _deliver_batch(conn, rows, sender, config, counts, now)
-                    if now is not None:  # a fixed clock: one pass only (tests)
-                        return counts
-        finally:
-            # the connection may have been discarded after a storage error: its successor opens with these
-            with suppress(sqlite3.Error):
-                conn.execute("PRAGMA synchronous = FULL")
-                conn.execute(f"PRAGMA wal_autocheckpoint = {REQUEST_CHECKPOINT_PAGES}")
+        with database.delivering(), SmtpSender(config) as sender:  # one connection for every batch of this pass
+            while True:
+                database.checkpoint()  # at most every few seconds, outside any transaction
+                moment = now if now is not None else time.time()
+                rows = claim(database, moment, config["OUTBOX_LEASE_SECONDS"])
+                if not rows:
+                    return counts
+                _deliver_batch(database, rows, sender, config, counts, now)
+                if now is not None:  # a fixed clock: one pass only (tests)
+                    return counts
 
 
 # Mails accepted by the server are marked sent together, at least every MARK_BATCH mails and every
@@ -263,7 +208,7 @@ MARK_BATCH = 5
 MARK_EVERY = 2.0  # seconds, well within a lease
 
 
-def _deliver_batch(conn, rows, sender: SmtpSender, config, counts, now) -> None:
+def _deliver_batch(database, rows, sender: SmtpSender, config, counts, now) -> None:
     """Send a claimed batch, marking what the server accepted as it goes (see ``MARK_BATCH``).
 
     Until marked, a mail stays claimed: should the process die in between, its lease
@@ -275,35 +220,38 @@ def _deliver_batch(conn, rows, sender: SmtpSender, config, counts, now) -> None:
 
     def mark() -> None:
         nonlocal marked
-        _mark_sent(conn, sent)
+        if sent:
+            with database.transaction() as store:
+                store.mark_sent(sent)
         counts[SENT] += len(sent)
         sent.clear()
         marked = time.monotonic()
 
+    def failed(row, problem: DeliveryError) -> None:
+        counts[_mark_failed_attempt(database, row, problem, now or time.time(), config)] += 1
+
     try:
         unbuildable: dict[int, UnbuildableMail] = {}
-        wires = _wire_all(conn, rows, unbuildable)
+        wires = _wire_all(database, rows, unbuildable)
         while remaining:
             row = remaining[0]
             if row["id"] in unbuildable:
                 remaining.pop(0)
-                problem = DeliveryError(str(unbuildable[row["id"]]), permanent=True)
-                counts[_mark_failed_attempt(conn, row, problem, now or time.time(), config)] += 1
+                failed(row, DeliveryError(str(unbuildable[row["id"]]), permanent=True))
                 continue
             try:
-                sender.send(row["sender"], json.loads(row["recipients"]), wires[row["id"]])
+                sender.send(row["sender"], row["recipients"], wires[row["id"]])
             except (ValueError, smtplib.SMTPNotSupportedError) as error:
                 # this mail's envelope cannot be written (smtplib refused an address): it fails alone;
                 # the connection is left mid-command, so the next mail opens another
                 sender.drop()
                 remaining.pop(0)
-                problem = DeliveryError(f"adresse impossible à transmettre ({type(error).__name__})", permanent=True)
-                counts[_mark_failed_attempt(conn, row, problem, now or time.time(), config)] += 1
+                failed(row, DeliveryError(f"adresse impossible à transmettre ({type(error).__name__})", permanent=True))
                 continue
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
                 # the server refused this message; the connection may still be usable (not after a 421)
                 remaining.pop(0)
-                counts[_mark_failed_attempt(conn, row, classify(error), now or time.time(), config)] += 1
+                failed(row, classify(error))
                 if getattr(error, "smtp_code", None) == 421:
                     raise
                 continue
@@ -317,7 +265,7 @@ def _deliver_batch(conn, rows, sender: SmtpSender, config, counts, now) -> None:
         # a connection-level problem says nothing about the message: always retry
         problem = DeliveryError(classify(error).message, permanent=False)
         for row in remaining:
-            counts[_mark_failed_attempt(conn, row, problem, now or time.time(), config)] += 1
+            failed(row, problem)
     finally:
         mark()
 

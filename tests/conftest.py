@@ -147,9 +147,9 @@ def rows(app):
 
 
 @pytest.fixture
-def runner_for():
-    """A CLI runner for a given app: ``runner_for(app).invoke(args=[...])``."""
-    return lambda app: app.test_cli_runner()
+def runner(app):
+    """The app's command runner: ``runner.invoke(args=["outbox", "show"])``."""
+    return app.test_cli_runner()
 
 
 # -- static site ------------------------------------------------------------------

@@ -70,7 +70,7 @@ def test_the_flask_command_runs(tmp_path):
 def test_an_older_database_is_migrated(tmp_path):
     import sqlite3
 
-    from formhandler.db import init_schema
+    from formhandler.sqlite import SQLiteDatabase
 
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path)
@@ -84,7 +84,7 @@ def test_an_older_database_is_migrated(tmp_path):
     )
     conn.commit()
     conn.close()
-    init_schema(str(path))
+    SQLiteDatabase(str(path)).init_schema()
     conn = sqlite3.connect(path)
     assert "context" in {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
     assert conn.execute("SELECT message_id, message FROM outbox").fetchall() == [("<1@x>", b"A")]
