@@ -8,16 +8,16 @@
 - Temporary failures (refused connection, timeout, 4xx) are retried with
   exponential backoff up to ``OUTBOX_LIFETIME``; a 5xx fails at once and
   is reported to ``OPERATOR_EMAIL``.
+- One loop (:class:`OutboxWorker`) delivers, in a thread of the web process
+  (``OUTBOX_WORKER = "thread"``) or in ``flask outbox run`` (:func:`run_forever`).
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-import ssl
 import threading
 import time
-from dataclasses import dataclass
 
 from flask import Flask, current_app
 from jinja2 import TemplateNotFound, TemplateSyntaxError
@@ -25,91 +25,11 @@ from jinja2 import TemplateNotFound, TemplateSyntaxError
 from . import db
 from .db import StorageError
 from .mails import fits_smtp, operator_mail, render
+from .smtp import DeliveryError, SmtpSender, classify
 
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
-
-
-@dataclass
-class DeliveryError(Exception):
-    """One mail could not be delivered; ``permanent`` says whether to give up."""
-
-    message: str
-    permanent: bool
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def classify(error: Exception) -> DeliveryError:
-    """Temporary (retry) or permanent (give up) from an SMTP or network error."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in error.recipients.values()]
-        permanent = bool(codes) and all(500 <= code < 600 for code in codes)
-        return DeliveryError(f"destinataire(s) refusé(s) : codes {sorted(set(codes))}", permanent)
-    if isinstance(error, smtplib.SMTPAuthenticationError):
-        return DeliveryError(f"authentification SMTP refusée ({error.smtp_code}) : vérifiez MAIL_USERNAME", False)
-    if isinstance(error, smtplib.SMTPResponseException):
-        permanent = 500 <= error.smtp_code < 600
-        return DeliveryError(f"réponse SMTP {error.smtp_code}", permanent)
-    if isinstance(error, TimeoutError) or "timed out" in str(error):
-        # smtplib turns a read timeout into SMTPServerDisconnected("… timed out")
-        return DeliveryError("délai SMTP dépassé (le serveur ne répond pas)", False)
-    if isinstance(error, (smtplib.SMTPException, OSError)):
-        return DeliveryError(f"SMTP indisponible ({type(error).__name__})", False)
-    return DeliveryError(f"erreur inattendue ({type(error).__name__})", False)
-
-
-class SmtpSender:
-    """One SMTP connection with a timeout on every operation, opened at the
-    first mail and kept for the next ones; :meth:`drop` forgets it after a connection-level error."""
-
-    def __init__(self, config):
-        self.config = config
-        self.smtp: smtplib.SMTP | None = None
-
-    def __enter__(self):
-        return self
-
-    def _open(self) -> None:
-        c = self.config
-        timeout = c["MAIL_TIMEOUT"]
-        if c["MAIL_USE_SSL"]:
-            self.smtp = smtplib.SMTP_SSL(
-                c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout, context=ssl.create_default_context()
-            )
-        else:
-            self.smtp = smtplib.SMTP(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout)
-            if c["MAIL_USE_TLS"]:
-                self.smtp.starttls(context=ssl.create_default_context())
-        if c["MAIL_USERNAME"] and c["MAIL_PASSWORD"]:
-            self.smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"])
-
-    def send(self, sender: str, recipients: list[str], data: bytes) -> None:
-        if self.smtp is None:
-            try:
-                self._open()
-            except BaseException:
-                self.drop()
-                raise
-        refused = self.smtp.sendmail(sender, recipients, data)
-        if refused:  # some recipients refused, others accepted: report as refused
-            raise smtplib.SMTPRecipientsRefused(refused)
-
-    def drop(self) -> None:
-        """Close the connection without a word to the server (its state is unknown)."""
-        if self.smtp is not None:
-            self.smtp.close()
-            self.smtp = None
-
-    def __exit__(self, *exc):
-        if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                self.smtp.close()
-            self.smtp = None
 
 
 def retry_delay(attempts: int, base: int, cap: int) -> float:
@@ -270,21 +190,47 @@ def _deliver_batch(database, rows, sender: SmtpSender, config, counts, now) -> N
         mark()
 
 
-class OutboxWorker:
-    """A background thread of the web process that delivers the outbox (``OUTBOX_WORKER = "thread"``)."""
+BUSY_POLL = 0.1  # seconds between looks at the outbox while mail keeps coming, when no request wakes the loop
 
-    def __init__(self, app: Flask):
+
+def _deliver_logged(app: Flask) -> bool:
+    """:func:`deliver_due`, errors logged rather than raised (a delivery thread never dies);
+    whether any mail was handled."""
+    try:
+        return any(deliver_due(app).values())
+    except StorageError as error:
+        log.error("outbox : base de données indisponible (%s)", type(error).__name__)
+    except Exception:
+        log.exception("outbox : erreur inattendue")
+    return False
+
+
+class OutboxWorker:
+    """``senders`` threads that deliver what is due, then wait for :meth:`notify` or, at most,
+    ``OUTBOX_POLL_SECONDS``.
+
+    Each thread claims its own mails (leases: never the same mail twice) and keeps its own
+    database and SMTP connections, so that one mail's wait for the SMTP server overlaps with the
+    next one's rendering. ``busy_poll``: how soon to look again after a pass that handled mail,
+    for a process whose requests do not wake it (``flask outbox run``, another process stores).
+    """
+
+    def __init__(self, app: Flask, senders: int = 1, busy_poll: float | None = None):
         self.app = app
+        self.senders = senders
+        self.busy_poll = busy_poll
         self.wake = threading.Event()
         self.stop_event = threading.Event()
-        self.thread: threading.Thread | None = None
+        self.threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def start(self) -> None:
         with self._lock:
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
-                self.thread.start()
+            if not any(thread.is_alive() for thread in self.threads):
+                names = ["outbox-worker"] if self.senders == 1 else [f"outbox-{n}" for n in range(self.senders)]
+                self.threads = [threading.Thread(target=self._run, name=name, daemon=True) for name in names]
+                for thread in self.threads:
+                    thread.start()
 
     def notify(self) -> None:
         """A new mail is waiting: deliver it now rather than at the next poll."""
@@ -294,15 +240,17 @@ class OutboxWorker:
     def stop(self, timeout: float = 5) -> None:
         self.stop_event.set()
         self.wake.set()
-        if self.thread is not None:
-            self.thread.join(timeout)
+        for thread in self.threads:
+            thread.join(timeout)
 
     def _run(self) -> None:
         poll = self.app.config["OUTBOX_POLL_SECONDS"]
         while not self.stop_event.is_set():
             self.wake.clear()
-            _deliver_logged(self.app)
-            self.wake.wait(poll)
+            busy = _deliver_logged(self.app)
+            if self.stop_event.is_set():
+                break
+            self.wake.wait(self.busy_poll if busy and self.busy_poll is not None else poll)
 
 
 def init_app(app: Flask) -> None:
@@ -323,46 +271,14 @@ def notify(app: Flask | None = None) -> None:
         app.extensions["outbox_worker"].notify()
 
 
-BUSY_POLL = 0.1  # seconds between looks at the outbox while mail keeps coming
-
-
-def _deliver_logged(app: Flask) -> bool:
-    """:func:`deliver_due`, errors logged rather than raised (a delivery thread never dies);
-    whether any mail was handled."""
-    try:
-        return any(deliver_due(app).values())
-    except StorageError as error:
-        log.error("outbox : base de données indisponible (%s)", type(error).__name__)
-    except Exception:
-        log.exception("outbox : erreur inattendue")
-    return False
-
-
-def _deliver_loop(app: Flask, stop: threading.Event) -> None:
-    poll = app.config["OUTBOX_POLL_SECONDS"]
-    while not stop.is_set():
-        # another process cannot wake this one: look again soon while mail keeps coming
-        stop.wait(BUSY_POLL if _deliver_logged(app) else poll)
-
-
 def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
-    """The ``flask outbox run`` loop: ``OUTBOX_SENDERS`` threads deliver, sleep, repeat (Ctrl-C to stop).
-
-    Each thread claims its own mails (leases: never the same mail twice) and
-    keeps its own database and SMTP connections, so that one mail's wait for
-    the SMTP server overlaps with the next one's rendering.
-    """
+    """The ``flask outbox run`` loop: ``OUTBOX_SENDERS`` threads of :class:`OutboxWorker` deliver
+    until ``stop`` is set (Ctrl-C from the command)."""
     stop = stop or threading.Event()
-    senders = [
-        threading.Thread(target=_deliver_loop, args=(app, stop), name=f"outbox-{n}", daemon=True)
-        for n in range(max(1, app.config["OUTBOX_SENDERS"]))
-    ]
-    for sender in senders:
-        sender.start()
+    worker = OutboxWorker(app, senders=max(1, app.config["OUTBOX_SENDERS"]), busy_poll=BUSY_POLL)
+    worker.start()
     try:
         while not stop.wait(0.5):
             pass
     finally:
-        stop.set()
-        for sender in senders:
-            sender.join(timeout=app.config["MAIL_TIMEOUT"] + 5)
+        worker.stop(timeout=app.config["MAIL_TIMEOUT"] + 5)
