@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 from formhandler import create_app
-from formhandler.settings import SETTINGS, SettingsError
+from formhandler.settings import SETTINGS, SettingsError, environ, local_config
 
 
 def test_every_setting_is_documented_in_the_readme():
@@ -55,6 +55,17 @@ def test_a_broken_mission_does_not_stop_the_others(make_app, content_dir):
     (content_dir / "missions" / "cassee.yaml").write_text("title: [\n", encoding="utf-8")
     app = make_app()
     assert app.test_client().get("/api/missions/colis-laon").status_code == 200
+
+
+def test_a_local_config_is_the_same_given_to_create_app_or_through_the_environment(tmp_path, monkeypatch):
+    config = local_config(tmp_path, "http://site.test", 2525, OUTBOX_WORKER="none", MAIL_USE_TLS=False, TODAY=None)
+    assert config["DATABASE"] == str(tmp_path / "reserve-civique.sqlite3")
+    assert config["MAIL_PORT"] == 2525 and "per minute" in config["RATELIMIT_PER_IP"]
+    assert "RATELIMIT_PER_IP" not in local_config(tmp_path, "http://site.test", 2525, rate_limits=True)
+    for name, value in environ(config).items():
+        monkeypatch.setenv(name, value)
+    given, read = create_app(config).config, create_app().config
+    assert {name: read[name] for name in config} == {name: given[name] for name in config}
 
 
 def test_the_flask_command_runs(tmp_path):
