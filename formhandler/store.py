@@ -134,12 +134,12 @@ class Store:
         """Queue mails (:class:`formhandler.mails.OutgoingMail`), due now, tied to the application or
         proposal they are about (so that ``purge`` and ``erase`` find them)."""
         self.conn.executemany(
-            "INSERT INTO outbox (application_id, proposal_id, kind, sender, recipients, message_id, message, context,"
-            " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (application_id, proposal_id, kind, sender, recipients, message_id, context,"
+            " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    application_id, proposal_id, m.kind, m.sender, json.dumps(m.recipients), m.message_id, m.data,
-                    m.context, now, now,
+                    application_id, proposal_id, m.kind, m.sender, json.dumps(m.recipients), m.message_id, m.context,
+                    now, now,
                 )
                 for m in mails
             ],
