@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench.generate import generate  # noqa: E402
 from bench.smtp_sink import read_journal  # noqa: E402
 from devtools.mailcatcher import free_port  # noqa: E402
+from formhandler.settings import environ, local_config  # noqa: E402
 
 MISSION = "appels-convivialite-saint-quentin"  # open, remote, one requirement
 TODAY = "2026-11-29"
@@ -76,20 +77,9 @@ class SinkProcess:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def handler_env(work: Path, origin: str, mail_port: int, **extra: str) -> dict:
+def handler_env(work: Path, origin: str, mail_port: int, **settings) -> dict:
     """Environment of the benchmarked handler: a fresh database, the demo content, no rate limit."""
-    return {
-        **os.environ,
-        "FLASK_DATABASE": str(work / "db.sqlite3"),
-        "FLASK_CONTENT_DIR": str(ROOT / "content"),
-        "FLASK_SITE_URL": origin,
-        "FLASK_MAIL_PORT": str(mail_port),
-        "FLASK_TODAY": TODAY,
-        "FLASK_RATELIMIT_PER_IP": "1000000 per minute",
-        "FLASK_RATELIMIT_PER_EMAIL": "1000000 per minute",
-        "FLASK_OUTBOX_POLL_SECONDS": "1",
-        **extra,
-    }
+    return {**os.environ, **environ(local_config(work, origin, mail_port, TODAY=TODAY, **settings))}
 
 
 def mail_delays(arrivals: list[tuple[float, str]], answered: dict[str, float]) -> list[float]:

@@ -51,7 +51,7 @@ def main() -> None:
     smtp = SinkProcess()
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    env = handler_env(work, origin, smtp.port, FLASK_OUTBOX_WORKER="none")
+    env = handler_env(work, origin, smtp.port, OUTBOX_WORKER="none")
     proc = start_gunicorn(env, port)
     workers = [start_outbox_worker(env) for _ in range(args.delivery)]
     try:

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from formhandler import create_app
 from formhandler.security import SECURITY_HEADERS
+from formhandler.settings import local_config
 
 from . import watch
 from .mailcatcher import MailCatcher, free_port
@@ -99,15 +100,17 @@ def main(argv=None) -> None:
         mail_port = free_port()
         catcher = MailCatcher(port=mail_port, folder="var/mail", echo=True).start()
     site_url = f"http://{args.host}:{args.port}"
-    config = {
-        "DATABASE": os.environ.get("FLASK_DATABASE", "var/reserve-civique.sqlite3"),
-        "SITE_URL": site_url,
-        "ALLOWED_ORIGINS": f"{site_url},http://localhost:{args.port}",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": mail_port,
-        "OUTBOX_RETRY_BASE": 10,
-        "CONTENT_RELOAD_SECONDS": 5,
-    }
+    config = local_config(
+        "var",
+        site_url,
+        mail_port,
+        rate_limits=True,  # as in production: a developer sees a 429 coming
+        ALLOWED_ORIGINS=f"{site_url},http://localhost:{args.port}",
+        OUTBOX_RETRY_BASE=10,
+        CONTENT_RELOAD_SECONDS=5,
+    )
+    if "FLASK_DATABASE" in os.environ:
+        config["DATABASE"] = os.environ["FLASK_DATABASE"]
     api = create_app(config)
     print(f"Site et formulaire : {site_url}/")
     print(f"Courrier : serveur local sur le port {mail_port}, messages rangés dans var/mail/")

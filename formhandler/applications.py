@@ -12,9 +12,9 @@ from werkzeug.exceptions import HTTPException
 
 from catalog.application import FIELDS, iso_date, validate_application
 
-from . import outbox
+from . import db, outbox
 from .content import catalog_for, today
-from .db import StorageError, get_db, transaction
+from .db import StorageError
 from .mails import application_mails
 from .security import NotJSON, address_limited, ip_limited, origin_allowed, posted_data, wants_json
 
@@ -104,40 +104,20 @@ def apply(mission_id: str):
     now = time.time()
     application_id = secrets.token_hex(16)
     try:
-        with transaction() as conn:
+        with db.transaction() as store:
             # the same form sent twice (a double click, a page reloaded): someone else sharing the mailbox,
             # or a corrected application, is a new one
-            duplicate = conn.execute(
-                "SELECT id, waiting_list FROM applications WHERE mission_id = ? AND email_key = ? AND created_at > ?"
-                " AND first_name = ? AND last_name = ? AND birth_date = ? AND phone IS ? AND postal_code = ?"
-                " AND message IS ? ORDER BY created_at DESC LIMIT 1",
-                (
-                    mission.id, application.email_key, now - DUPLICATE_WINDOW, application.first_name,
-                    application.last_name, application.birth_date.isoformat(), application.phone,
-                    application.postal_code, application.message,
-                ),
-            ).fetchone()  # fmt: skip
+            duplicate = store.find_duplicate(mission.id, application, since=now - DUPLICATE_WINDOW)
             if duplicate is not None:
                 log.info("candidature %s : doublon, rien de nouveau n'est envoyé", duplicate["id"])
                 return _success(duplicate["id"], bool(duplicate["waiting_list"]))
-            taken = conn.execute(  # bounded: only whether the places are taken matters
-                "SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = ? LIMIT ?)",
-                (mission.id, mission.places),
-            ).fetchone()[0]
-            waiting_list = taken >= mission.places
+            waiting_list = store.places_taken(mission.id, mission.places)
             mails = application_mails(current, mission, application, application_id, waiting_list, now)
-            conn.execute(
-                "INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email, email_key, phone,"
-                " birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    application_id, mission.id, now, application.first_name, application.last_name, application.email,
-                    application.email_key, application.phone, application.birth_date.isoformat(),
-                    application.postal_code, application.message, int(application.accepted_requirements),
-                    int(waiting_list), fill_seconds(data),
-                ),
+            store.add_application(
+                application_id, mission.id, application, created_at=now, waiting_list=waiting_list,
+                fill_seconds=fill_seconds(data),
             )  # fmt: skip
-            outbox.enqueue(conn, mails, application_id, now)
+            store.add_mails(mails, now, application_id=application_id)
     except StorageError as error:
         log.error("candidature non enregistrée pour la mission %s : %s", mission_id, type(error).__name__)
         return _problem(
@@ -155,7 +135,7 @@ def status(mission_id: str):
     if mission is None:
         return jsonify({"error": "Cette mission n'existe pas."}), 404
     try:
-        count = get_db().execute("SELECT COUNT(*) FROM applications WHERE mission_id = ?", (mission_id,)).fetchone()[0]
+        count = db.store().count_applications(mission_id)
     except Exception:
         abort(503)
     return jsonify({"open": mission.is_open(today()), "places": mission.places, "applications": count})

@@ -6,7 +6,8 @@ import time
 
 from flask import Blueprint, jsonify
 
-from .db import StorageError, transaction
+from . import db
+from .db import StorageError
 
 bp = Blueprint("health", __name__)
 
@@ -19,12 +20,11 @@ def healthz():
     file, full disk) cannot take applications, and must show as down.
     """
     try:
-        with transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO heartbeat (id, written_at) VALUES (1, ?)", (time.time(),))
-            rows = conn.execute("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status").fetchall()
+        with db.transaction() as store:
+            store.heartbeat(time.time())
+            counts = store.outbox_counts()
     except StorageError as error:
         return jsonify({"database": "error", "detail": _reason(error)}), 503
-    counts = {row["status"]: row["n"] for row in rows}
     return jsonify(
         {
             "database": "ok",
@@ -38,5 +38,5 @@ def healthz():
 
 
 def _reason(error: StorageError) -> str:
-    """SQLite's own words (« attempt to write a readonly database », « database or disk is full »): no data in them."""
+    """The database's own words (« attempt to write a readonly database », « database or disk is full »): no data in them."""
     return str(error) or type(error).__name__

@@ -48,14 +48,14 @@ AUTOMATIC = {"Auto-Submitted": "auto-generated"}  # RFC 3834: no auto-reply to t
 
 @dataclass(frozen=True)
 class OutgoingMail:
-    """A mail as stored in the outbox: rendered bytes (``data``) or the ``context`` to render."""
+    """A mail as it enters the outbox: its envelope, its Message-ID and the JSON ``context`` that the
+    delivery renders it from (:func:`render`)."""
 
     kind: str
     sender: str
     recipients: list[str]
     message_id: str
-    data: bytes | None = None
-    context: str | None = None
+    context: str
 
 
 @dataclass

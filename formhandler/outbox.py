@@ -8,128 +8,28 @@
 - Temporary failures (refused connection, timeout, 4xx) are retried with
   exponential backoff up to ``OUTBOX_LIFETIME``; a 5xx fails at once and
   is reported to ``OPERATOR_EMAIL``.
+- One loop (:class:`OutboxWorker`) delivers, in a thread of the web process
+  (``OUTBOX_WORKER = "thread"``) or in ``flask outbox run`` (:func:`run_forever`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import smtplib
-import sqlite3
-import ssl
 import threading
 import time
-from contextlib import suppress
-from dataclasses import dataclass
 
 from flask import Flask, current_app
 from jinja2 import TemplateNotFound, TemplateSyntaxError
 
-from .db import REQUEST_CHECKPOINT_PAGES, StorageError, checkpoint, get_db, transaction
-from .mails import OutgoingMail, fits_smtp, operator_mail, render
+from . import db
+from .db import StorageError
+from .mails import fits_smtp, operator_mail, render
+from .smtp import DeliveryError, SmtpSender, classify
 
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
-
-
-def enqueue(
-    conn, mails: list[OutgoingMail], application_id: str | None, now: float, proposal_id: str | None = None
-) -> None:
-    """Insert mails in the caller's open transaction, tied to the application or proposal they are
-    about (so that ``purge`` and ``erase`` find them)."""
-    conn.executemany(
-        "INSERT INTO outbox (application_id, proposal_id, kind, sender, recipients, message_id, message, context,"
-        " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                application_id, proposal_id, m.kind, m.sender, json.dumps(m.recipients), m.message_id, m.data,
-                m.context, now, now,
-            )
-            for m in mails
-        ],
-    )  # fmt: skip
-
-
-@dataclass
-class DeliveryError(Exception):
-    """One mail could not be delivered; ``permanent`` says whether to give up."""
-
-    message: str
-    permanent: bool
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def classify(error: Exception) -> DeliveryError:
-    """Temporary (retry) or permanent (give up) from an SMTP or network error."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in error.recipients.values()]
-        permanent = bool(codes) and all(500 <= code < 600 for code in codes)
-        return DeliveryError(f"destinataire(s) refusé(s) : codes {sorted(set(codes))}", permanent)
-    if isinstance(error, smtplib.SMTPAuthenticationError):
-        return DeliveryError(f"authentification SMTP refusée ({error.smtp_code}) : vérifiez MAIL_USERNAME", False)
-    if isinstance(error, smtplib.SMTPResponseException):
-        permanent = 500 <= error.smtp_code < 600
-        return DeliveryError(f"réponse SMTP {error.smtp_code}", permanent)
-    if isinstance(error, TimeoutError) or "timed out" in str(error):
-        # smtplib turns a read timeout into SMTPServerDisconnected("… timed out")
-        return DeliveryError("délai SMTP dépassé (le serveur ne répond pas)", False)
-    if isinstance(error, (smtplib.SMTPException, OSError)):
-        return DeliveryError(f"SMTP indisponible ({type(error).__name__})", False)
-    return DeliveryError(f"erreur inattendue ({type(error).__name__})", False)
-
-
-class SmtpSender:
-    """One SMTP connection with a timeout on every operation, opened at the
-    first mail and kept for the next ones; :meth:`drop` forgets it after a connection-level error."""
-
-    def __init__(self, config):
-        self.config = config
-        self.smtp: smtplib.SMTP | None = None
-
-    def __enter__(self):
-        return self
-
-    def _open(self) -> None:
-        c = self.config
-        timeout = c["MAIL_TIMEOUT"]
-        if c["MAIL_USE_SSL"]:
-            self.smtp = smtplib.SMTP_SSL(
-                c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout, context=ssl.create_default_context()
-            )
-        else:
-            self.smtp = smtplib.SMTP(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout)
-            if c["MAIL_USE_TLS"]:
-                self.smtp.starttls(context=ssl.create_default_context())
-        if c["MAIL_USERNAME"] and c["MAIL_PASSWORD"]:
-            self.smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"])
-
-    def send(self, sender: str, recipients: list[str], data: bytes) -> None:
-        if self.smtp is None:
-            try:
-                self._open()
-            except BaseException:
-                self.drop()
-                raise
-        refused = self.smtp.sendmail(sender, recipients, data)
-        if refused:  # some recipients refused, others accepted: report as refused
-            raise smtplib.SMTPRecipientsRefused(refused)
-
-    def drop(self) -> None:
-        """Close the connection without a word to the server (its state is unknown)."""
-        if self.smtp is not None:
-            self.smtp.close()
-            self.smtp = None
-
-    def __exit__(self, *exc):
-        if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                self.smtp.close()
-            self.smtp = None
 
 
 def retry_delay(attempts: int, base: int, cap: int) -> float:
@@ -137,18 +37,10 @@ def retry_delay(attempts: int, base: int, cap: int) -> float:
     return float(min(base * 2 ** max(0, attempts - 1), cap))
 
 
-def claim(conn, now: float, lease: int, limit: int = 20) -> list:
+def claim(database, now: float, lease: int, limit: int = 20) -> list:
     """Reserve up to ``limit`` due mails for this worker (atomic across processes)."""
-    with transaction(conn):
-        rows = conn.execute(
-            "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
-            " WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= ?)"
-            " OR (status = 'sending' AND lease_until < ?) ORDER BY next_attempt_at, id LIMIT ?)"
-            " RETURNING id, application_id, proposal_id, kind, sender, recipients, message_id, message, context, attempts,"
-            " created_at",
-            (now + lease, now, now, limit),
-        ).fetchall()
-    return sorted(rows, key=lambda r: r["id"])
+    with database.transaction() as store:
+        return store.claim_mails(now, lease, limit)
 
 
 class UnbuildableMail(Exception):
@@ -157,14 +49,14 @@ class UnbuildableMail(Exception):
 
 def _render_row(row) -> bytes:
     try:
-        return render(row["kind"], row["message_id"], row["context"], json.loads(row["recipients"]))
+        return render(row["kind"], row["message_id"], row["context"], row["recipients"])
     except (TemplateNotFound, TemplateSyntaxError):
         raise  # a template missing or broken fails every mail alike: retried, not given up
     except Exception as error:  # this mail's own data
         raise UnbuildableMail(f"courrier impossible à composer ({type(error).__name__})") from error
 
 
-def _wire_all(conn, rows, failed: dict[int, UnbuildableMail]) -> dict[int, bytes]:
+def _wire_all(database, rows, failed: dict[int, UnbuildableMail]) -> dict[int, bytes]:
     """Each claimed mail's bytes: rendered on its first attempt and stored (one transaction for
     the batch) before anything is sent, so every retry sends the same bytes.
 
@@ -186,42 +78,26 @@ def _wire_all(conn, rows, failed: dict[int, UnbuildableMail]) -> dict[int, bytes
         except UnbuildableMail as error:
             failed[row["id"]] = error
     if fresh:
-        with transaction(conn):
-            conn.executemany("UPDATE outbox SET message = ? WHERE id = ?", [(d, i) for i, d in fresh.items()])
+        with database.transaction() as store:
+            store.save_rendered(fresh)
         wires.update(fresh)
     return wires
 
 
-def _mark_sent(conn, sent: list[tuple[int, float]]) -> None:
-    """Record (mail id, time sent) pairs in one transaction."""
-    if sent:
-        with transaction(conn):
-            conn.executemany(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
-                [(moment, mail_id) for mail_id, moment in sent],
-            )
-
-
-def _mark_failed_attempt(conn, row, error: DeliveryError, now: float, config) -> str:
+def _mark_failed_attempt(database, row, error: DeliveryError, now: float, config) -> str:
     expired = now - row["created_at"] >= config["OUTBOX_LIFETIME"]
     if error.permanent or expired:
         reason = str(error) if error.permanent else f"abandonné après {row['attempts']} tentative(s) : {error}"
-        with transaction(conn):
-            conn.execute(
-                "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?",
-                (reason, row["id"]),
-            )
+        with database.transaction() as store:
+            store.mark_failed(row["id"], reason)
             report = operator_mail(row, reason, now)
             if report is not None:
-                enqueue(conn, [report], row["application_id"], now, row["proposal_id"])
+                store.add_mails([report], now, application_id=row["application_id"], proposal_id=row["proposal_id"])
         log.error("courrier %s en échec définitif (%s) : %s", row["id"], row["kind"], reason)
         return FAILED
     delay = retry_delay(row["attempts"], config["OUTBOX_RETRY_BASE"], config["OUTBOX_RETRY_MAX"])
-    with transaction(conn):
-        conn.execute(
-            "UPDATE outbox SET status = 'pending', lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?",
-            (now + delay, str(error), row["id"]),
-        )
+    with database.transaction() as store:
+        store.retry_later(row["id"], now + delay, str(error))
     log.warning("courrier %s reporté de %d s : %s", row["id"], delay, error)
     return PENDING
 
@@ -231,29 +107,18 @@ def deliver_due(app: Flask | None = None, *, now: float | None = None) -> dict[s
     app = app or current_app._get_current_object()
     counts = {SENT: 0, PENDING: 0, FAILED: 0}
     with app.app_context():
-        conn = get_db()
+        database = db.database(app)
         config = app.config
-        # Delivery's own writes (claims, rendered bytes, "sent" marks) do not wait for the disk: in WAL
-        # mode a crashed process loses none of them; a power cut could, and then a mail is claimed,
-        # rendered or sent once more, with its Message-ID — never lost. Applications stay FULL.
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA wal_autocheckpoint = 0")  # not inside a commit, under the writer lock: below
-        try:
-            with SmtpSender(config) as sender:  # one connection for every batch of this pass
-                while True:
-                    checkpoint(conn)  # at most every few seconds, outside any transaction
-                    moment = now if now is not None else time.time()
-                    rows = claim(conn, moment, config["OUTBOX_LEASE_SECONDS"])
-                    if not rows:
-                        return counts
-                    _deliver_batch(conn, rows, sender, config, counts, now)
-                    if now is not None:  # a fixed clock: one pass only (tests)
-                        return counts
-        finally:
-            # the connection may have been discarded after a storage error: its successor opens with these
-            with suppress(sqlite3.Error):
-                conn.execute("PRAGMA synchronous = FULL")
-                conn.execute(f"PRAGMA wal_autocheckpoint = {REQUEST_CHECKPOINT_PAGES}")
+        with database.delivering(), SmtpSender(config) as sender:  # one connection for every batch of this pass
+            while True:
+                database.checkpoint()  # at most every few seconds, outside any transaction
+                moment = now if now is not None else time.time()
+                rows = claim(database, moment, config["OUTBOX_LEASE_SECONDS"])
+                if not rows:
+                    return counts
+                _deliver_batch(database, rows, sender, config, counts, now)
+                if now is not None:  # a fixed clock: one pass only (tests)
+                    return counts
 
 
 # Mails accepted by the server are marked sent together, at least every MARK_BATCH mails and every
@@ -263,7 +128,7 @@ MARK_BATCH = 5
 MARK_EVERY = 2.0  # seconds, well within a lease
 
 
-def _deliver_batch(conn, rows, sender: SmtpSender, config, counts, now) -> None:
+def _deliver_batch(database, rows, sender: SmtpSender, config, counts, now) -> None:
     """Send a claimed batch, marking what the server accepted as it goes (see ``MARK_BATCH``).
 
     Until marked, a mail stays claimed: should the process die in between, its lease
@@ -275,35 +140,38 @@ def _deliver_batch(conn, rows, sender: SmtpSender, config, counts, now) -> None:
 
     def mark() -> None:
         nonlocal marked
-        _mark_sent(conn, sent)
+        if sent:
+            with database.transaction() as store:
+                store.mark_sent(sent)
         counts[SENT] += len(sent)
         sent.clear()
         marked = time.monotonic()
 
+    def failed(row, problem: DeliveryError) -> None:
+        counts[_mark_failed_attempt(database, row, problem, now or time.time(), config)] += 1
+
     try:
         unbuildable: dict[int, UnbuildableMail] = {}
-        wires = _wire_all(conn, rows, unbuildable)
+        wires = _wire_all(database, rows, unbuildable)
         while remaining:
             row = remaining[0]
             if row["id"] in unbuildable:
                 remaining.pop(0)
-                problem = DeliveryError(str(unbuildable[row["id"]]), permanent=True)
-                counts[_mark_failed_attempt(conn, row, problem, now or time.time(), config)] += 1
+                failed(row, DeliveryError(str(unbuildable[row["id"]]), permanent=True))
                 continue
             try:
-                sender.send(row["sender"], json.loads(row["recipients"]), wires[row["id"]])
+                sender.send(row["sender"], row["recipients"], wires[row["id"]])
             except (ValueError, smtplib.SMTPNotSupportedError) as error:
                 # this mail's envelope cannot be written (smtplib refused an address): it fails alone;
                 # the connection is left mid-command, so the next mail opens another
                 sender.drop()
                 remaining.pop(0)
-                problem = DeliveryError(f"adresse impossible à transmettre ({type(error).__name__})", permanent=True)
-                counts[_mark_failed_attempt(conn, row, problem, now or time.time(), config)] += 1
+                failed(row, DeliveryError(f"adresse impossible à transmettre ({type(error).__name__})", permanent=True))
                 continue
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
                 # the server refused this message; the connection may still be usable (not after a 421)
                 remaining.pop(0)
-                counts[_mark_failed_attempt(conn, row, classify(error), now or time.time(), config)] += 1
+                failed(row, classify(error))
                 if getattr(error, "smtp_code", None) == 421:
                     raise
                 continue
@@ -317,26 +185,52 @@ def _deliver_batch(conn, rows, sender: SmtpSender, config, counts, now) -> None:
         # a connection-level problem says nothing about the message: always retry
         problem = DeliveryError(classify(error).message, permanent=False)
         for row in remaining:
-            counts[_mark_failed_attempt(conn, row, problem, now or time.time(), config)] += 1
+            failed(row, problem)
     finally:
         mark()
 
 
-class OutboxWorker:
-    """A background thread of the web process that delivers the outbox (``OUTBOX_WORKER = "thread"``)."""
+BUSY_POLL = 0.1  # seconds between looks at the outbox while mail keeps coming, when no request wakes the loop
 
-    def __init__(self, app: Flask):
+
+def _deliver_logged(app: Flask) -> bool:
+    """:func:`deliver_due`, errors logged rather than raised (a delivery thread never dies);
+    whether any mail was handled."""
+    try:
+        return any(deliver_due(app).values())
+    except StorageError as error:
+        log.error("outbox : base de données indisponible (%s)", type(error).__name__)
+    except Exception:
+        log.exception("outbox : erreur inattendue")
+    return False
+
+
+class OutboxWorker:
+    """``senders`` threads that deliver what is due, then wait for :meth:`notify` or, at most,
+    ``OUTBOX_POLL_SECONDS``.
+
+    Each thread claims its own mails (leases: never the same mail twice) and keeps its own
+    database and SMTP connections, so that one mail's wait for the SMTP server overlaps with the
+    next one's rendering. ``busy_poll``: how soon to look again after a pass that handled mail,
+    for a process whose requests do not wake it (``flask outbox run``, another process stores).
+    """
+
+    def __init__(self, app: Flask, senders: int = 1, busy_poll: float | None = None):
         self.app = app
+        self.senders = senders
+        self.busy_poll = busy_poll
         self.wake = threading.Event()
         self.stop_event = threading.Event()
-        self.thread: threading.Thread | None = None
+        self.threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def start(self) -> None:
         with self._lock:
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
-                self.thread.start()
+            if not any(thread.is_alive() for thread in self.threads):
+                names = ["outbox-worker"] if self.senders == 1 else [f"outbox-{n}" for n in range(self.senders)]
+                self.threads = [threading.Thread(target=self._run, name=name, daemon=True) for name in names]
+                for thread in self.threads:
+                    thread.start()
 
     def notify(self) -> None:
         """A new mail is waiting: deliver it now rather than at the next poll."""
@@ -346,15 +240,17 @@ class OutboxWorker:
     def stop(self, timeout: float = 5) -> None:
         self.stop_event.set()
         self.wake.set()
-        if self.thread is not None:
-            self.thread.join(timeout)
+        for thread in self.threads:
+            thread.join(timeout)
 
     def _run(self) -> None:
         poll = self.app.config["OUTBOX_POLL_SECONDS"]
         while not self.stop_event.is_set():
             self.wake.clear()
-            _deliver_logged(self.app)
-            self.wake.wait(poll)
+            busy = _deliver_logged(self.app)
+            if self.stop_event.is_set():
+                break
+            self.wake.wait(self.busy_poll if busy and self.busy_poll is not None else poll)
 
 
 def init_app(app: Flask) -> None:
@@ -375,46 +271,14 @@ def notify(app: Flask | None = None) -> None:
         app.extensions["outbox_worker"].notify()
 
 
-BUSY_POLL = 0.1  # seconds between looks at the outbox while mail keeps coming
-
-
-def _deliver_logged(app: Flask) -> bool:
-    """:func:`deliver_due`, errors logged rather than raised (a delivery thread never dies);
-    whether any mail was handled."""
-    try:
-        return any(deliver_due(app).values())
-    except StorageError as error:
-        log.error("outbox : base de données indisponible (%s)", type(error).__name__)
-    except Exception:
-        log.exception("outbox : erreur inattendue")
-    return False
-
-
-def _deliver_loop(app: Flask, stop: threading.Event) -> None:
-    poll = app.config["OUTBOX_POLL_SECONDS"]
-    while not stop.is_set():
-        # another process cannot wake this one: look again soon while mail keeps coming
-        stop.wait(BUSY_POLL if _deliver_logged(app) else poll)
-
-
 def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
-    """The ``flask outbox run`` loop: ``OUTBOX_SENDERS`` threads deliver, sleep, repeat (Ctrl-C to stop).
-
-    Each thread claims its own mails (leases: never the same mail twice) and
-    keeps its own database and SMTP connections, so that one mail's wait for
-    the SMTP server overlaps with the next one's rendering.
-    """
+    """The ``flask outbox run`` loop: ``OUTBOX_SENDERS`` threads of :class:`OutboxWorker` deliver
+    until ``stop`` is set (Ctrl-C from the command)."""
     stop = stop or threading.Event()
-    senders = [
-        threading.Thread(target=_deliver_loop, args=(app, stop), name=f"outbox-{n}", daemon=True)
-        for n in range(max(1, app.config["OUTBOX_SENDERS"]))
-    ]
-    for sender in senders:
-        sender.start()
+    worker = OutboxWorker(app, senders=max(1, app.config["OUTBOX_SENDERS"]), busy_poll=BUSY_POLL)
+    worker.start()
     try:
         while not stop.wait(0.5):
             pass
     finally:
-        stop.set()
-        for sender in senders:
-            sender.join(timeout=app.config["MAIL_TIMEOUT"] + 5)
+        worker.stop(timeout=app.config["MAIL_TIMEOUT"] + 5)

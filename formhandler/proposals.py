@@ -15,10 +15,10 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 
 from catalog.proposal import build_proposal
 
-from . import outbox
+from . import db, outbox
 from .applications import _problem, check_origin
 from .content import catalog, today
-from .db import StorageError, transaction
+from .db import StorageError
 from .mails import PROPOSAL_COORDINATORS, PROPOSAL_PROPOSER, recipients_of, spec
 from .security import address_limited, ip_limited, posted_data, wants_json
 
@@ -79,14 +79,11 @@ def propose():
     if coordinators:
         mails.insert(0, spec(PROPOSAL_COORDINATORS, coordinators, context))
     try:
-        with transaction() as conn:
-            conn.execute(
-                "INSERT INTO proposals (id, created_at, mission_id, structure_slug, mission_yaml, structure_yaml,"
-                " contact_name, contact_email) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (proposal_id, now, proposal.mission_id, proposal.structure_slug, proposal.mission_yaml,
-                 proposal.structure_yaml, context["contact_name"], contact_email),
-            )  # fmt: skip
-            outbox.enqueue(conn, mails, None, now, proposal_id)
+        with db.transaction() as store:
+            store.add_proposal(
+                proposal_id, proposal, created_at=now, contact_name=context["contact_name"], contact_email=contact_email
+            )
+            store.add_mails(mails, now, proposal_id=proposal_id)
     except StorageError as error:
         log.error("proposition non enregistrée : %s", type(error).__name__)
         return _problem(

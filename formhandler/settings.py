@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from pathlib import Path
 
 from catalog.emails import InvalidAddress, check_address
 
@@ -178,6 +179,35 @@ class SettingsError(Exception):
 def defaults() -> dict:
     """Every setting's default value."""
     return {s.name: s.default for s in SETTINGS}
+
+
+PROJECT = Path(__file__).resolve().parent.parent
+UNLIMITED = "1000000 per minute"
+
+
+def local_config(folder, site_url: str, mail_port: int, *, rate_limits: bool = False, **overrides) -> dict:
+    """The settings of a handler run on this machine (tests, ``make run``, benchmarks): its database in
+    ``folder``, the project's content and theme, mail to the SMTP server on ``mail_port`` of this
+    machine, rate limits out of reach unless ``rate_limits``; then ``overrides`` (any setting).
+
+    ``create_app(local_config(...))`` for a handler in this process, :func:`environ` for another.
+    """
+    config = {
+        "DATABASE": str(Path(folder) / Path(BY_NAME["DATABASE"].default).name),
+        "CONTENT_DIR": str(PROJECT / "content"),
+        "THEME_DIR": str(PROJECT / "theme"),
+        "SITE_URL": site_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": mail_port,
+    }
+    if not rate_limits:
+        config.update(RATELIMIT_PER_IP=UNLIMITED, RATELIMIT_PER_EMAIL=UNLIMITED)
+    return {**config, **overrides}
+
+
+def environ(config: dict) -> dict[str, str]:
+    """``config`` as the ``FLASK_*`` environment variables that ``create_app()`` reads (another process)."""
+    return {f"FLASK_{name}": str(value) for name, value in config.items() if value is not None}
 
 
 def _coerce(setting: Setting, value):

@@ -62,27 +62,21 @@ def smtp():
 def make_app(tmp_path, content_dir, smtp):
     """Factory of handler apps on a real SQLite file and the real SMTP catcher."""
     from formhandler import create_app
+    from formhandler.settings import local_config
 
     apps = []
 
     def _make(**overrides):
-        config = {
+        settings = {
             "TESTING": True,
-            "DATABASE": str(tmp_path / "handler.sqlite3"),
             "CONTENT_DIR": str(content_dir),
-            "THEME_DIR": str(ROOT / "theme"),
-            "SITE_URL": SITE,
-            "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": smtp.port,
             "MAIL_TIMEOUT": 5,
             "OUTBOX_WORKER": "none",
             "TODAY": TODAY.isoformat(),
-            "RATELIMIT_PER_IP": "1000 per minute",
-            "RATELIMIT_PER_EMAIL": "1000 per minute",
             "OPERATOR_EMAIL": "operateur@example.org",
             **overrides,
         }
-        app = create_app(config)
+        app = create_app(local_config(tmp_path, SITE, smtp.port, **settings))
         apps.append(app)
         return app
 
@@ -147,9 +141,9 @@ def rows(app):
 
 
 @pytest.fixture
-def runner_for():
-    """A CLI runner for a given app: ``runner_for(app).invoke(args=[...])``."""
-    return lambda app: app.test_cli_runner()
+def runner(app):
+    """The app's command runner: ``runner.invoke(args=["outbox", "show"])``."""
+    return app.test_cli_runner()
 
 
 # -- static site ------------------------------------------------------------------
@@ -211,29 +205,27 @@ class Stack:
         import os
 
         from devtools.mailcatcher import free_port
+        from formhandler.settings import environ, local_config
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database = str(settings.pop("DATABASE", tmp_path / "stack.sqlite3"))
+        settings = {
+            "DATABASE": self.database,
+            "CONTENT_DIR": str(content_dir),
+            "MAIL_TIMEOUT": 1,
+            "TODAY": TODAY.isoformat(),
+            "OUTBOX_WORKER": "none",
+            "OUTBOX_RETRY_BASE": 1,
+            "OUTBOX_RETRY_MAX": 2,
+            "OUTBOX_LEASE_SECONDS": 5,
+            "OUTBOX_SENDERS": 4,
+            **settings,
+        }
         self.env = {
             **os.environ,
             "PYTHONPATH": str(ROOT),
-            "FLASK_DATABASE": self.database,
-            "FLASK_CONTENT_DIR": str(content_dir),
-            "FLASK_THEME_DIR": str(ROOT / "theme"),
-            "FLASK_SITE_URL": self.url,
-            "FLASK_MAIL_PORT": str(mail_port),
-            "FLASK_MAIL_TIMEOUT": "1",
-            "FLASK_TODAY": TODAY.isoformat(),
-            "FLASK_RATELIMIT_PER_IP": "100000 per minute",
-            "FLASK_RATELIMIT_PER_EMAIL": "100000 per minute",
-            "FLASK_OUTBOX_WORKER": "none",
-            "FLASK_OUTBOX_RETRY_BASE": "1",
-            "FLASK_OUTBOX_RETRY_MAX": "2",
-            "FLASK_OUTBOX_POLL_SECONDS": "1",
-            "FLASK_OUTBOX_LEASE_SECONDS": "5",
-            "FLASK_OUTBOX_SENDERS": "4",
-            **{f"FLASK_{k}": str(v) for k, v in settings.items()},
+            **environ(local_config(tmp_path, self.url, mail_port, **settings)),
         }
         self.senders = int(self.env["FLASK_OUTBOX_SENDERS"])
         self.web = None

@@ -6,13 +6,8 @@ import time
 
 import pytest
 
-from formhandler.cli import neutralise
+from formhandler.cli.applications import neutralise
 from formhandler.outbox import deliver_due
-
-
-@pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,7 @@ def test_451_is_retried_with_backoff_and_keeps_its_message_id(app, post, smtp, r
     assert {m.message["Message-ID"] for m in smtp.mails} == first_ids
 
 
-def test_550_is_not_retried_and_is_reported_to_the_operator(app, post, smtp, rows, runner_for):
+def test_550_is_not_retried_and_is_reported_to_the_operator(app, post, smtp, rows, runner):
     post()
     smtp.fail_next("550 5.1.1 Adresse inconnue")
     now = time.time()
@@ -78,7 +78,7 @@ def test_550_is_not_retried_and_is_reported_to_the_operator(app, post, smtp, row
     assert "550" in report.get_content()
     # never retried
     assert deliver_due(app, now=time.time() + 10**6)["sent"] == 0
-    output = runner_for(app).invoke(args=["outbox", "show", "--failed"]).output
+    output = runner.invoke(args=["outbox", "show", "--failed"]).output
     assert "failed" in output and "550" in output
 
 
@@ -96,9 +96,9 @@ def test_retry_delays_double_up_to_the_cap():
 
 def test_a_claimed_mail_is_not_claimed_twice_until_its_lease_expires(app, post, rows):
     post()
-    from formhandler.db import connect
+    from formhandler.sqlite import SQLiteDatabase
 
-    first, second = connect(app.config["DATABASE"]), connect(app.config["DATABASE"])
+    first, second = SQLiteDatabase(app.config["DATABASE"]), SQLiteDatabase(app.config["DATABASE"])
     now = time.time()
     assert len(claim(first, now, lease=120)) == 2
     assert claim(second, now, lease=120) == []
@@ -180,13 +180,13 @@ def test_run_forever_delivers_with_several_senders_and_stops(make_app, smtp):
     app = make_app(OUTBOX_SENDERS=3)
     post_applications(app, 12, "n")
     stop = threading.Event()
-    runner = threading.Thread(target=run_forever, args=(app, stop))
-    runner.start()
+    loop = threading.Thread(target=run_forever, args=(app, stop))
+    loop.start()
     deadline = time.monotonic() + 20
     while len(smtp.mails) < 24 and time.monotonic() < deadline:
         time.sleep(0.05)
     stop.set()
-    runner.join(15)
-    assert not runner.is_alive()
+    loop.join(15)
+    assert not loop.is_alive()
     ids = [m.message["Message-ID"] for m in smtp.mails]
     assert len(ids) == 24 and len(set(ids)) == 24

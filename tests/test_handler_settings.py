@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 from formhandler import create_app
-from formhandler.settings import SETTINGS, SettingsError
+from formhandler.settings import SETTINGS, SettingsError, environ, local_config
 
 
 def test_every_setting_is_documented_in_the_readme():
@@ -57,6 +57,17 @@ def test_a_broken_mission_does_not_stop_the_others(make_app, content_dir):
     assert app.test_client().get("/api/missions/colis-laon").status_code == 200
 
 
+def test_a_local_config_is_the_same_given_to_create_app_or_through_the_environment(tmp_path, monkeypatch):
+    config = local_config(tmp_path, "http://site.test", 2525, OUTBOX_WORKER="none", MAIL_USE_TLS=False, TODAY=None)
+    assert config["DATABASE"] == str(tmp_path / "reserve-civique.sqlite3")
+    assert config["MAIL_PORT"] == 2525 and "per minute" in config["RATELIMIT_PER_IP"]
+    assert "RATELIMIT_PER_IP" not in local_config(tmp_path, "http://site.test", 2525, rate_limits=True)
+    for name, value in environ(config).items():
+        monkeypatch.setenv(name, value)
+    given, read = create_app(config).config, create_app().config
+    assert {name: read[name] for name in config} == {name: given[name] for name in config}
+
+
 def test_the_flask_command_runs(tmp_path):
     env = {"FLASK_DATABASE": str(tmp_path / "x.sqlite3"), "FLASK_APP": "formhandler", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
@@ -70,7 +81,7 @@ def test_the_flask_command_runs(tmp_path):
 def test_an_older_database_is_migrated(tmp_path):
     import sqlite3
 
-    from formhandler.db import init_schema
+    from formhandler.sqlite import SQLiteDatabase
 
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path)
@@ -84,7 +95,7 @@ def test_an_older_database_is_migrated(tmp_path):
     )
     conn.commit()
     conn.close()
-    init_schema(str(path))
+    SQLiteDatabase(str(path)).init_schema()
     conn = sqlite3.connect(path)
     assert "context" in {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
     assert conn.execute("SELECT message_id, message FROM outbox").fetchall() == [("<1@x>", b"A")]

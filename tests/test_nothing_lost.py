@@ -234,10 +234,10 @@ def _without_root_powers() -> list[str]:
 
 
 def test_after_the_database_was_read_only_the_handler_recovers_and_healthz_tells_the_truth(make_stack, smtp, tmp_path):
-    from formhandler.db import init_schema
+    from formhandler.sqlite import SQLiteDatabase
 
     stack = make_stack(smtp.port)
-    init_schema(stack.database)
+    SQLiteDatabase(stack.database).init_schema()
     # another process's connection (a delivery worker's) keeps the write-ahead log and its index open
     # and writable: only the database file is read-only for a moment, as after a mistaken chmod
     other = sqlite3.connect(stack.database)
@@ -337,11 +337,11 @@ def test_erase_clears_the_addresss_counters(make_app):
 
 
 def test_every_connection_zeroes_what_it_deletes(app, client):
-    from formhandler.db import get_db
+    from formhandler import db
 
     client.get("/healthz")
     with app.app_context():  # this SQLite may zero by default; the handler does not count on it
-        assert get_db().execute("PRAGMA secure_delete").fetchone()[0] == 1
+        assert db.database().connection().execute("PRAGMA secure_delete").fetchone()[0] == 1
 
 
 def test_a_referer_that_is_no_url_is_refused_without_a_500(client):

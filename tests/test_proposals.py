@@ -211,9 +211,9 @@ def git_content(tmp_path, content_dir):
     return repo
 
 
-def test_accept_writes_the_files_on_a_new_branch(app, client, git_content, content_dir, runner_for):
+def test_accept_writes_the_files_on_a_new_branch(app, client, git_content, content_dir, runner):
     pid = post(client).json["id"]
-    result = runner_for(app).invoke(args=["proposals", "accept", pid])
+    result = runner.invoke(args=["proposals", "accept", pid])
     assert result.exit_code == 0, result.output
     assert "git push -u origin proposition/je-sers-des-repas-chauds-le-soir-a-laon" in result.output
     branch = subprocess.run(
@@ -228,14 +228,14 @@ def test_accept_writes_the_files_on_a_new_branch(app, client, git_content, conte
         and "structures/les-repas-du-coeur-de-laon.yaml" in log
     )
     assert load_content(content_dir, today=TODAY).errors == []
-    assert "déjà accepted" in runner_for(app).invoke(args=["proposals", "accept", pid]).output
-    listing = runner_for(app).invoke(args=["proposals", "list", "--all"]).output
+    assert "déjà accepted" in runner.invoke(args=["proposals", "accept", pid]).output
+    listing = runner.invoke(args=["proposals", "list", "--all"]).output
     assert "accepted" in listing
 
 
-def test_reject_mails_the_reason(app, client, smtp, runner_for):
+def test_reject_mails_the_reason(app, client, smtp, runner):
     pid = post(client).json["id"]
-    result = runner_for(app).invoke(
+    result = runner.invoke(
         args=["proposals", "reject", pid, "--reason", "Cette mission remplacerait un emploi salarié."]
     )
     assert result.exit_code == 0, result.output
@@ -247,9 +247,9 @@ def test_reject_mails_the_reason(app, client, smtp, runner_for):
     assert "Cette mission remplacerait un emploi salarié." in rejected[0].get_body(("plain",)).get_content()
 
 
-def test_show_prints_the_files(app, client, runner_for):
+def test_show_prints_the_files(app, client, runner):
     pid = post(client).json["id"]
-    output = runner_for(app).invoke(args=["proposals", "show", pid]).output
+    output = runner.invoke(args=["proposals", "show", pid]).output
     assert "--- content/missions/je-sers-des-repas-chauds-le-soir-a-laon.yaml" in output
     assert "title: Je sers des repas chauds le soir à Laon" in output
 

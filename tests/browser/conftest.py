@@ -65,6 +65,7 @@ def _serve(base: Path, add=None, pelican=None, **settings):
     from devtools.mailcatcher import MailCatcher, free_port
     from devtools.server import SiteAndHandler
     from formhandler import create_app
+    from formhandler.settings import local_config
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -77,18 +78,7 @@ def _serve(base: Path, add=None, pelican=None, **settings):
     search_index.build(output)
     smtp = MailCatcher().start()
     app = create_app(
-        {
-            "DATABASE": str(base / "handler.sqlite3"),
-            "CONTENT_DIR": str(content),
-            "THEME_DIR": str(ROOT / "theme"),
-            "SITE_URL": url,
-            "MAIL_PORT": smtp.port,
-            "OUTBOX_WORKER": "thread",
-            "OUTBOX_POLL_SECONDS": 1,
-            "TODAY": TODAY.isoformat(),
-            "RATELIMIT_PER_IP": "10000 per minute",
-            "RATELIMIT_PER_EMAIL": "10000 per minute",
-        }
+        local_config(base, url, smtp.port, CONTENT_DIR=str(content), OUTBOX_WORKER="thread", TODAY=TODAY.isoformat())
     )
     server = make_server("127.0.0.1", port, SiteAndHandler(output, app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

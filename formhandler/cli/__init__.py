@@ -1,0 +1,31 @@
+"""Coordinators' and operators' commands: ``flask --app formhandler …``.
+
+applications list [--mission ID]      the applications, newest first (flagged: sent too fast)
+applications export [-o FILE]         CSV (formula cells neutralised)
+applications stats                    counts per mission and per domain
+outbox show [--failed]                pending and failed mails
+outbox run                            deliver mails (a separate worker)
+outbox resend ID                      queue a mail again (same Message-ID)
+proposals list|show|accept|reject     missions proposed through the form
+purge [--days N]                      erase applications and proposals older than the retention
+erase EMAIL                           erase everything about one address
+
+One module per group (:mod:`.applications`, :mod:`.outbox`, :mod:`.proposals`, :mod:`.data`
+for ``purge`` and ``erase``); every line that may hold a visitor's text goes through
+:func:`.output.echo`, and a command fails with :class:`.output.CommandError`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import applications, data, outbox, proposals
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    app.cli.add_command(proposals.group)
+    app.cli.add_command(applications.group)
+    app.cli.add_command(outbox.group)
+    app.cli.add_command(data.purge)
+    app.cli.add_command(data.erase)

@@ -1,0 +1,100 @@
+"""``flask applications list|export|stats``: the applications, for the coordinators."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .. import db
+from ..content import catalog
+from .output import echo, when
+
+group = AppGroup("applications", help="Candidatures : lister, exporter, compter.")
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_COLUMNS = [
+    "id", "created_at", "mission_id", "mission_title", "waiting_list", "first_name", "last_name", "email", "phone",
+    "birth_date", "postal_code", "message", "fill_check",
+]  # fmt: skip
+
+
+def neutralise(value) -> str:
+    """A CSV cell that a spreadsheet will never run as a formula (prefix ``'``)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def fill_flag(seconds: float | None) -> str:
+    """What the coordinators are told of how fast a form was sent (see ``MIN_FILL_SECONDS``)."""
+    if seconds is None:
+        return "durée de saisie non mesurée"
+    if seconds < current_app.config["MIN_FILL_SECONDS"]:
+        return f"envoyée {seconds:.0f} s après l'ouverture de la page : à vérifier"
+    return ""
+
+
+@group.command("list")
+@click.option("--mission", "mission_id", help="seulement cette mission")
+@click.option(
+    "--flagged", is_flag=True, help="seulement les candidatures envoyées trop vite, ou sans durée de saisie mesurée"
+)
+def list_applications(mission_id, flagged):
+    """Les candidatures, les plus récentes d'abord ; celles envoyées trop vite sont signalées."""
+    rows = db.store().list_applications(
+        mission_id, filled_within=current_app.config["MIN_FILL_SECONDS"] if flagged else None, newest_first=True
+    )
+    for r in rows:
+        notes = ["liste d'attente"] if r["waiting_list"] else []
+        if flag := fill_flag(r["fill_seconds"]):
+            notes.append(flag)
+        suffix = f" ({' ; '.join(notes)})" if notes else ""
+        echo(
+            f"{r['id']}  {when(r['created_at'])}  {r['mission_id']}  {r['first_name']} {r['last_name']} <{r['email']}>{suffix}"
+        )
+    echo(f"{len(rows)} candidature(s)")
+
+
+@group.command("export")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default="-",
+    help="fichier CSV (défaut : sortie standard)",
+)
+@click.option("--mission", "mission_id", help="seulement cette mission")
+def export_applications(output, mission_id):
+    """Exporter en CSV ; les cellules commençant par = + - @ sont neutralisées."""
+    titles = {m.id: m.title for m in catalog().missions.values()}
+    writer = csv.writer(output, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for r in db.store().list_applications(mission_id):
+        record = dict(r)
+        record["created_at"] = when(r["created_at"])
+        record["mission_title"] = titles.get(r["mission_id"], "")
+        record["waiting_list"] = "oui" if r["waiting_list"] else "non"
+        record["fill_check"] = fill_flag(r["fill_seconds"])
+        writer.writerow([neutralise(record[c]) for c in EXPORT_COLUMNS])
+
+
+@group.command("stats")
+def stats():
+    """Candidatures par mission et par domaine."""
+    current = catalog()
+    per_mission = Counter(db.store().applications_per_mission())
+    per_domain = Counter()
+    click.echo("Par mission :")
+    for mission_id, count in sorted(per_mission.items(), key=lambda kv: (-kv[1], kv[0])):
+        mission = current.missions.get(mission_id)
+        places = f"/{mission.places} places" if mission else " (mission retirée)"
+        click.echo(f"  {count:5d}{places}  {mission_id}")
+        if mission:
+            per_domain[current.domains[mission.domain].label] += count
+    click.echo("Par domaine :")
+    for label, count in sorted(per_domain.items(), key=lambda kv: (-kv[1], kv[0])):
+        click.echo(f"  {count:5d}  {label}")
+    click.echo(f"Total : {sum(per_mission.values())}")

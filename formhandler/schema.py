@@ -1,0 +1,166 @@
+"""SQLite's tables, and the upgrades that bring an older database to them (``PRAGMA user_version``).
+
+Only :class:`formhandler.sqlite.SQLiteDatabase` calls :func:`upgrade`, on a connection of its
+own, before any request: the statements that read and write the rows are in
+:mod:`formhandler.store`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import suppress
+from email.utils import parseaddr
+
+from catalog.emails import mailbox_key
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS applications (
+    id TEXT PRIMARY KEY,
+    mission_id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    email_key TEXT NOT NULL,
+    phone TEXT,
+    birth_date TEXT NOT NULL,
+    postal_code TEXT NOT NULL,
+    message TEXT,
+    accepted_requirements INTEGER NOT NULL DEFAULT 0,
+    waiting_list INTEGER NOT NULL DEFAULT 0,
+    fill_seconds REAL
+);
+CREATE INDEX IF NOT EXISTS applications_mission ON applications (mission_id, email_key, created_at);
+CREATE INDEX IF NOT EXISTS applications_email ON applications (email_key);
+CREATE INDEX IF NOT EXISTS applications_created ON applications (created_at);
+
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    application_id TEXT,
+    proposal_id TEXT,
+    kind TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    message_id TEXT NOT NULL UNIQUE,
+    message BLOB,
+    context TEXT,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    next_attempt_at REAL NOT NULL,
+    lease_until REAL,
+    sent_at REAL,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+
+CREATE TABLE IF NOT EXISTS proposals (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    mission_id TEXT NOT NULL,
+    structure_slug TEXT NOT NULL,
+    mission_yaml TEXT NOT NULL,
+    structure_yaml TEXT,
+    contact_name TEXT,
+    contact_email TEXT NOT NULL,
+    decided_at REAL,
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_application ON outbox (application_id);
+CREATE INDEX IF NOT EXISTS outbox_proposal ON outbox (proposal_id);
+CREATE INDEX IF NOT EXISTS outbox_created ON outbox (created_at);
+CREATE INDEX IF NOT EXISTS proposals_created ON proposals (created_at);
+
+CREATE TABLE IF NOT EXISTS heartbeat (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    written_at REAL NOT NULL
+);
+"""
+SCHEMA_VERSION = 2
+
+TABLES = {"applications", "outbox", "proposals", "heartbeat"}
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _add_columns(conn: sqlite3.Connection, tables: set[str], columns: list[tuple[str, str]]) -> None:
+    """Add columns to the tables that exist (a missing table is then created whole by SCHEMA)."""
+    for table, column in columns:
+        if table in tables and column.split()[0] not in _columns(conn, table):
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
+def _to_2(conn: sqlite3.Connection, tables: set[str]) -> None:
+    """Applications keep their filling time; mails know their proposal; proposers' addresses are
+    kept in the form ``erase`` looks for (older versions stored them as typed)."""
+    _add_columns(conn, tables, [("applications", "fill_seconds REAL"), ("outbox", "proposal_id TEXT")])
+    if "outbox" in tables:
+        conn.execute(
+            "UPDATE outbox SET proposal_id = json_extract(context, '$.proposal_id')"
+            " WHERE kind LIKE 'proposal-%' AND context IS NOT NULL AND json_valid(context)"
+        )
+    if "proposals" in tables:
+        for proposal_id, typed in conn.execute("SELECT id, contact_email FROM proposals").fetchall():
+            key = mailbox_key(parseaddr(typed or "")[1] or typed or "")
+            if key != typed:
+                conn.execute("UPDATE proposals SET contact_email = ? WHERE id = ?", (key, proposal_id))
+
+
+# Each upgrade takes a database from the version before it to its own (PRAGMA user_version).
+UPGRADES = {2: _to_2}
+# After these, the file is rewritten (VACUUM): older versions deleted rows without zeroing them.
+REWRITE_AFTER = {2}
+
+
+def _upgrade_unversioned(conn: sqlite3.Connection) -> int:
+    """The version of a database made before versions were recorded (0 or 1)."""
+    if "context" in _columns(conn, "outbox") or not _columns(conn, "outbox"):
+        return 1
+    # 0.1: mails were rendered before storing; the outbox gains its context column
+    conn.executescript(
+        "BEGIN IMMEDIATE;"
+        "ALTER TABLE outbox RENAME TO outbox_old;"
+        "DROP INDEX IF EXISTS outbox_due; DROP INDEX IF EXISTS outbox_application;"
+        "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, application_id TEXT, kind TEXT NOT NULL,"
+        " sender TEXT NOT NULL, recipients TEXT NOT NULL, message_id TEXT NOT NULL UNIQUE, message BLOB,"
+        " context TEXT, status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,"
+        " created_at REAL NOT NULL, next_attempt_at REAL NOT NULL, lease_until REAL, sent_at REAL, last_error TEXT);"
+        "INSERT INTO outbox (id, application_id, kind, sender, recipients, message_id, message, status, attempts,"
+        " created_at, next_attempt_at, lease_until, sent_at, last_error) SELECT id, application_id, kind, sender,"
+        " recipients, message_id, message, status, attempts, created_at, next_attempt_at, lease_until, sent_at,"
+        " last_error FROM outbox_old;"
+        "DROP TABLE outbox_old;"
+        "COMMIT;"
+    )
+    return 1
+
+
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Create the tables, or bring an older database up to :data:`SCHEMA_VERSION`; an up-to-date
+    database is only read (it may be read-only for now: requests will say so)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if version == SCHEMA_VERSION and tables >= TABLES:
+        return
+    if not tables & {"applications", "outbox", "proposals"}:
+        version = SCHEMA_VERSION  # a new database gets the current tables at once
+    elif version == 0:
+        version = _upgrade_unversioned(conn)
+    rewrite = False
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            UPGRADES[target](conn, tables)
+            conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute("COMMIT")
+        except BaseException:
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        rewrite = rewrite or target in REWRITE_AFTER
+    conn.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+    if rewrite:
+        conn.execute("VACUUM")

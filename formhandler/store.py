@@ -1,0 +1,257 @@
+"""Every statement the handler runs on its rows, behind methods named for what they do.
+
+A :class:`Store` works on one connection: inside the transaction its database opened
+(``with db.transaction() as store:``, committed at the end of the block) or, for reads and
+single statements, outside any (``db.store()``). It never commits itself: what belongs together
+(an application and its mails, a failed mail and the operator's report) is committed together by
+the caller's transaction. Rows come back as mappings (``row["id"]``); times are seconds since the
+epoch.
+
+This is SQLite's dialect (``?`` parameters, ``IS ?``, ``INSERT OR REPLACE``, ``json_each``,
+``RETURNING``). How a second database plugs in (PostgreSQL with psycopg 3, issue 20):
+
+- its store has these same methods and its own SQL (``%s``, ``IS NOT DISTINCT FROM``,
+  ``ON CONFLICT``, ``jsonb_array_elements_text``; :meth:`Store.claim_mails` with
+  ``FOR UPDATE SKIP LOCKED``, so that workers on several hosts never claim one mail twice);
+- its database class stands beside :class:`formhandler.sqlite.SQLiteDatabase` (connections, a
+  pool, transactions that hand out its store, the schema and its upgrades);
+- :func:`formhandler.db.open_database` picks it by the scheme of ``DATABASE``.
+
+Views, the delivery and the commands only call these methods: they do not change. The rate-limit
+counters are not here: they are a storage of the ``limits`` library in a file of their own
+(:mod:`formhandler.ratelimits`), chosen by ``RATELIMIT_STORAGE_URI``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+
+
+class Store:
+    """The handler's rows on one SQLite connection (see the module's docstring)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    # -- applications ------------------------------------------------------------------------
+
+    def find_duplicate(self, mission_id: str, application, since: float) -> Mapping | None:
+        """The latest application to ``mission_id`` made after ``since`` with exactly the same form
+        (a double click, a page sent again); ``None`` if there is none. Its ``id`` and ``waiting_list``."""
+        return self.conn.execute(
+            "SELECT id, waiting_list FROM applications WHERE mission_id = ? AND email_key = ? AND created_at > ?"
+            " AND first_name = ? AND last_name = ? AND birth_date = ? AND phone IS ? AND postal_code = ?"
+            " AND message IS ? ORDER BY created_at DESC LIMIT 1",
+            (
+                mission_id, application.email_key, since, application.first_name, application.last_name,
+                application.birth_date.isoformat(), application.phone, application.postal_code, application.message,
+            ),
+        ).fetchone()  # fmt: skip
+
+    def places_taken(self, mission_id: str, places: int) -> bool:
+        """Whether ``mission_id`` has ``places`` applications or more (counted no further)."""
+        taken = self.conn.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = ? LIMIT ?)", (mission_id, places)
+        ).fetchone()[0]
+        return taken >= places
+
+    def add_application(
+        self, application_id: str, mission_id: str, application, *, created_at: float, waiting_list: bool,
+        fill_seconds: float | None,
+    ) -> None:  # fmt: skip
+        """Store a checked application (:class:`catalog.application.Application`)."""
+        self.conn.execute(
+            "INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email, email_key, phone,"
+            " birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                application_id, mission_id, created_at, application.first_name, application.last_name,
+                application.email, application.email_key, application.phone, application.birth_date.isoformat(),
+                application.postal_code, application.message, int(application.accepted_requirements),
+                int(waiting_list), fill_seconds,
+            ),
+        )  # fmt: skip
+
+    def count_applications(self, mission_id: str) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM applications WHERE mission_id = ?", (mission_id,)).fetchone()[0]
+
+    def list_applications(
+        self, mission_id: str | None = None, *, filled_within: float | None = None, newest_first: bool = False
+    ) -> list[Mapping]:
+        """Applications (every column), by time; only those to ``mission_id``, only those sent less than
+        ``filled_within`` seconds after the page opened or with no filling time, when given."""
+        clauses, args = [], []
+        if mission_id:
+            clauses.append("mission_id = ?")
+            args.append(mission_id)
+        if filled_within is not None:
+            clauses.append("(fill_seconds IS NULL OR fill_seconds < ?)")
+            args.append(filled_within)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = " DESC" if newest_first else ""
+        return self.conn.execute(f"SELECT * FROM applications{where} ORDER BY created_at{order}", args).fetchall()
+
+    def applications_per_mission(self) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT mission_id, COUNT(*) FROM applications GROUP BY mission_id").fetchall())
+
+    # -- proposals ---------------------------------------------------------------------------
+
+    def add_proposal(
+        self, proposal_id: str, proposal, *, created_at: float, contact_name: str, contact_email: str
+    ) -> None:
+        """Store a checked proposal (:class:`catalog.proposal.Proposal`), pending."""
+        self.conn.execute(
+            "INSERT INTO proposals (id, created_at, mission_id, structure_slug, mission_yaml, structure_yaml,"
+            " contact_name, contact_email) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (proposal_id, created_at, proposal.mission_id, proposal.structure_slug, proposal.mission_yaml,
+             proposal.structure_yaml, contact_name, contact_email),
+        )  # fmt: skip
+
+    def find_proposal(self, proposal_id: str) -> Mapping | None:
+        return self.conn.execute("SELECT * FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
+
+    def list_proposals(self, *, pending_only: bool) -> list[Mapping]:
+        """Proposals, oldest first."""
+        where = " WHERE status = 'pending'" if pending_only else ""
+        return self.conn.execute(f"SELECT * FROM proposals{where} ORDER BY created_at").fetchall()
+
+    def accept_proposal(self, proposal_id: str, now: float) -> None:
+        self.conn.execute("UPDATE proposals SET status = 'accepted', decided_at = ? WHERE id = ?", (now, proposal_id))
+
+    def reject_proposal(self, proposal_id: str, now: float, reason: str) -> None:
+        self.conn.execute(
+            "UPDATE proposals SET status = 'rejected', decided_at = ?, reason = ? WHERE id = ?",
+            (now, reason, proposal_id),
+        )
+
+    # -- the outbox --------------------------------------------------------------------------
+
+    def add_mails(
+        self, mails: Iterable, now: float, *, application_id: str | None = None, proposal_id: str | None = None
+    ) -> None:
+        """Queue mails (:class:`formhandler.mails.OutgoingMail`), due now, tied to the application or
+        proposal they are about (so that ``purge`` and ``erase`` find them)."""
+        self.conn.executemany(
+            "INSERT INTO outbox (application_id, proposal_id, kind, sender, recipients, message_id, context,"
+            " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    application_id, proposal_id, m.kind, m.sender, json.dumps(m.recipients), m.message_id, m.context,
+                    now, now,
+                )
+                for m in mails
+            ],
+        )  # fmt: skip
+
+    def claim_mails(self, now: float, lease: float, limit: int) -> list[dict]:
+        """Reserve up to ``limit`` due mails until ``now + lease`` (pending ones whose time has come, and
+        claimed ones whose lease expired), counting one more attempt; by id, ``recipients`` a list."""
+        rows = self.conn.execute(
+            "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
+            " WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= ?)"
+            " OR (status = 'sending' AND lease_until < ?) ORDER BY next_attempt_at, id LIMIT ?)"
+            " RETURNING id, application_id, proposal_id, kind, sender, recipients, message_id, message, context,"
+            " attempts, created_at",
+            (now + lease, now, now, limit),
+        ).fetchall()
+        return sorted(({**row, "recipients": json.loads(row["recipients"])} for row in rows), key=lambda r: r["id"])
+
+    def save_rendered(self, messages: Mapping[int, bytes]) -> None:
+        """Keep each mail's bytes (mail id -> bytes): every retry sends them again."""
+        self.conn.executemany("UPDATE outbox SET message = ? WHERE id = ?", [(m, i) for i, m in messages.items()])
+
+    def mark_sent(self, sent: Iterable[tuple[int, float]]) -> None:
+        """Record (mail id, time sent) pairs."""
+        self.conn.executemany(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
+            [(moment, mail_id) for mail_id, moment in sent],
+        )
+
+    def mark_failed(self, mail_id: int, reason: str) -> None:
+        """Give up on a mail for good."""
+        self.conn.execute(
+            "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ?", (reason, mail_id)
+        )
+
+    def retry_later(self, mail_id: int, when: float, error: str) -> None:
+        """Release a claimed mail, to be tried again at ``when``."""
+        self.conn.execute(
+            "UPDATE outbox SET status = 'pending', lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            (when, error, mail_id),
+        )
+
+    def requeue_mail(self, mail_id: int, now: float) -> bool:
+        """Queue a mail again, due now, as if new (its lifetime and attempts start again); a mail built
+        from a context forgets its bytes, to be rendered again. Whether the mail exists."""
+        return bool(
+            self.conn.execute(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = NULL, attempts = 0,"
+                " created_at = ?, message = CASE WHEN context IS NULL THEN message END WHERE id = ?",
+                (now, now, mail_id),
+            ).rowcount
+        )
+
+    def list_mails(self, statuses: Iterable[str]) -> list[Mapping]:
+        """The mails in any of ``statuses``, by id (without their contents)."""
+        statuses = tuple(statuses)
+        marks = ",".join("?" * len(statuses))
+        return self.conn.execute(
+            "SELECT id, kind, status, attempts, created_at, next_attempt_at, last_error, application_id FROM outbox"
+            f" WHERE status IN ({marks}) ORDER BY id",
+            statuses,
+        ).fetchall()
+
+    def outbox_counts(self) -> dict[str, int]:
+        """How many mails in each status."""
+        return dict(self.conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall())
+
+    def heartbeat(self, now: float) -> None:
+        """A write that proves the database takes writes (``/healthz``)."""
+        self.conn.execute("INSERT OR REPLACE INTO heartbeat (id, written_at) VALUES (1, ?)", (now,))
+
+    # -- retention and erasure ----------------------------------------------------------------
+    # Every table that holds an address or what a person wrote: applications, proposals, the outbox
+    # (contexts and rendered mails). Rate-limit counters live in their own file (formhandler.ratelimits).
+
+    def find_address(self, key: str) -> tuple[list[str], list[Mapping]]:
+        """The ids of the applications, and the proposals (``id``, ``status``), made with the mailbox
+        ``key`` (see :func:`catalog.emails.mailbox_key`)."""
+        applications = [
+            row[0]
+            for row in self.conn.execute(
+                "SELECT id FROM applications WHERE email_key = ? OR lower(email) = ?", (key, key)
+            )
+        ]
+        proposals = self.conn.execute(
+            "SELECT id, status FROM proposals WHERE lower(contact_email) = ?", (key,)
+        ).fetchall()
+        return applications, proposals
+
+    def erase_address(self, key: str) -> tuple[int, int]:
+        """Delete everything about the mailbox ``key``; the numbers of applications and proposals deleted."""
+        applications, proposals = self.find_address(key)
+        self._delete_people(applications, [p["id"] for p in proposals])
+        # mails sent to the address about nothing stored any more (an operator's copy, an older version's rows)
+        self.conn.execute(
+            "DELETE FROM outbox WHERE id IN (SELECT outbox.id FROM outbox, json_each(outbox.recipients)"
+            " WHERE lower(json_each.value) = ?)",
+            (key,),
+        )
+        return len(applications), len(proposals)
+
+    def purge_before(self, limit: float) -> tuple[int, int, int]:
+        """Delete applications and proposals made before ``limit``, their mails, and any other mail
+        older than that; the numbers of applications, proposals and other mails deleted."""
+        applications = [r[0] for r in self.conn.execute("SELECT id FROM applications WHERE created_at < ?", (limit,))]
+        proposals = [r[0] for r in self.conn.execute("SELECT id FROM proposals WHERE created_at < ?", (limit,))]
+        self._delete_people(applications, proposals)
+        others = self.conn.execute("DELETE FROM outbox WHERE created_at < ?", (limit,)).rowcount
+        return len(applications), len(proposals), others
+
+    def _delete_people(self, application_ids: list[str], proposal_ids: list[str]) -> None:
+        self.conn.executemany("DELETE FROM outbox WHERE application_id = ?", [(i,) for i in application_ids])
+        self.conn.executemany("DELETE FROM outbox WHERE proposal_id = ?", [(i,) for i in proposal_ids])
+        self.conn.executemany("DELETE FROM applications WHERE id = ?", [(i,) for i in application_ids])
+        self.conn.executemany("DELETE FROM proposals WHERE id = ?", [(i,) for i in proposal_ids])
