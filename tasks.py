@@ -29,9 +29,8 @@ PY = sys.executable
 SERVER = "/srv/reserve-civique"  # the checkout on the server (deploy/, docs/production.md)
 ARRIVED = "var/site"  # where a new site arrives on the server before it replaces output/
 # The handler's commands run on the server after each publication, in the checkout, with the
-# services' environment. None yet: the handler reads the published content by itself (every
-# FLASK_CONTENT_RELOAD_SECONDS); the mail telling proposers their mission is online will go here.
-AFTER_PUBLICATION: list[str] = []
+# services' environment (the handler itself reads the published content every FLASK_CONTENT_RELOAD_SECONDS).
+AFTER_PUBLICATION: list[str] = [f"{PY} -m flask --app formhandler proposals published"]
 
 
 @task

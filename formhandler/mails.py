@@ -32,11 +32,18 @@ from catalog.text import date_range
 from .content import today
 
 STRUCTURE, VOLUNTEER, OPERATOR = "structure", "volunteer", "operator"
-PROPOSAL_COORDINATORS, PROPOSAL_PROPOSER, PROPOSAL_REJECTED = (
+PROPOSAL_COORDINATORS, PROPOSAL_PROPOSER, PROPOSAL_REJECTED, PROPOSAL_PUBLISHED = (
     "proposal-coordinators",
     "proposal-proposer",
     "proposal-rejected",
+    "proposal-published",
 )
+# what the proposer is told, by kind: the mail's template and its subject's start
+TO_PROPOSER = {
+    PROPOSAL_PROPOSER: ("mails/proposal_proposer.txt", "Votre proposition de mission"),
+    PROPOSAL_REJECTED: ("mails/proposal_rejected.txt", "Votre proposition de mission n'est pas retenue"),
+    PROPOSAL_PUBLISHED: ("mails/proposal_published.txt", "Votre mission est en ligne"),
+}
 WIRE = policy.SMTP  # CRLF, bodies encoded in lines of 76, CR/LF in a header value refused
 # Written out, headers are folded only past 998 characters: Python 3.11 folds an encoded word
 # after a space it keeps, and « voisin âgé » came back « voisin  âgé » once unfolded.
@@ -197,12 +204,7 @@ def _render_proposal(kind: str, c: dict, recipients: list[str]) -> Draft:
             date=c["date"],
             attachments={path.replace("/", "--"): text.encode("utf-8") for path, text in c["files"].items()},
         )
-    template = "mails/proposal_proposer.txt" if kind == PROPOSAL_PROPOSER else "mails/proposal_rejected.txt"
-    subject = (
-        "Votre proposition de mission"
-        if kind == PROPOSAL_PROPOSER
-        else "Votre proposition de mission n'est pas retenue"
-    )
+    template, subject = TO_PROPOSER[kind]
     return Draft(
         subject=f"{subject} : {c['title']}",
         to=[(c["contact_name"], recipients[0])],

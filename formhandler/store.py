@@ -112,13 +112,21 @@ class Store:
     def find_proposal(self, proposal_id: str) -> Mapping | None:
         return self.conn.execute("SELECT * FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
 
-    def list_proposals(self, *, pending_only: bool) -> list[Mapping]:
-        """Proposals, oldest first."""
-        where = " WHERE status = 'pending'" if pending_only else ""
-        return self.conn.execute(f"SELECT * FROM proposals{where} ORDER BY created_at").fetchall()
+    def list_proposals(self, *, pending_only: bool = False, status: str | None = None) -> list[Mapping]:
+        """Proposals, oldest first: every one, the pending ones, or those of one ``status``."""
+        status = "pending" if pending_only else status
+        if status is None:
+            return self.conn.execute("SELECT * FROM proposals ORDER BY created_at").fetchall()
+        return self.conn.execute("SELECT * FROM proposals WHERE status = ? ORDER BY created_at", (status,)).fetchall()
 
     def accept_proposal(self, proposal_id: str, now: float) -> None:
         self.conn.execute("UPDATE proposals SET status = 'accepted', decided_at = ? WHERE id = ?", (now, proposal_id))
+
+    def publish_proposal(self, proposal_id: str) -> None:
+        """An accepted proposal whose mission is on the published site (its proposer has been told)."""
+        self.conn.execute(
+            "UPDATE proposals SET status = 'published' WHERE id = ? AND status = 'accepted'", (proposal_id,)
+        )
 
     def reject_proposal(self, proposal_id: str, now: float, reason: str) -> None:
         self.conn.execute(

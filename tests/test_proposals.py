@@ -211,26 +211,96 @@ def git_content(tmp_path, content_dir):
     return repo
 
 
-def test_accept_writes_the_files_on_a_new_branch(app, client, git_content, content_dir, runner):
+def _git(repo, *args):
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+
+
+def test_accept_makes_a_branch_with_only_the_proposals_files_from_the_default_branch(
+    app, client, git_content, content_dir, runner
+):
     pid = post(client).json["id"]
+    _git(git_content, "checkout", "-q", "-b", "travail-en-cours")
+    (content_dir / "missions" / "colis-laon.yaml").write_text("title: brouillon\n", encoding="utf-8")  # not committed
     result = runner.invoke(args=["proposals", "accept", pid])
     assert result.exit_code == 0, result.output
-    assert "git push -u origin proposition/je-sers-des-repas-chauds-le-soir-a-laon" in result.output
-    branch = subprocess.run(
-        ["git", "-C", str(git_content), "branch", "--show-current"], capture_output=True, text=True
-    ).stdout
-    assert branch.strip() == "proposition/je-sers-des-repas-chauds-le-soir-a-laon"
-    log = subprocess.run(
-        ["git", "-C", str(git_content), "show", "--name-only", "--format=", "HEAD"], capture_output=True, text=True
-    ).stdout
-    assert (
-        "missions/je-sers-des-repas-chauds-le-soir-a-laon.yaml" in log
-        and "structures/les-repas-du-coeur-de-laon.yaml" in log
-    )
-    assert load_content(content_dir, today=TODAY).errors == []
+    branch = "proposition/je-sers-des-repas-chauds-le-soir-a-laon"
+    assert f"Branche {branch} créée à partir de main" in result.output
+    assert _git(git_content, "rev-parse", f"{branch}^") == _git(git_content, "rev-parse", "main")
+    changed = _git(git_content, "diff", "--name-only", "main", branch).split()
+    assert changed == [
+        "content/missions/je-sers-des-repas-chauds-le-soir-a-laon.yaml",
+        "content/structures/les-repas-du-coeur-de-laon.yaml",
+    ]
+    files = {p: _git(git_content, "show", f"{branch}:{p}") for p in changed}
+    checked = content_dir.parent / "checked"
+    _git(git_content, "worktree", "add", "-q", str(checked), branch)
+    assert load_content(checked / "content", today=TODAY).errors == []
+    assert "title: Je sers des repas chauds le soir à Laon" in files[changed[0]]
     assert "déjà accepted" in runner.invoke(args=["proposals", "accept", pid]).output
-    listing = runner.invoke(args=["proposals", "list", "--all"]).output
-    assert "accepted" in listing
+    assert "accepted" in runner.invoke(args=["proposals", "list", "--all"]).output
+
+
+def test_accept_leaves_the_served_checkout_its_index_and_the_handler_untouched(
+    app, client, git_content, content_dir, runner
+):
+    """The handler serves this checkout: it must never serve a mission that was not reviewed."""
+    pid = post(client).json["id"]
+    (content_dir / "missions" / "colis-laon.yaml").write_text(
+        (content_dir / "missions" / "colis-laon.yaml").read_text(encoding="utf-8").replace("places: 6", "places: 7"),
+        encoding="utf-8",
+    )
+    _git(git_content, "add", "content/missions/colis-laon.yaml")  # a coordinator's change, staged
+    (content_dir / "brouillon.txt").write_text("non suivi", encoding="utf-8")
+    before = [
+        _git(git_content, *args)
+        for args in (
+            ["status", "--porcelain"],
+            ["diff", "--cached"],
+            ["branch", "--show-current"],
+            ["rev-parse", "HEAD"],
+        )
+    ]
+    files_before = sorted(p.relative_to(content_dir).as_posix() for p in content_dir.rglob("*"))
+    assert runner.invoke(args=["proposals", "accept", pid]).exit_code == 0
+    after = [
+        _git(git_content, *args)
+        for args in (
+            ["status", "--porcelain"],
+            ["diff", "--cached"],
+            ["branch", "--show-current"],
+            ["rev-parse", "HEAD"],
+        )
+    ]
+    assert after == before
+    assert sorted(p.relative_to(content_dir).as_posix() for p in content_dir.rglob("*")) == files_before
+    app.extensions["content"].reload_seconds = 0
+    assert client.get("/api/missions/je-sers-des-repas-chauds-le-soir-a-laon").status_code == 404
+
+
+def test_accept_can_push_and_give_the_link_to_open_the_request(app, client, git_content, runner, tmp_path):
+    remote = tmp_path / "forge.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    _git(git_content, "remote", "add", "origin", str(remote))
+    _git(git_content, "push", "-q", "origin", "main")
+    pid = post(client).json["id"]
+    result = runner.invoke(args=["proposals", "accept", pid, "--push", "origin"])
+    assert result.exit_code == 0, result.output
+    assert "proposition/je-sers-des-repas-chauds-le-soir-a-laon" in _git(remote, "branch", "--list")
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("git@github.com:prefecture-aisne/reserve.git", "https://github.com/prefecture-aisne/reserve/compare/main...proposition/x?expand=1"),
+        ("https://github.com/prefecture-aisne/reserve", "https://github.com/prefecture-aisne/reserve/compare/main...proposition/x?expand=1"),
+        ("https://gitlab.aisne.gouv.fr/coordination/reserve.git", "https://gitlab.aisne.gouv.fr/coordination/reserve/-/merge_requests/new?merge_request%5Bsource_branch%5D=proposition%2Fx&merge_request%5Btarget_branch%5D=main"),
+        ("/srv/git/reserve.git", None),
+    ],
+)  # fmt: skip
+def test_the_link_to_open_the_request_on_github_and_gitlab(url, link):
+    from formhandler.branches import review_link
+
+    assert review_link(url, "main", "proposition/x") == link
 
 
 def test_reject_mails_the_reason(app, client, smtp, runner):
@@ -300,3 +370,25 @@ def test_a_body_that_is_not_json_is_a_400(client, rows, body):
     assert response.status_code == 400
     assert response.json == {"error": "Le contenu envoyé n'est pas un JSON valide : envoyez un objet JSON en UTF-8."}
     assert rows("SELECT * FROM proposals") == []
+
+
+def test_the_proposer_is_told_once_when_the_mission_is_on_the_published_site(app, client, content_dir, runner, smtp):
+    pid = post(client).json["id"]
+    stored = runner.invoke(args=["proposals", "show", pid]).output.split("--- content/")[1:]
+    with app.app_context():
+        from formhandler import db
+
+        with db.transaction() as store:
+            store.accept_proposal(pid, 0)
+    assert "0 personne(s)" in runner.invoke(args=["proposals", "published"]).output  # not merged yet
+    for block in stored:  # the pull request merged and published: its files are in the content
+        path, text = block.split("\n", 1)
+        (content_dir / path).write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    app.extensions["content"].reload_seconds = 0
+    assert "1 personne(s) prévenue(s)" in runner.invoke(args=["proposals", "published"]).output
+    assert "0 personne(s)" in runner.invoke(args=["proposals", "published"]).output  # told once
+    deliver_due(app)
+    told = [m.message for m in smtp.by_recipient("paul.martin@example.org") if "en ligne" in m.message["Subject"]]
+    assert len(told) == 1
+    assert f"{SITE}/missions/je-sers-des-repas-chauds-le-soir-a-laon/" in told[0].get_body(("plain",)).get_content()
+    assert "published" in runner.invoke(args=["proposals", "list", "--all"]).output

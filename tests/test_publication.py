@@ -14,7 +14,7 @@ import pytest
 from conftest import DATA, ROOT
 
 # What a build needs of the project (its code, read from the working tree), with the test content.
-PROJECT = ["catalog", "plugins", "theme", "devtools", "tasks.py", "pelicanconf.py", "publishconf.py", ".gitignore"]
+PROJECT = ["catalog", "plugins", "theme", "devtools", "formhandler", "tasks.py", "pelicanconf.py", "publishconf.py", ".gitignore"]
 SITEURL = "https://aider.example.org"
 ENDED = "colis-laon"  # its end date is 2027-03-31
 
@@ -149,6 +149,7 @@ def test_a_pipeline_publishes_the_site_and_the_servers_checkout_follows(forge, t
     page = (forge.server / "output/missions/nouvelle/index.html").read_text(encoding="utf-8")
     assert f'<meta property="og:url" content="{SITEURL}/missions/nouvelle/">' in page  # built for the public address
     assert "Le code a changé" not in result.stderr
+    assert "personne(s) prévenue(s) que leur mission est en ligne" in result.stdout  # the handler's commands ran
 
     second = forge.commit("Le thème", **{"theme/NOTE.txt": "une note\n"})
     newer = tmp_path / "newer"

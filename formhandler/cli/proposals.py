@@ -1,12 +1,12 @@
 """``flask proposals list|show|accept|reject``: missions proposed through the form.
 
-``accept`` writes the files into ``content/`` on a new git branch, ready for a merge request;
-``reject`` mails the reason to the person who proposed.
+``accept`` makes the files a new git branch, ready for a merge request, without touching the checkout;
+``reject`` mails the reason to the person who proposed; ``published``, run after each publication,
+tells each proposer whose accepted mission is now on the site.
 """
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
@@ -16,9 +16,10 @@ from flask.cli import AppGroup
 
 from catalog.yamlfile import YamlSyntaxError, load_yaml
 
-from .. import db
+from .. import branches, db
 from .. import outbox as delivery
-from ..mails import PROPOSAL_REJECTED, spec
+from ..content import catalog
+from ..mails import PROPOSAL_PUBLISHED, PROPOSAL_REJECTED, spec
 from .output import CommandError, echo, when
 
 group = AppGroup("proposals", help="Propositions de mission : lister, voir, accepter, refuser.")
@@ -71,44 +72,71 @@ def show_proposal(proposal_id):
         echo(r["structure_yaml"])
 
 
-def _git(content: Path, *args: str) -> str:
-    result = subprocess.run(["git", "-C", str(content), *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise CommandError(f"git {' '.join(args)} : {result.stderr.strip()}")
-    return result.stdout.strip()
-
-
 @group.command("accept")
 @click.argument("proposal_id")
-def accept_proposal(proposal_id):
-    """Écrire les fichiers dans content/ sur une nouvelle branche git, prête pour une demande de fusion."""
+@click.option("--base", help="branche de départ (défaut : la branche par défaut du dépôt distant, sinon main)")
+@click.option("--push", "remote", metavar="DÉPÔT", help="pousser la branche vers ce dépôt distant (ex. origin)")
+def accept_proposal(proposal_id, base, remote):
+    """Faire de la proposition une branche git prête pour une demande de fusion, sans toucher à la copie de
+    travail (ni fichiers, ni index, ni branche courante) : le site et le service restent tels quels."""
     r = _pending(proposal_id)
     content = Path(current_app.config["CONTENT_DIR"]).resolve()
-    root = Path(_git(content, "rev-parse", "--show-toplevel"))
-    branch = f"proposition/{r['mission_id']}"
-    files = {f"missions/{r['mission_id']}.yaml": r["mission_yaml"]}
-    if r["structure_yaml"]:
-        files[f"structures/{r['structure_slug']}.yaml"] = r["structure_yaml"]
-    for relative in files:
-        if (content / relative).exists():
-            raise CommandError(f"content/{relative} existe déjà")
-    _git(root, "checkout", "-b", branch)
-    for relative, text in files.items():
-        (content / relative).write_text(text, encoding="utf-8")
-    _git(root, "add", *[str(content / relative) for relative in files])
-    identity = ["-c", "user.name=Réserve civique", "-c", "user.email=reserve-civique@example.org"]
-    if _git(root, "config", "--default", "", "user.email"):
-        identity = []
-    _git(root, *identity, "commit", "-q", "-m", f"Proposition de mission : {r['mission_id']}")
+    try:
+        repo = branches.Repository.of(content)
+        base = base or repo.default_branch(remote)
+        prefix = content.relative_to(repo.root).as_posix()
+        files = {f"{prefix}/missions/{r['mission_id']}.yaml": r["mission_yaml"]}
+        if r["structure_yaml"]:
+            files[f"{prefix}/structures/{r['structure_slug']}.yaml"] = r["structure_yaml"]
+        branch = f"proposition/{r['mission_id']}"
+        branches.commit_files(repo, base, branch, files, f"Proposition de mission : {r['mission_id']}")
+        if remote:
+            repo.git("push", remote, f"refs/heads/{branch}:refs/heads/{branch}")
+    except branches.BranchError as error:
+        raise CommandError(str(error)) from None
     with db.transaction() as store:
         store.accept_proposal(r["id"], time.time())
-    echo(f"Branche {branch} créée avec :")
-    for relative in files:
-        echo(f"  content/{relative}")
-    echo("Ensuite :")
-    echo("  make check                         # les fichiers passent la vérification")
-    echo(f"  git push -u origin {branch}")
-    echo("  puis ouvrez la demande de fusion (pull request) pour relecture.")
+    echo(f"Branche {branch} créée à partir de {base}, avec :")
+    for path in files:
+        echo(f"  {path}")
+    echo("La copie de travail n'a pas changé.")
+    if remote:
+        link = branches.review_link(repo.git("remote", "get-url", remote), base, branch)
+        echo(
+            f"Ouvrez la demande de fusion : {link}"
+            if link
+            else f"Branche poussée vers {remote} : ouvrez la demande de fusion."
+        )
+    else:
+        echo(f"Ensuite : git push -u origin {branch}, puis ouvrez la demande de fusion (pull request).")
+
+
+@group.command("published")
+def tell_published():
+    """Après une publication : prévenir chaque personne dont la mission acceptée est maintenant en ligne."""
+    current = catalog()
+    site = current_app.config["SITE_URL"].rstrip("/")
+    told = 0
+    for r in db.store().list_proposals(status="accepted"):
+        mission = current.missions.get(r["mission_id"])
+        if mission is None:
+            continue  # its pull request is not merged (or not published) yet
+        now = time.time()
+        context = {
+            "proposal_id": r["id"],
+            "title": mission.title,
+            "contact_name": r["contact_name"],
+            "mission_url": f"{site}/missions/{mission.id}/",
+            "site_name": current_app.config["SITE_NAME"],
+            "date": now,
+        }
+        with db.transaction() as store:  # told once: the mail and the new status commit together
+            store.publish_proposal(r["id"])
+            store.add_mails([spec(PROPOSAL_PUBLISHED, r["contact_email"], context)], now, proposal_id=r["id"])
+        told += 1
+    if told:
+        delivery.notify(current_app._get_current_object())
+    echo(f"{told} personne(s) prévenue(s) que leur mission est en ligne")
 
 
 @group.command("reject")
