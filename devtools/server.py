@@ -82,6 +82,15 @@ class SiteAndHandler:
         return response
 
 
+def _site_look() -> dict:
+    """The site's identity and operator (pelicanconf.py), for the handler's pages to look the same."""
+    from pelican.settings import read_settings
+
+    settings = read_settings("pelicanconf.py")
+    operator = settings.get("OPERATOR") or {}
+    return {"IDENTITY": settings.get("IDENTITY", "etat"), "OPERATOR_NAME": operator.get("name", "")}
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Site + formulaire + courrier local, pour le développement.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
@@ -108,6 +117,7 @@ def main(argv=None) -> None:
         ALLOWED_ORIGINS=f"{site_url},http://localhost:{args.port}",
         OUTBOX_RETRY_BASE=10,
         CONTENT_RELOAD_SECONDS=5,
+        **_site_look(),
     )
     if "FLASK_DATABASE" in os.environ:
         config["DATABASE"] = os.environ["FLASK_DATABASE"]

@@ -37,7 +37,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(theme_templates)])
     app.jinja_env.filters.update({"plural": plural, "number": number})
     app.jinja_env.globals.update(
-        {"SITENAME": app.config["SITE_NAME"], "SITESUBTITLE": "", "SITEURL": app.config["SITE_URL"]}
+        {
+            "SITENAME": app.config["SITE_NAME"],
+            "SITESUBTITLE": "",
+            "SITEURL": app.config["SITE_URL"],
+            # the site's look and operator, so that the handler's pages are the site's (theme/templates/base.html)
+            "IDENTITY": app.config["IDENTITY"],
+            "OPERATOR": {"name": app.config["OPERATOR_NAME"]} if app.config["OPERATOR_NAME"] else None,
+        }
     )
 
     app.json.sort_keys = False  # errors keep the order of the form

@@ -42,6 +42,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SITE_URL", "http://127.0.0.1:8000", str, "adresse publique du site ; les redirections n'y mènent que là"),
     Setting("SITE_NAME", "Je veux aider", str, "nom du site dans les pages et les e-mails"),
     Setting(
+        "IDENTITY",
+        "etat",
+        str,
+        "apparence des pages du service, comme IDENTITY du site : « etat » (marque de l'État) ou « neutre »",
+    ),
+    Setting(
+        "OPERATOR_NAME",
+        "",
+        str,
+        "qui gère le site, nommé en haut et en bas des pages du service, comme OPERATOR du site"
+        " (par exemple « Préfecture de l'Aisne ») ; vide : personne",
+    ),
+    Setting(
         "ALLOWED_ORIGINS",
         "",
         str,
@@ -169,6 +182,7 @@ PASSTHROUGH_PREFIXES = (
 )
 
 
+IDENTITIES = ("etat", "neutre")  # as the site's IDENTITY (pelicanconf.py)
 ADDRESS_LISTS = ("COORDINATORS_EMAIL", "OPERATOR_EMAIL")  # addresses separated by commas, checked at start
 
 
@@ -241,6 +255,8 @@ def check(config: dict, user_keys: set[str]) -> None:
     for setting in SETTINGS:
         if setting.name in config and setting.name not in user_keys:
             config[setting.name] = _coerce(setting, config[setting.name])
+    if config.get("IDENTITY") not in IDENTITIES:
+        raise SettingsError(f"IDENTITY doit valoir {' ou '.join(IDENTITIES)} (reçu {config.get('IDENTITY')!r})")
     for name in ADDRESS_LISTS:
         for part in (config.get(name) or "").split(","):
             if part.strip():

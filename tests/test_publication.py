@@ -14,7 +14,17 @@ import pytest
 from conftest import DATA, ROOT
 
 # What a build needs of the project (its code, read from the working tree), with the test content.
-PROJECT = ["catalog", "plugins", "theme", "devtools", "formhandler", "tasks.py", "pelicanconf.py", "publishconf.py", ".gitignore"]
+PROJECT = [
+    "catalog",
+    "plugins",
+    "theme",
+    "devtools",
+    "formhandler",
+    "tasks.py",
+    "pelicanconf.py",
+    "publishconf.py",
+    ".gitignore",
+]
 SITEURL = "https://aider.example.org"
 ENDED = "colis-laon"  # its end date is 2027-03-31
 

@@ -80,3 +80,20 @@ def test_the_themes_settings_are_documented_in_the_readme():
     rows = {line.split("|")[1].strip(): line for line in readme.splitlines() if line.startswith("| `")}
     assert settings["IDENTITY"] == "etat" and '`"etat"`' in rows["`IDENTITY`"]
     assert [key for key in settings["OPERATOR"] if f"`{key}`" not in rows["`OPERATOR`"]] == []
+
+
+@pytest.mark.parametrize("identity", ["etat", "neutre"])
+def test_the_handlers_pages_wear_the_sites_identity_and_operator(make_app, identity):
+    """The handler's pages (errors, the form sent back with its errors) are the site's pages too."""
+    app = make_app(IDENTITY=identity, OPERATOR_NAME="Préfecture de la Somme")
+    html = app.test_client().get("/api/nulle-part", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert ("République" in html) == (identity == "etat")
+    assert ("Marianne" in html) == (identity == "etat")
+    assert "Préfecture de la Somme" in html
+
+
+def test_the_handler_refuses_an_identity_the_site_does_not_have(make_app):
+    from formhandler.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="IDENTITY"):
+        make_app(IDENTITY="marianne")
