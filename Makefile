@@ -13,8 +13,9 @@ $(STAMP): requirements.lock
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# make run [PORT=8080]
 run: $(STAMP)
-	$(INVOKE) run
+	$(INVOKE) run --port "$(or $(PORT),8000)"
 
 build: $(STAMP)
 	$(INVOKE) build

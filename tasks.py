@@ -174,7 +174,9 @@ def test(c, k=""):
 
 @task
 def run(c, port=8000):
-    """Build the site, then serve it with the form handler and a local mail catcher."""
+    """Build the site, then serve it with the form handler and a local mail catcher (``--port``)."""
+    # the pages name their own address (canonical links, QR codes, structured data): this port's
+    os.environ.setdefault("SITEURL", f"http://127.0.0.1:{port}")
     build(c)
     # the server takes this process's place: Ctrl-C reaches it (and its watching build) directly,
     # rather than through invoke, which then tried to forward it to a pipe already closed

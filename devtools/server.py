@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import mimetypes
 import os
+import signal
+import sys
 from pathlib import Path
 
 from werkzeug.serving import run_simple
@@ -128,6 +130,8 @@ def main(argv=None) -> None:
     if watcher is not None:
         print("Contenu et gabarits surveillés : une modification est reconstruite aussitôt, puis l'index de recherche")
     print("Arrêt : Ctrl-C")
+    # stopped by a service manager or `kill` (SIGTERM): the same orderly stop as Ctrl-C, watcher included
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         run_simple(args.host, args.port, SiteAndHandler(Path(args.output), api), threaded=True, use_reloader=False)
     finally:
