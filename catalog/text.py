@@ -61,11 +61,6 @@ def date_long(day: dt.date) -> str:
     return format_date(day, "EEEE d MMMM y", locale=LOCALE)
 
 
-def date_short(day: dt.date) -> str:
-    """``30 mars 2020``."""
-    return format_date(day, "d MMMM y", locale=LOCALE)
-
-
 @functools.lru_cache(maxsize=16384)
 def date_range(start: dt.date, end: dt.date | None) -> str:
     """``du lundi 30 mars au lundi 11 mai 2020``; ``à partir du lundi 30 mars 2020``; ``le …``."""

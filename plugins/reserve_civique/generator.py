@@ -18,14 +18,14 @@ from markupsafe import Markup, escape
 from pelican import signals
 from pelican.generators import Generator
 
-from catalog import STRUCTURE_TYPES, load_content
+from catalog import load_content
 
 from . import graphics, opendata, parallel
 from .incremental import Manifest, code_key, digest
 from .resources import load_resources
 from .settings import PluginSettings
 from .stats import build_stats
-from .views import build_listings, build_mission_views, sort_open
+from .views import SiteView, build_listings, build_mission_views, recency, sort_open
 
 log = logging.getLogger(__name__)
 
@@ -130,12 +130,12 @@ class CatalogGenerator(Generator):
         self.open = sort_open(views.values())
         self.listings = build_listings(self.catalog, views, self.open)
         self.resources = load_resources(content_dir)
-        self.recent = sorted(self.open, key=opendata.recency, reverse=True)  # newest first
+        self.recent = sorted(self.open, key=recency, reverse=True)  # newest first
         domain_counts = {d.key: len(d.missions) for d in self.listings["domaine"]}
         newest = max((v.published or v.start for v in views.values()), default=self.options.today)
         self.site_date = dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC)
-        self.context["rc"] = SimpleNamespace(
-            domains=list(self.catalog.domains.values()),
+        self.context["rc"] = SiteView.of(
+            self.catalog,
             domain_counts=domain_counts,
             open_missions=self.open,
             open_count=len(self.open),
@@ -144,8 +144,6 @@ class CatalogGenerator(Generator):
             listings=self.listings,
             today=self.options.today,
             handler_path=self.options.handler_path,
-            structure_types=STRUCTURE_TYPES,
-            structures=sorted(self.catalog.structures.values(), key=lambda s: s.name),
         )
 
     def _cache_folder(self, name: str) -> str | None:
@@ -209,7 +207,7 @@ class CatalogGenerator(Generator):
         )
         self._write_file(f"missions/{view.id}/index.html", html)
         event = opendata.event(view, self.site_url)
-        record = opendata.public_record(view, self.site_url)
+        record = view.record(self.site_url)
         if view.is_open:
             self._write_file(f"missions/{view.id}/mission.ics", opendata.calendar_from([event], view.title))
         return mission_id, Fragments(
@@ -297,7 +295,12 @@ class CatalogGenerator(Generator):
         self._forms: dict[tuple, str] = {}  # the application form, by structure, ages and commitments
         self._folders: set[str] = set()  # output folders made by this build, in this process
         code = code_key(self.settings)
-        self.mission_keys = {i: digest(code, v.public_key()) for i, v in self.views.items()}
+        # a mission's page is made from its file, its structure's file (with what their rules saw) and its status
+        structures = self.catalog.structures
+        self.mission_keys = {
+            i: digest(code, (v.mission.fingerprint, structures[v.mission.structure].fingerprint, v.status))
+            for i, v in self.views.items()
+        }
         pieces: dict[str, Fragments] = {}
         jobs = []
         for mission_id, view in self.views.items():
