@@ -22,7 +22,7 @@ from catalog import cache
 
 PACKAGES = ("jinja2", "cmarkgfm", "nh3", "babel", "segno", "feedgenerator", "pelican")
 _SIMPLE = (str, int, float, bool, type(None))
-HOW_NOT_WHAT = ("processes",)  # settings that change how the build runs, never what it writes
+HOW_NOT_WHAT = ("processes", "speedups")  # settings that change how the build runs, never what it writes
 
 
 def digest(*parts) -> str:

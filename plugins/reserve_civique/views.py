@@ -1,4 +1,5 @@
-"""View models: what the templates see, built from the catalog (public fields only)."""
+"""View models: what the templates see, built from the catalog (public fields only), and the :class:`Site`
+that holds them for one build."""
 
 from __future__ import annotations
 
@@ -137,3 +138,49 @@ class SiteView(SiteModel):
     listings: dict[str, list[Listing]]
     today: dt.date
     handler_path: str
+
+
+@dataclass
+class Site:
+    """Everything one build's pages and files are made from."""
+
+    catalog: Catalog
+    views: dict[str, MissionView]  # every mission (closed and past pages stay online), by id
+    open: list[MissionView]  # the open missions, soonest first
+    recent: list[MissionView]  # the open missions, newest first
+    listings: dict[str, list[Listing]]
+    resources: list
+    url: str  # the site's address, without a final slash
+    date: dt.datetime  # the newest mission's publication: the pages' date in the sitemap
+    model: SiteView  # what every template sees as ``rc``
+
+    @classmethod
+    def of(cls, catalog: Catalog, today: dt.date, handler_path: str, latest: int, resources: list, url: str) -> Site:
+        """The views, listings and site model of ``catalog`` on ``today``."""
+        views = build_mission_views(catalog, today, handler_path)
+        ordered = sort_open(views.values())
+        listings = build_listings(catalog, views, ordered)
+        recent = sorted(ordered, key=recency, reverse=True)
+        newest = max((v.published or v.start for v in views.values()), default=today)
+        model = SiteView.of(
+            catalog,
+            domain_counts={listing.key: len(listing.missions) for listing in listings["domaine"]},
+            open_missions=ordered,
+            open_count=len(ordered),
+            open_places=sum(v.places for v in ordered),
+            latest=recent[:latest],
+            listings=listings,
+            today=today,
+            handler_path=handler_path,
+        )
+        return cls(
+            catalog=catalog,
+            views=views,
+            open=ordered,
+            recent=recent,
+            listings=listings,
+            resources=resources,
+            url=url.rstrip("/"),
+            date=dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC),
+            model=model,
+        )
