@@ -2,7 +2,7 @@
 
 A mission is shown — on its page, in listings and feeds, by its application
 form (on the site, and again with its errors by the form handler), in the open
-data — through :class:`PublicMission`; the lists every page and the proposal
+data (its record, in JSON and as a CSV row) — through :class:`PublicMission`; the lists every page and the proposal
 form offer (domains, structure types, structures) come from :class:`SiteModel`.
 Neither holds a structure's private contact.
 """
@@ -24,6 +24,12 @@ STATUS_TEXT = {
     "past": "Terminée : la date de fin de cette mission est passée.",
 }
 HANDLER_PATH = "/api"  # where the form handler answers, on the site's origin
+# The open data's CSV file: the record's columns, flattened (see csv_values)
+CSV_COLUMNS = [
+    "id", "url", "title", "domain", "domain_label", "structure", "structure_name", "structure_type", "summary",
+    "remote", "address", "postal_code", "city", "department", "start", "end", "schedule", "places", "age_min",
+    "age_max", "requirements", "health_guidelines", "published",
+]  # fmt: skip
 
 
 @dataclass
@@ -108,7 +114,8 @@ class PublicMission:
         return f"/domaines/{self.domain.slug}/"
 
     def record(self, site_url: str) -> dict:
-        """The mission as plain data (the open data's record, described by ``schemas/opendata.schema.json``)."""
+        """The mission as plain data: the open data's record (``schemas/opendata.schema.json``; as CSV,
+        :func:`csv_values`)."""
         m = self.mission
         loc = m.location
         return {
@@ -132,6 +139,24 @@ class PublicMission:
             "health_guidelines": list(self.health_guidelines),
             "published": m.published.isoformat() if m.published else None,
         }
+
+
+def csv_values(record: dict) -> list:
+    """A mission's record (:meth:`PublicMission.record`) as the values of ``CSV_COLUMNS``: nested
+    fields flattened, ``oui``/``non`` for true and false, lists joined with `` | ``."""
+    r = record
+    loc = r["location"] or {}
+    row = {
+        **{k: r[k] for k in ("id", "url", "title", "summary", "department", "start", "end", "schedule", "places",
+                             "age_min", "age_max", "published")},
+        "domain": r["domain"]["slug"], "domain_label": r["domain"]["label"],
+        "structure": r["structure"]["slug"], "structure_name": r["structure"]["name"],
+        "structure_type": r["structure"]["type"],
+        "remote": "oui" if r["remote"] else "non",
+        "address": loc.get("address", ""), "postal_code": loc.get("postal_code", ""), "city": loc.get("city", ""),
+        "requirements": " | ".join(r["requirements"]), "health_guidelines": " | ".join(r["health_guidelines"]),
+    }  # fmt: skip
+    return [row[column] for column in CSV_COLUMNS]
 
 
 @dataclass

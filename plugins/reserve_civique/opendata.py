@@ -14,13 +14,9 @@ import json
 
 import feedgenerator
 
-from .views import MissionView, recency
+from catalog.public import CSV_COLUMNS, csv_values
 
-CSV_COLUMNS = [
-    "id", "url", "title", "domain", "domain_label", "structure", "structure_name", "structure_type", "summary",
-    "remote", "address", "postal_code", "city", "department", "start", "end", "schedule", "places", "age_min",
-    "age_max", "requirements", "health_guidelines", "published",
-]  # fmt: skip
+from .views import MissionView, recency
 
 
 def json_line(record: dict) -> str:
@@ -34,23 +30,10 @@ _CSV_WRITER = csv.writer(_CSV_OUT, lineterminator="\r\n")
 
 
 def csv_row(record: dict) -> str:
-    """A mission's record (:meth:`~catalog.PublicMission.record`) as its row in ``/missions.csv`` (lists
-    joined with `` | ``)."""
-    r = record
-    loc = r["location"] or {}
-    row = {
-        **{k: r[k] for k in ("id", "url", "title", "summary", "department", "start", "end", "schedule", "places",
-                             "age_min", "age_max", "published")},
-        "domain": r["domain"]["slug"], "domain_label": r["domain"]["label"],
-        "structure": r["structure"]["slug"], "structure_name": r["structure"]["name"],
-        "structure_type": r["structure"]["type"],
-        "remote": "oui" if r["remote"] else "non",
-        "address": loc.get("address", ""), "postal_code": loc.get("postal_code", ""), "city": loc.get("city", ""),
-        "requirements": " | ".join(r["requirements"]), "health_guidelines": " | ".join(r["health_guidelines"]),
-    }  # fmt: skip
+    """A mission's record (:meth:`~catalog.PublicMission.record`) as its row in ``/missions.csv``."""
     _CSV_OUT.seek(0)
     _CSV_OUT.truncate()
-    _CSV_WRITER.writerow([row[column] for column in CSV_COLUMNS])
+    _CSV_WRITER.writerow(csv_values(record))
     return _CSV_OUT.getvalue()
 
 
