@@ -105,6 +105,7 @@ class Mission:
     age_min: int
     age_max: int
     location: Location | None = None
+    access: str | None = None  # how to get there, in words
     end: dt.date | None = None
     schedule: str | None = None
     requirements: tuple[str, ...] = ()

@@ -27,8 +27,8 @@ HANDLER_PATH = "/api"  # where the form handler answers, on the site's origin
 # The open data's CSV file: the record's columns, flattened (see csv_values)
 CSV_COLUMNS = [
     "id", "url", "title", "domain", "domain_label", "structure", "structure_name", "structure_type", "summary",
-    "remote", "address", "postal_code", "city", "department", "start", "end", "schedule", "places", "age_min",
-    "age_max", "requirements", "health_guidelines", "published",
+    "remote", "address", "postal_code", "city", "access", "department", "start", "end", "schedule", "places",
+    "age_min", "age_max", "requirements", "health_guidelines", "published",
 ]  # fmt: skip
 
 
@@ -128,6 +128,7 @@ class PublicMission:
             "description": m.description,
             "remote": m.remote,
             "location": {"address": loc.address, "postal_code": loc.postal_code, "city": loc.city} if loc else None,
+            "access": m.access,
             "department": m.department,
             "start": m.start.isoformat(),
             "end": m.end.isoformat() if m.end else None,
@@ -154,6 +155,7 @@ def csv_values(record: dict) -> list:
         "structure_type": r["structure"]["type"],
         "remote": "oui" if r["remote"] else "non",
         "address": loc.get("address", ""), "postal_code": loc.get("postal_code", ""), "city": loc.get("city", ""),
+        "access": r["access"] or "",
         "requirements": " | ".join(r["requirements"]), "health_guidelines": " | ".join(r["health_guidelines"]),
     }  # fmt: skip
     return [row[column] for column in CSV_COLUMNS]
