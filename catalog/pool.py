@@ -28,6 +28,11 @@ def _run_chunk(part: tuple[int, int]) -> list:
     return [function(item) for item in items[start::step]]
 
 
+def forks(count: int, processes: int, parallel_from: int) -> bool:
+    """Whether :func:`run` gives ``count`` items to forked workers."""
+    return processes > 1 and count >= parallel_from
+
+
 def run(function: Callable, items: Sequence, processes: int, *, parallel_from: int) -> list:
     """``[function(item) for item in items]``, by ``processes`` forked workers when there are at
     least ``parallel_from`` items. An exception in a worker is raised here.
@@ -35,7 +40,7 @@ def run(function: Callable, items: Sequence, processes: int, *, parallel_from: i
     Each worker takes every n-th item (items sorted biggest first spread evenly).
     """
     global _WORK
-    if processes <= 1 or len(items) < parallel_from:
+    if not forks(len(items), processes, parallel_from):
         return [function(item) for item in items]
     count = max(processes, len(items) // CHUNK)
     results: list = [None] * len(items)
