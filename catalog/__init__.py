@@ -7,6 +7,7 @@ handler and the content check share one loader and one set of rules.
 from .loader import LoadResult, load_catalog, load_content, load_mission_catalog
 from .models import CLOSED, OPEN, PAST, STRUCTURE_TYPES, Catalog, Contact, Domain, Location, Mission, Structure
 from .problems import ContentError, Problem
+from .public import PublicMission, SiteModel
 
 __all__ = [
     "CLOSED",
@@ -21,6 +22,8 @@ __all__ = [
     "Location",
     "Mission",
     "Problem",
+    "PublicMission",
+    "SiteModel",
     "Structure",
     "load_catalog",
     "load_content",

@@ -105,6 +105,7 @@ class Mission:
     age_min: int
     age_max: int
     location: Location | None = None
+    access: str | None = None  # how to get there, in words
     end: dt.date | None = None
     schedule: str | None = None
     requirements: tuple[str, ...] = ()
@@ -151,10 +152,3 @@ class Catalog:
     def health_guidelines(self, mission: Mission) -> tuple[str, ...]:
         """The domain's health guidelines followed by the mission's own."""
         return self.domain_of(mission).health_guidelines + mission.health_guidelines
-
-    def open_missions(self, today: dt.date) -> list[Mission]:
-        """Open missions, soonest first (then by title)."""
-        return sorted(
-            (m for m in self.missions.values() if m.is_open(today)),
-            key=lambda m: (m.start, m.title, m.id),
-        )

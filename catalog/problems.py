@@ -45,6 +45,11 @@ class ProblemList:
         if severity == ERROR:
             self.error_count += 1
 
+    def extend(self, problems: list[Problem]) -> None:
+        """Record problems found elsewhere (a file's, checked apart)."""
+        self.items.extend(problems)
+        self.error_count += sum(problem.severity == ERROR for problem in problems)
+
     def warn(self, path: str, line: int, field_name: str, message: str) -> None:
         """Record a moderation hint that does not fail the check."""
         self.add(path, line, field_name, message, WARNING)

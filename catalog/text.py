@@ -82,11 +82,6 @@ def date_long(day: dt.date) -> str:
     return _french(day, "EEEE d MMMM y")
 
 
-def date_short(day: dt.date) -> str:
-    """``30 mars 2020``; ``1er décembre 2026``."""
-    return _french(day, "d MMMM y")
-
-
 @functools.lru_cache(maxsize=16384)
 def date_range(start: dt.date, end: dt.date | None) -> str:
     """``du lundi 30 mars au lundi 11 mai 2020``; ``à partir du lundi 30 mars 2020``; ``le …``."""

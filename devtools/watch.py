@@ -76,7 +76,7 @@ def _build(pelican) -> bool:
     else:
         print(f"Site reconstruit en {time.perf_counter() - start:.2f} s".replace(".", ","), flush=True)
         built = True
-    # the build froze its objects for the garbage collector (see the plugin): collect the previous
+    # the build froze its objects for the garbage collector (reserve_civique.speedups): collect the previous
     # build's garbage now, while waiting for a change, rather than at the start of the next build
     gc.unfreeze()
     gc.collect()

@@ -10,6 +10,7 @@ import time
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from catalog import PublicMission
 from catalog.application import FIELDS, iso_date, validate_application
 
 from . import db, outbox
@@ -142,20 +143,8 @@ def status(mission_id: str):
 
 
 def mission_page(current, mission):
-    """What the shared form partial needs to render again, with the errors."""
-    from types import SimpleNamespace
-
-    structure = current.structure_of(mission)
-    return SimpleNamespace(
-        id=mission.id,
-        title=mission.title,
-        url=f"/missions/{mission.id}/",
-        structure={"name": structure.name},
-        requirements=mission.requirements,
-        age_min=mission.age_min,
-        age_max=mission.age_max,
-        applications_url=f"/api/missions/{mission.id}/applications",
-    )
+    """What the shared form partial needs to render again, with the errors: the mission's public shape."""
+    return PublicMission.of(current, mission, today())
 
 
 @bp.app_errorhandler(NotJSON)

@@ -13,6 +13,7 @@ import time
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template
 
+from catalog import SiteModel
 from catalog.proposal import build_proposal
 
 from . import db, outbox
@@ -98,12 +99,4 @@ def propose():
 
 def _site_model(current):
     """What the proposal form needs: domains, structure types, existing structures."""
-    from types import SimpleNamespace
-
-    from catalog import STRUCTURE_TYPES
-
-    return SimpleNamespace(
-        domains=list(current.domains.values()),
-        structure_types=STRUCTURE_TYPES,
-        structures=sorted(current.structures.values(), key=lambda s: s.name),
-    )
+    return SiteModel.of(current)

@@ -52,7 +52,7 @@ def test_strict_makes_warnings_fail(content_dir):
 
 def test_a_big_content_is_checked_by_every_core_with_the_same_report(tmp_path):
     from bench.generate import generate
-    from catalog.loader import PARALLEL_FROM
+    from catalog.cache import PARALLEL_FROM
 
     content = tmp_path / "content"
     generate(content, missions=PARALLEL_FROM + 50, structures=20)  # enough files for worker processes

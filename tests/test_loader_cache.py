@@ -2,7 +2,7 @@
 
 import os
 
-import catalog.loader
+import catalog.cache
 from catalog import load_content
 from conftest import TODAY
 
@@ -41,7 +41,7 @@ def test_a_damaged_cache_is_ignored(tmp_path, content_dir):
 
 def test_parsing_in_worker_processes_gives_the_same_catalog_and_problems(tmp_path):
     from bench.generate import generate
-    from catalog.loader import PARALLEL_FROM
+    from catalog.cache import PARALLEL_FROM
 
     content = tmp_path / "content"
     generate(content, missions=PARALLEL_FROM + 50, structures=20)
@@ -53,7 +53,7 @@ def test_parsing_in_worker_processes_gives_the_same_catalog_and_problems(tmp_pat
     assert [str(p) for p in parallel.problems] == [str(p) for p in serial.problems]
     assert any("mission-00007.yaml" in str(p) for p in parallel.errors)
     # what the workers pickled is what the next run (a new process) reads from the cache
-    catalog.loader._MEMORY.clear()
+    catalog.cache.forget()
     cached = load_content(content, today=TODAY, display_root=tmp_path, processes=2, cache_dir=tmp_path / "cache")
     assert cached.catalog == serial.catalog
     assert [str(p) for p in cached.problems] == [str(p) for p in serial.problems]
@@ -61,25 +61,21 @@ def test_parsing_in_worker_processes_gives_the_same_catalog_and_problems(tmp_pat
 
 def _reads(monkeypatch) -> list[str]:
     """Record which content files the loader reads from disk."""
-    import catalog.loader
-
-    read, seen = catalog.loader._read, []
+    read, seen = catalog.cache._read, []
 
     def recording(path):
         seen.append(os.path.basename(path))
         return read(path)
 
-    monkeypatch.setattr(catalog.loader, "_read", recording)
+    monkeypatch.setattr(catalog.cache, "_read", recording)
     return seen
 
 
 def test_files_unchanged_since_long_before_their_reading_are_not_read_again(tmp_path, content_dir, monkeypatch):
-    import catalog.loader
-
     cache = tmp_path / "cache"
     first = load(content_dir, cache)
-    monkeypatch.setattr(catalog.loader, "RACY_NS", -(10**15))  # as if every file had been read long after its change
-    catalog.loader._MEMORY.clear()  # a new process
+    monkeypatch.setattr(catalog.cache, "RACY_NS", -(10**15))  # as if every file had been read long after its change
+    catalog.cache.forget()  # a new process
     reads = _reads(monkeypatch)
     assert load(content_dir, cache).catalog == first.catalog  # one more run: it notes the files' states
     reads.clear()

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from reserve_civique import opendata
+from reserve_civique.views import recency
 
 
 def missions(count: int, seed: int) -> list:
@@ -26,7 +27,7 @@ def test_entries_from_the_sorted_list_are_those_of_a_ranking(seed, share, limit)
     every = missions(400, seed)  # many share a date: the id breaks ties
     draw = random.Random(seed)
     feed = [m for m in every if draw.random() < share]
-    recent = sorted(every, key=opendata.recency, reverse=True)
+    recent = sorted(every, key=recency, reverse=True)
     entries = opendata.newest(feed, limit, recent)
     assert entries == opendata.newest(feed, limit)
     assert len(entries) == min(limit, len(feed))

@@ -216,3 +216,16 @@ def test_every_plugin_setting_is_documented_in_the_readme():
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert [name for name in DEFAULTS if f'`RESERVE_CIVIQUE["{name}"]`' not in readme] == []
+
+
+def test_a_failed_build_leaves_the_next_its_sitemap(tmp_path, content_dir, edit):
+    """build_site resets pelican-sitemap's state after a failed build (see conftest): written for this version."""
+    from importlib import metadata
+
+    assert metadata.version("pelican-sitemap") == "1.2.2"
+    edit("missions/colis-laon.yaml", "places: 6", "places: -6")
+    with pytest.raises(CatalogBuildError):
+        build_site(content_dir, tmp_path / "failed")
+    edit("missions/colis-laon.yaml", "places: -6", "places: 6")
+    out = build_site(content_dir, tmp_path / "out")
+    assert "/missions/colis-laon/" in (out / "sitemap.xml").read_text(encoding="utf-8")

@@ -38,11 +38,9 @@ CHANGES = {
 
 def forget_this_process():
     """What a new process would not have: the last run's manifest and content models in memory."""
-    import catalog.loader
-    from reserve_civique import incremental
+    import catalog.cache
 
-    catalog.loader._MEMORY.clear()
-    incremental._LAST_SAVED.clear()
+    catalog.cache.forget()
 
 
 @pytest.mark.parametrize("process", ["same process (watching)", "new process"])

@@ -64,7 +64,7 @@ ERROR_ROWS = [
         M,
         "places: 6",
         "places: 6\nfoo: bar",
-        f"content/{M}:20: foo: champ inconnu (champs admis : age_max, age_min, closed,"
+        f"content/{M}:20: foo: champ inconnu (champs admis : access, age_max, age_min, closed,"
         " department, description, domain, end, health_guidelines, location, places, published, remote, requirements,"
         " schedule, start, structure, summary, title)",
     ),

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
 from html import escape
+
+import segno
 
 from catalog.text import number
 
-from . import qr
+QR_MASK = 3  # segno would choose the best mask for each code: a fixed one is as readable and faster
 
 
-def qr_svg(url: str) -> str:
-    """An inline SVG QR code leading to ``url`` (for the printed notice).
+def qr_matrix(text: str) -> list[bytes]:
+    """The QR code of ``text`` (error level M, mask 3) as rows of 0/1 bytes, without quiet zone."""
+    code = segno.make(text, error="m", mask=QR_MASK, boost_error=False, micro=False)
+    return [bytes(row) for row in code.matrix]
 
-    The matrix comes from :mod:`.qr` (segno's codes, computed faster); the SVG
-    is one path of horizontal runs, the drawing segno writes.
+
+def qr_svg(url: str, matrix: Callable[[str], list[bytes]] = qr_matrix) -> str:
+    """An inline SVG QR code leading to ``url`` (for the printed notice), its ``matrix`` made by
+    :func:`qr_matrix` (or a function that gives the same, like :func:`.speedups.qr_matrix`).
+
+    The SVG is one path of horizontal runs, the drawing segno writes.
     """
-    rows = qr.matrix(url)
+    rows = matrix(url)
     border, scale = 2, 3
     size = (len(rows) + 2 * border) * scale
-    path = qr.svg_path(rows, border)
+    path = svg_path(rows, border)
     title = escape(f"QR code vers {url}")
     return (
         f'<svg width="{size}" height="{size}" class="qr" viewBox="0 0 {size} {size}" role="img">'
@@ -47,3 +58,27 @@ def bar_chart(rows: list[tuple[str, int]], title: str, chart_id: str) -> str:
         parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + bar_h * 0.68:.0f}">{number(value)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+_DRAW = bytes.maketrans(b"\x00\x01", b".#")
+_RUNS = re.compile(r"#+|\.*\n|\.+")  # a dark run, a row's (light) end, a light run
+
+
+@functools.cache
+def _steps(size: int) -> dict[str, str]:
+    """The path step of each run: dark drawn (``h``), light skipped (``m``), a row's end back to the next row."""
+    steps = {"#" * n: f"h{n}" for n in range(1, size + 1)}
+    steps.update({"." * n: f"m{n} 0" for n in range(1, size + 1)})
+    steps.update({"." * n + "\n": f"m{n - size} 1" for n in range(size + 1)})
+    return steps
+
+
+def svg_path(rows: list[bytes], border: int) -> str:
+    """SVG path data: from the first row's start, dark runs drawn (``h``), light ones skipped (``m``),
+    and at each row's end a move back to the start of the next.
+
+    The whole code is one string scanned by one regular expression (a code of
+    version 5 in about 0.03 ms; a call per row took ten times as long).
+    """
+    cells = b"\n".join(rows).translate(_DRAW).decode("ascii").rstrip(".")
+    return f"M{border} {border}.5" + "".join(map(_steps(len(rows[0])).__getitem__, _RUNS.findall(cells)))

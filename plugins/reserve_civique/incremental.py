@@ -6,25 +6,23 @@ the one recorded by the previous build into the same output folder and the
 file is still there, it is neither rendered nor written again.
 
 The manifest lives in Pelican's ``CACHE_PATH`` (never in the published
-output). It is removed when a build starts and written back only when the
-build has finished, so a build that fails half-way leaves no manifest and the
-next one renders everything.
+output), kept by :mod:`catalog.cache`. It is removed when a build starts and
+written back only when the build has finished, so a build that fails half-way
+leaves no manifest and the next one renders everything.
 """
 
 from __future__ import annotations
 
 import hashlib
-import marshal
 import os
 from importlib import metadata
 from pathlib import Path
 
-from catalog.files import file_state, replace_file
-from catalog.loader import code_fingerprint
+from catalog import cache
 
 PACKAGES = ("jinja2", "cmarkgfm", "nh3", "babel", "segno", "feedgenerator", "pelican")
 _SIMPLE = (str, int, float, bool, type(None))
-HOW_NOT_WHAT = ("processes",)  # settings that change how the build runs, never what it writes
+HOW_NOT_WHAT = ("processes", "speedups")  # settings that change how the build runs, never what it writes
 
 
 def digest(*parts) -> str:
@@ -59,7 +57,7 @@ def code_key(settings: dict) -> str:
     from . import __file__ as plugin_init
 
     hasher = hashlib.blake2b(digest_size=16)
-    hasher.update(code_fingerprint().encode())  # the core's code and schemas
+    hasher.update(cache.code_fingerprint().encode())  # the core's code and schemas
     _tree_digest(hasher, Path(plugin_init).parent, ("*.py",))
     _tree_digest(hasher, Path(settings["THEME"]) / "templates", ("*",))
     for name in PACKAGES:
@@ -86,23 +84,25 @@ class Manifest:
         self._stored: dict[str, set] = {}  # the mission keys in each pieces file on disk
         if enabled:
             path = self.folder / "manifest.marshal"
-            kept = _LAST_SAVED.pop(str(path), None)
-            if kept is not None and kept[0] == file_state(path):  # this process wrote it: no need to read it
-                self.previous, self.pieces, self._stored = kept[1], kept[2], kept[3]
+            kept = cache.recall(path)  # this process wrote it (a watching build): no need to read it
+            if kept is not None:
+                self.previous, self.pieces, self._stored = kept
             else:
                 self._read(path)
             # a build that stops before `save` must not leave a manifest behind
             path.unlink(missing_ok=True)
 
     def _read(self, path: Path) -> None:
-        try:
-            self.previous = marshal.loads(path.read_bytes())
-            for shard in self.folder.glob("pieces-*.marshal"):
-                stored = marshal.loads(shard.read_bytes())
-                self.pieces.update(stored)
-                self._stored[shard.name] = set(stored)
-        except (OSError, ValueError, EOFError, TypeError):
-            self.previous, self.pieces, self._stored = {}, {}, {}
+        previous, pieces, stored = cache.read(path), {}, {}
+        if not isinstance(previous, dict):
+            return
+        for shard in self.folder.glob("pieces-*.marshal"):
+            value = cache.read(shard)
+            if not isinstance(value, dict):
+                return
+            pieces.update(value)
+            stored[shard.name] = set(value)
+        self.previous, self.pieces, self._stored = previous, pieces, stored
 
     def is_current(self, relpath: str, key: str) -> bool:
         """True when ``relpath`` was written from the same inputs and is still in the output."""
@@ -126,19 +126,13 @@ class Manifest:
         """
         if not self.enabled:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
         shards: dict[str, dict] = {}
         for key, value in pieces.items():
             shards.setdefault(f"pieces-{key[0]}.marshal", {})[key] = value
         for name in set(shards) | set(self._stored):
             kept = shards.get(name, {})
             if kept.keys() != self._stored.get(name, set()):
-                replace_file(self.folder / name, marshal.dumps(kept))  # strings and tuples only: marshal is fastest
+                cache.write(self.folder / name, kept)  # strings and tuples only
         path = self.folder / "manifest.marshal"
-        replace_file(path, marshal.dumps(self.current))
-        _LAST_SAVED[str(path)] = (file_state(path), self.current, pieces, {n: set(s) for n, s in shards.items()})
-
-
-# The manifest this process saved last, per file (a watching build runs again in the same process),
-# with the state of the file it wrote: modification and change times, size, inode.
-_LAST_SAVED: dict[str, tuple] = {}
+        if cache.write(path, self.current):
+            cache.keep(path, (self.current, pieces, {name: set(shard) for name, shard in shards.items()}))

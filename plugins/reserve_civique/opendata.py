@@ -14,44 +14,14 @@ import json
 
 import feedgenerator
 
-from .views import MissionView
+from catalog.public import CSV_COLUMNS, csv_values
 
-CSV_COLUMNS = [
-    "id", "url", "title", "domain", "domain_label", "structure", "structure_name", "structure_type", "summary",
-    "remote", "address", "postal_code", "city", "department", "start", "end", "schedule", "places", "age_min",
-    "age_max", "requirements", "health_guidelines", "published",
-]  # fmt: skip
-
-
-def public_record(view: MissionView, site_url: str) -> dict:
-    """A mission's public fields (never the structure's private contact)."""
-    m = view.mission
-    loc = m.location
-    return {
-        "id": m.id,
-        "url": site_url + view.url,
-        "title": m.title,
-        "domain": {"slug": view.domain.slug, "label": view.domain.label},
-        "structure": {k: view.structure[k] for k in ("slug", "name", "type", "type_label", "city")},
-        "summary": m.summary,
-        "description": m.description,
-        "remote": m.remote,
-        "location": {"address": loc.address, "postal_code": loc.postal_code, "city": loc.city} if loc else None,
-        "department": m.department,
-        "start": m.start.isoformat(),
-        "end": m.end.isoformat() if m.end else None,
-        "schedule": m.schedule,
-        "places": m.places,
-        "age_min": m.age_min,
-        "age_max": m.age_max,
-        "requirements": list(m.requirements),
-        "health_guidelines": list(view.health_guidelines),
-        "published": m.published.isoformat() if m.published else None,
-    }
+from .views import MissionView, recency
 
 
 def json_line(record: dict) -> str:
-    """A mission's :func:`public_record` in ``/missions.json``: one line, so a diff shows one line per mission."""
+    """A mission's record (:meth:`~catalog.PublicMission.record`) in ``/missions.json``: one line, so a diff
+    shows one line per mission."""
     return json.dumps(record, ensure_ascii=False)
 
 
@@ -60,22 +30,10 @@ _CSV_WRITER = csv.writer(_CSV_OUT, lineterminator="\r\n")
 
 
 def csv_row(record: dict) -> str:
-    """A mission's :func:`public_record` as its row in ``/missions.csv`` (lists joined with `` | ``)."""
-    r = record
-    loc = r["location"] or {}
-    row = {
-        **{k: r[k] for k in ("id", "url", "title", "summary", "department", "start", "end", "schedule", "places",
-                             "age_min", "age_max", "published")},
-        "domain": r["domain"]["slug"], "domain_label": r["domain"]["label"],
-        "structure": r["structure"]["slug"], "structure_name": r["structure"]["name"],
-        "structure_type": r["structure"]["type"],
-        "remote": "oui" if r["remote"] else "non",
-        "address": loc.get("address", ""), "postal_code": loc.get("postal_code", ""), "city": loc.get("city", ""),
-        "requirements": " | ".join(r["requirements"]), "health_guidelines": " | ".join(r["health_guidelines"]),
-    }  # fmt: skip
+    """A mission's record (:meth:`~catalog.PublicMission.record`) as its row in ``/missions.csv``."""
     _CSV_OUT.seek(0)
     _CSV_OUT.truncate()
-    _CSV_WRITER.writerow([row[column] for column in CSV_COLUMNS])
+    _CSV_WRITER.writerow(csv_values(record))
     return _CSV_OUT.getvalue()
 
 
@@ -106,11 +64,6 @@ class _Feed(feedgenerator.Atom1Feed):
 
     def latest_post_date(self):
         return self.updated
-
-
-def recency(view: MissionView) -> tuple:
-    """Sort key of a feed's order (newest first when reversed): publication date, then id."""
-    return _published(view), view.id
 
 
 def newest(views: list[MissionView], limit: int = 50, recent: list[MissionView] | None = None) -> list[MissionView]:

@@ -15,6 +15,7 @@ DEFAULTS = {
     "processes": None,
     "feed_items": 50,
     "incremental": True,
+    "speedups": True,
 }
 
 
@@ -38,6 +39,8 @@ class PluginSettings:
         and the iCalendar file list every open mission).
     incremental: reuse the previous build's files whose inputs did not change,
         and the parsed content files (cache under Pelican's ``CACHE_PATH``).
+    speedups: the speed tricks of :mod:`.speedups` (``False``: the same files,
+        made through the libraries' public API only, more slowly).
     """
 
     content_dir: str
@@ -48,6 +51,7 @@ class PluginSettings:
     processes: int
     feed_items: int
     incremental: bool
+    speedups: bool
 
     @classmethod
     def from_pelican(cls, settings: dict) -> PluginSettings:
@@ -72,10 +76,9 @@ class PluginSettings:
         values["today"] = today
         if values["processes"] is None:
             values["processes"] = os.cpu_count() or 1
-        if not isinstance(values["incremental"], bool):
-            raise SettingsError(
-                f"reserve_civique: incremental doit valoir True ou False (reçu {values['incremental']!r})"
-            )
+        for name in ("incremental", "speedups"):
+            if not isinstance(values[name], bool):
+                raise SettingsError(f"reserve_civique: {name} doit valoir True ou False (reçu {values[name]!r})")
         for name in ("per_page", "latest", "processes", "feed_items"):
             if not isinstance(values[name], int) or values[name] < 1:
                 raise SettingsError(f"reserve_civique: {name} doit être un entier ≥ 1 (reçu {values[name]!r})")

@@ -1,23 +1,16 @@
-"""View models: what the templates see, built from the catalog (public fields only)."""
+"""View models: what the templates see, built from the catalog (public fields only), and the :class:`Site`
+that holds them for one build."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import attrgetter
-from urllib.parse import quote_plus
 
-from catalog import Catalog, Domain, Mission
+from catalog import Catalog, PublicMission, SiteModel
 from catalog.geo import department_name
-from catalog.text import date_long, date_range, render_markdown, slugify
-
-STATUS_TEXT = {
-    "open": "Ouverte",
-    "closed": "Close : cette mission ne recrute plus.",
-    "past": "Terminée : la date de fin de cette mission est passée.",
-}
+from catalog.text import slugify
 
 
 @dataclass(frozen=True)
@@ -34,115 +27,23 @@ class Listing:
 
 
 @dataclass
-class MissionView:
-    """One mission as shown on the site."""
+class MissionView(PublicMission):
+    """A mission's public shape (see :mod:`catalog.public`), with its card in listings."""
 
-    mission: Mission
-    domain: Domain
-    structure: dict
-    status: str
-    health_guidelines: tuple[str, ...]
-    url: str
-    town_url: str | None
-    department_name: str
-    applications_url: str
-    structure_fingerprint: str = ""
-    card: str = ""  # the mission's card in listings, rendered once by the build
-    extra: dict = field(default_factory=dict)
-
-    def __getattr__(self, name):
-        # mission fields (title, summary, places…) read through, e.g. ``view.title``
-        return getattr(self.mission, name)
-
-    # the fields every listing and key reads, without the read-through's failed lookup first
-    id = property(lambda self: self.mission.id)
-    title = property(lambda self: self.mission.title)
-    city = property(lambda self: self.mission.city)
-    remote = property(lambda self: self.mission.remote)
-    places = property(lambda self: self.mission.places)
-    department = property(lambda self: self.mission.department)
-
-    def public_key(self) -> tuple:
-        """What a page of this mission is made from, for the build's cache keys.
-
-        The fingerprints hash the mission's and its structure's files with all
-        their rules depend on (the date, the domains): equal fingerprints,
-        equal data.
-        """
-        return (self.mission.fingerprint, self.structure_fingerprint, self.status)
-
-    @property
-    def description_html(self) -> str:
-        """The description, Markdown rendered and sanitised (only when a page needs it)."""
-        return render_markdown(self.mission.description)
-
-    @property
-    def dates_text(self) -> str:
-        """``du lundi 7 décembre 2026 au mercredi 31 mars 2027`` (Babel, cached: computed when shown)."""
-        return date_range(self.mission.start, self.mission.end)
-
-    @property
-    def start_text(self) -> str:
-        return date_long(self.mission.start)
-
-    @functools.cached_property
-    def order(self) -> tuple:
-        """Soonest first, then by title."""
-        return (self.mission.start, self.mission.title, self.mission.id)
-
-    @property
-    def osm_url(self) -> str | None:
-        """A plain link to the address on OpenStreetMap (only when a page needs it)."""
-        return osm_link(self.mission)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == "open"
-
-    @property
-    def status_text(self) -> str:
-        return STATUS_TEXT[self.status]
-
-    @property
-    def structure_url(self) -> str:
-        return f"/structures/{self.structure['slug']}/"
-
-    @property
-    def domain_url(self) -> str:
-        return f"/domaines/{self.domain.slug}/"
-
-
-def mission_url(mission_id: str) -> str:
-    """Root-relative URL of a mission page."""
-    return f"/missions/{mission_id}/"
-
-
-def osm_link(mission: Mission) -> str | None:
-    """A plain link to OpenStreetMap's search for the mission's address (nothing embedded)."""
-    if mission.location is None:
-        return None
-    loc = mission.location
-    return "https://www.openstreetmap.org/search?query=" + quote_plus(f"{loc.address}, {loc.postal_code} {loc.city}")
+    card: str = ""  # rendered once by the build, with the mission's page
 
 
 def build_mission_views(catalog: Catalog, today: dt.date, handler_path: str) -> dict[str, MissionView]:
     """A view for every mission, open or not (closed and past pages stay online)."""
-    views = {}
-    for mission in sorted(catalog.missions.values(), key=lambda m: m.id):
-        structure = catalog.structure_of(mission)
-        views[mission.id] = MissionView(
-            mission=mission,
-            domain=catalog.domain_of(mission),
-            structure=structure.public_dict(),
-            status=mission.status(today),
-            health_guidelines=catalog.health_guidelines(mission),
-            url=mission_url(mission.id),
-            town_url=f"/communes/{slugify(mission.city)}/" if mission.city else None,
-            department_name=department_name(mission.department),
-            applications_url=f"{handler_path}/missions/{mission.id}/applications",
-            structure_fingerprint=structure.fingerprint,
-        )
-    return views
+    return {
+        mission.id: MissionView.of(catalog, mission, today, handler_path)
+        for mission in sorted(catalog.missions.values(), key=attrgetter("id"))
+    }
+
+
+def recency(view: MissionView) -> tuple:
+    """Sort key of the newest first (reversed): publication date (else start), then id."""
+    return view.published or view.start, view.id
 
 
 def sort_open(views) -> list[MissionView]:
@@ -223,3 +124,63 @@ def build_listings(
         )
     ]
     return listings
+
+
+@dataclass
+class SiteView(SiteModel):
+    """The site model (see :mod:`catalog.public`) with what the site's pages show of the open missions."""
+
+    domain_counts: dict[str, int]
+    open_missions: list[MissionView]
+    open_count: int
+    open_places: int
+    latest: list[MissionView]
+    listings: dict[str, list[Listing]]
+    today: dt.date
+    handler_path: str
+
+
+@dataclass
+class Site:
+    """Everything one build's pages and files are made from."""
+
+    catalog: Catalog
+    views: dict[str, MissionView]  # every mission (closed and past pages stay online), by id
+    open: list[MissionView]  # the open missions, soonest first
+    recent: list[MissionView]  # the open missions, newest first
+    listings: dict[str, list[Listing]]
+    resources: list
+    url: str  # the site's address, without a final slash
+    date: dt.datetime  # the newest mission's publication: the pages' date in the sitemap
+    model: SiteView  # what every template sees as ``rc``
+
+    @classmethod
+    def of(cls, catalog: Catalog, today: dt.date, handler_path: str, latest: int, resources: list, url: str) -> Site:
+        """The views, listings and site model of ``catalog`` on ``today``."""
+        views = build_mission_views(catalog, today, handler_path)
+        ordered = sort_open(views.values())
+        listings = build_listings(catalog, views, ordered)
+        recent = sorted(ordered, key=recency, reverse=True)
+        newest = max((v.published or v.start for v in views.values()), default=today)
+        model = SiteView.of(
+            catalog,
+            domain_counts={listing.key: len(listing.missions) for listing in listings["domaine"]},
+            open_missions=ordered,
+            open_count=len(ordered),
+            open_places=sum(v.places for v in ordered),
+            latest=recent[:latest],
+            listings=listings,
+            today=today,
+            handler_path=handler_path,
+        )
+        return cls(
+            catalog=catalog,
+            views=views,
+            open=ordered,
+            recent=recent,
+            listings=listings,
+            resources=resources,
+            url=url.rstrip("/"),
+            date=dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC),
+            model=model,
+        )
