@@ -27,6 +27,7 @@ from flask import current_app, render_template
 from catalog import Catalog, Mission
 from catalog.application import Application, age_on
 from catalog.emails import check_address
+from catalog.public import PublicMission
 from catalog.text import date_range
 
 from .content import today
@@ -145,7 +146,6 @@ def application_mails(
     config = current_app.config
     structure = catalog.structure_of(mission)
     site_url = config["SITE_URL"].rstrip("/")
-    location = mission.location
     context = {
         "application": {
             "first_name": application.first_name,
@@ -157,18 +157,7 @@ def application_mails(
             "message": application.message,
         },
         "application_id": application_id,
-        "mission": {
-            "id": mission.id,
-            "title": mission.title,
-            "summary": mission.summary,
-            "remote": mission.remote,
-            "location": {"address": location.address, "postal_code": location.postal_code, "city": location.city}
-            if location
-            else None,
-            "schedule": mission.schedule,
-            "places": mission.places,
-            "requirements": list(mission.requirements),
-        },
+        "mission": PublicMission.of(catalog, mission, today()).record(site_url),  # what the site shows of it
         "structure": {"name": structure.name, "contact_name": structure.contact.name},
         "waiting_list": waiting_list,
         "age": age_on(application.birth_date, today()),

@@ -372,3 +372,13 @@ def test_message_is_plain_text_first_and_parses(app, post, smtp, edit):
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert b"\n\n" not in raw.split(b"\r\n\r\n", 1)[0]  # headers are one block
     assert parsed.get_body(("plain", "html")).get_content_type() == "text/plain"
+
+
+def test_the_volunteers_mail_says_how_to_get_there(app, post, smtp, edit):
+    edit("missions/colis-laon.yaml", "places: 6", "places: 6\naccess: Bus ligne 3, arrêt Mairie")
+    app.extensions["content"].reload_seconds = 0
+    post()
+    deliver_due(app)
+    mail = mails_of(smtp)["jeanne.dupre@exemple.fr"]
+    assert "Accès : Bus ligne 3, arrêt Mairie" in mail.get_body(("plain",)).get_content()
+    assert "Accès : Bus ligne 3, arrêt Mairie" in mail.get_body(("html",)).get_content()
