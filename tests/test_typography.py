@@ -30,7 +30,7 @@ from conftest import build_site
         (date_long(dt.date(2026, 12, 11)), "vendredi 11 décembre 2026"),  # only the first is an ordinal
         (date_long(dt.date(2026, 12, 21)), "lundi 21 décembre 2026"),
     ],
-    ids=["long", "short", "range", "range-over-years", "from", "11", "21"],
+    ids=["long", "range", "range-over-years", "from", "11", "21"],
 )
 def test_the_first_of_the_month_is_1er(written, expected):
     assert written == expected
