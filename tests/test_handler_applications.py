@@ -322,6 +322,7 @@ def test_a_chunked_body_over_the_limit_is_413_through_gunicorn(make_stack, smtp)
     assert stack.rows("SELECT email FROM applications") == [("petit@exemple.fr",)]
 
 
+@pytest.mark.backends("sqlite")  # PostgreSQL's: tests/test_postgres.py
 def test_storage_failure_answers_503_and_acknowledges_nothing(make_app, tmp_path, smtp):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the database folder should be")

@@ -53,12 +53,7 @@ def test_purge_erases_old_applications_and_their_mails(app, post, rows, runner):
     post()
     post(email="recent@exemple.fr")
     old = time.time() - 200 * 86400
-    import sqlite3
-
-    conn = sqlite3.connect(app.config["DATABASE"])
-    conn.execute("UPDATE applications SET created_at = ? WHERE email = 'jeanne.dupre@exemple.fr'", (old,))
-    conn.commit()
-    conn.close()
+    rows.execute("UPDATE applications SET created_at = ? WHERE email = 'jeanne.dupre@exemple.fr'", old)
     result = runner.invoke(args=["purge"])
     assert "1 candidature(s) et 0 proposition(s) de plus de 183 jours effacée(s)" in result.output
     assert [r["email"] for r in rows("SELECT email FROM applications")] == ["recent@exemple.fr"]
