@@ -129,6 +129,22 @@ def database(request, backend, tmp_path) -> str:
 
 
 @pytest.fixture
+def postgres_database(postgres_server):
+    """A PostgreSQL database of the test's own, holding the handler's tables; its URL."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture
+def empty_postgres_database(postgres_server):
+    """A PostgreSQL database of the test's own, without any table; its URL."""
+    url = postgres_server.create_database(empty=True)
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture
 def make_app(tmp_path, content_dir, smtp, database):
     """Factory of handler apps on the test's database (SQLite or PostgreSQL) and the real SMTP catcher."""
     from formhandler import create_app

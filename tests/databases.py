@@ -171,3 +171,9 @@ class Tables:
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
+
+    def __enter__(self) -> Tables:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
