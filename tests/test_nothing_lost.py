@@ -218,6 +218,15 @@ def test_limits_hold_across_the_workers_of_one_host(make_stack, smtp):
     assert len(stack.rows("SELECT id FROM applications")) == 10
 
 
+@pytest.mark.backends("postgresql")
+def test_limits_hold_across_hosts_sharing_one_postgresql_database(make_stack, smtp):
+    """Two instances (two hosts behind nginx): the counters are rows of the shared database."""
+    stacks = [make_stack(smtp.port, RATELIMIT_PER_IP="10 per minute").start_web() for _ in range(2)]
+    statuses = [stacks[n % 2].post(n) for n in range(30)]
+    assert statuses.count(201) == 10 and statuses.count(429) == 20
+    assert len(stacks[0].rows("SELECT id FROM applications")) == 10
+
+
 def _without_root_powers() -> list[str]:
     """A command prefix under which file permissions hold (root ignores them unless its powers are dropped)."""
     return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
