@@ -323,3 +323,24 @@ def test_connections_the_server_dropped_are_replaced_without_an_error(app, clien
     assert apply(client, 2) == 201
     assert client.get("/api/missions/colis-laon").json["applications"] == 2
     assert client.get("/healthz").status_code == 200
+
+
+# -- the suite without PostgreSQL ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("", "1 passed, 1 skipped"), ("true", "1 passed, 1 error")])
+def test_without_postgresql_the_suite_says_how_to_install_it_and_ci_fails(tmp_path, ci, outcome):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "POSTGRES_BIN": str(tmp_path / "nowhere"), "CI": ci}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rsE",
+         "tests/test_handler_cli.py::test_list_and_stats"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert outcome in result.stdout, result.stdout
+    assert "PostgreSQL absent" in result.stdout and "apt-get install postgresql" in result.stdout
