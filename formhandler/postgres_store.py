@@ -297,7 +297,12 @@ class PostgresStore:
         lazily (a server-side cursor of the snapshot's transaction)."""
         cursor = self.conn.cursor(name=f"copy_{table}")
         cursor.execute(f"SELECT * FROM {table} ORDER BY 1")
-        return [column.name for column in cursor.description], iter(cursor)
+
+        def rows() -> Iterator[Sequence]:
+            with cursor:
+                yield from cursor
+
+        return [column.name for column in cursor.description], rows()
 
     def count_rows(self, table: str) -> int:
         return self._run(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
