@@ -188,7 +188,7 @@ HOSTS_POSTS = max(300, POSTS)
 
 def _kill_host(stack) -> None:
     """SIGKILL to everything of one instance, as when its host dies: web workers, master, delivery."""
-    for pid in [*stack.web_worker_pids(), stack.web.pid, stack.worker.pid]:
+    for pid in [stack.web.pid, *stack.web_worker_pids(), stack.worker.pid]:  # the master first: no new workers
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     stack.web.wait()
