@@ -3,7 +3,10 @@
 Starts the real thing on loopback: gunicorn -w 2 'formhandler:create_app()'
 on a fresh SQLite file (WAL, synchronous=FULL), a real SMTP server (aiosmtpd),
 then measures:
-- throughput: valid applications stored per second (wrk, 16 connections, 10 s);
+- throughput: valid applications stored per second (wrk, 16 connections, 10 s), on SQLite and on
+  PostgreSQL (a throwaway server of this machine, its defaults: fsync and synchronous_commit on),
+  each against a bare Flask view inserting one row into the same database, and with two
+  instances on PostgreSQL (two gunicorn masters, one database);
 - latency at a steady 100 requests per second (p50, p99), with delivery on;
 - delay from the answer to the mail's arrival at the SMTP server (p95);
 - start-up with 10,000 missions (from process start to a first answer about a mission).
@@ -117,6 +120,15 @@ def start_outbox_worker(env: dict) -> subprocess.Popen:
     )  # fmt: skip
 
 
+def postgres_server():
+    """A PostgreSQL server of its own in a temporary folder (as the tests start theirs), or ``None``
+    without PostgreSQL installed."""
+    from tests.databases import PostgresServer, postgres_bin
+
+    bindir = postgres_bin()
+    return PostgresServer(bindir).start() if bindir else None
+
+
 def throughput(port: int, origin: str, seconds: int) -> tuple[float, str]:
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(WRK_SCRIPT % (MISSION, origin), encoding="utf-8")
@@ -140,6 +152,58 @@ def steady_throughput(
     finally:
         proc.terminate()
         proc.wait()
+
+
+def steady_throughput_of_two(env: dict, ports: list[int], origins: list[str]) -> tuple[float, str]:
+    """:func:`steady_throughput` of two gunicorn masters at once (two instances, one database): the
+    sum of two wrk runs, one against each."""
+    procs = [
+        start_gunicorn({**env, "FLASK_SITE_URL": origin}, port) for port, origin in zip(ports, origins, strict=True)
+    ]
+    try:
+        results: list[tuple[float, str]] = [(0.0, "")] * 2
+
+        def run(k: int, seconds: int) -> None:
+            results[k] = throughput(ports[k], origins[k], seconds)
+
+        for seconds in (20, 10):  # warm-up, then the measure
+            threads = [threading.Thread(target=run, args=(k, seconds)) for k in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        return sum(rate for rate, _ in results), " ".join(non2xx for _, non2xx in results if non2xx)
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait()
+
+
+def measure_postgres(env: dict, port: int, origin: str) -> dict[str, tuple[float, str]] | None:
+    """Throughput on PostgreSQL: the bare view, the handler (one instance, then two); ``None`` without
+    PostgreSQL."""
+    server = postgres_server()
+    if server is None:
+        return None
+    try:
+        bare_url = server.create_database(empty=True)
+        import psycopg
+
+        with psycopg.connect(bare_url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE bare_rows (id bigserial PRIMARY KEY, body text)")
+        results = {
+            "bare": steady_throughput({**env, "BARE_DATABASE": bare_url}, port, origin, "bench.bare_postgres:create_app()",
+                                      warmup=10),
+            "handler": steady_throughput({**env, "FLASK_DATABASE": server.create_database(empty=True),
+                                          "FLASK_OUTBOX_WORKER": "none"}, port, origin),
+        }  # fmt: skip
+        second = free_port()
+        two = {**env, "FLASK_DATABASE": server.create_database(empty=True), "FLASK_OUTBOX_WORKER": "none",
+               "FLASK_ALLOWED_ORIGINS": f"{origin},http://127.0.0.1:{second}"}  # fmt: skip
+        results["two"] = steady_throughput_of_two(two, [port, second], [origin, f"http://127.0.0.1:{second}"])
+        return results
+    finally:
+        server.stop()
 
 
 def paced(
@@ -219,7 +283,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rate", type=int, default=100)
+    parser.add_argument("--postgres-only", action="store_true", help="only the throughputs on PostgreSQL")
     args = parser.parse_args()
+    if args.postgres_only:
+        work = Path(tempfile.mkdtemp())
+        port = free_port()
+        origin = f"http://127.0.0.1:{port}"
+        print_postgres(measure_postgres(handler_env(work, origin, free_port()), port, origin))
+        shutil.rmtree(work)
+        return
     work = Path(tempfile.mkdtemp())
     smtp = SinkProcess()
     port = free_port()
@@ -231,6 +303,7 @@ def main() -> None:
     # warm-up: the first 20 s under load cost up to a third more per request (the database and
     # its write-ahead log grow to their working size); then the steady state is measured
     rate, non2xx = steady_throughput({**env, "FLASK_OUTBOX_WORKER": "none"}, port, origin)
+    postgres = measure_postgres(env, port, origin)
     shutil.rmtree(work)
     work.mkdir()
     # delivery on, as deployed: gunicorn answers, a separate process sends (deploy/*.service)
@@ -263,9 +336,32 @@ def main() -> None:
     print(
         f"| délai réponse → arrivée au serveur SMTP, par courrier : p95 | {percentile(delays, 95):.2f} s ({len(delays)}/{2 * len(answered)} arrivés) | < 2 s |"
     )
+    print_postgres(postgres, header=False)
     cold, warm = startup_time(10_000)
     print(
         f"| démarrage avec 10 000 missions, jusqu'à une première réponse : premier / redémarrage | {cold:.2f} s / {warm:.2f} s | < 1 s |"
+    )
+
+
+def print_postgres(results: dict[str, tuple[float, str]] | None, header: bool = True) -> None:
+    """The PostgreSQL rows of the table: each throughput and its ratio to the bare view on PostgreSQL."""
+    if header:
+        print("\n| mesure | résultat | objectif |")
+        print("| --- | --- | --- |")
+    if results is None:
+        print("| PostgreSQL | non mesuré : PostgreSQL absent (apt-get install postgresql) | |")
+        return
+    bare, _ = results["bare"]
+    handler, non2xx = results["handler"]
+    two, non2xx_two = results["two"]
+    print(
+        f"| PostgreSQL : candidatures enregistrées par seconde, une instance (wrk, 16 connexions, sans envoi)"
+        f" | {handler:.0f}/s {non2xx} (vue Flask nue insérant une ligne dans PostgreSQL : {bare:.0f}/s ;"
+        f" rapport {handler / bare:.2f}) | ≥ 0,9 de la vue nue |"
+    )
+    print(
+        f"| PostgreSQL : deux instances (deux gunicorn -w 2, une base) | {two:.0f}/s {non2xx_two}"
+        f" (rapport à une instance : {two / handler:.2f}) | plus qu'une instance |"
     )
 
 

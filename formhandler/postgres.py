@@ -150,14 +150,17 @@ class PostgresDatabase:
         self._ready()
         relaxed = getattr(self._local, "delivering", False)
         conn = self._begin("BEGIN; SET LOCAL synchronous_commit TO OFF" if relaxed else "BEGIN")
+        store = PostgresStore(conn)
         try:
             try:
-                yield PostgresStore(conn)
-                conn.execute("COMMIT")
+                yield store
+                store.commit()
             except psycopg.Error as error:
+                store.abandon()
                 _rollback(conn)
                 raise StorageError(str(error)) from error
             except BaseException:
+                store.abandon()
                 _rollback(conn)
                 raise
         finally:

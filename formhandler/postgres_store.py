@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 
 # Advisory locks of the handler: (namespace, key) pairs, so as not to meet another program's.
 LOCK_NAMESPACE = 0x52435631  # "RCV1"
@@ -32,10 +33,13 @@ class PostgresStore:
     def __init__(self, conn=None, database=None):
         self.conn = conn
         self.database = database  # for reads outside a transaction: a connection of its pool per statement
+        self._held: set[str] = set()  # missions this transaction holds
+        self._pipeline = None  # writes waiting to go with the next statement whose result is needed
 
     def _run(self, sql: str, args: Sequence | Mapping = ()):
         """Execute one statement; a cursor (or, outside a transaction, its rows already fetched)."""
         if self.conn is not None:
+            self._send_queued()
             return self.conn.execute(sql, args)
         return self.database.run(sql, args)
 
@@ -44,14 +48,69 @@ class PostgresStore:
         if not rows:
             return
         if self.conn is not None:
+            self._send_queued()
             with self.conn.cursor() as cursor:
                 cursor.executemany(sql, rows)
         else:
             self.database.run_many(sql, rows)
 
-    def _hold_mission(self, mission_id: str) -> None:
-        """Hold ``mission_id`` until the transaction ends (another application to it waits)."""
-        self._run("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (MISSION_LOCKS, mission_id))
+    # Writes whose result nobody reads are queued (psycopg's pipeline mode) and go to the server with
+    # what follows: an application, its mails and the COMMIT make one round trip, not four.
+
+    def _queue(self, sql: str, args: Sequence | Mapping = ()) -> None:
+        if self.conn is None:
+            self._run(sql, args)
+            return
+        if self._pipeline is None:
+            self._pipeline = self.conn.pipeline()
+            self._pipeline.__enter__()
+        self.conn.execute(sql, args)
+
+    def _queue_many(self, sql: str, rows: Iterable[Sequence]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        if self.conn is None:
+            self._many(sql, rows)
+            return
+        if self._pipeline is None:
+            self._pipeline = self.conn.pipeline()
+            self._pipeline.__enter__()
+        with self.conn.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+    def _send_queued(self) -> None:
+        """Send the queued writes and wait for them (an error in one is raised here)."""
+        if self._pipeline is not None:
+            pipeline, self._pipeline = self._pipeline, None
+            pipeline.__exit__(None, None, None)
+
+    def commit(self) -> None:
+        """``COMMIT``, sent with the queued writes (:meth:`formhandler.postgres.PostgresDatabase.transaction`)."""
+        if self._pipeline is None:
+            self.conn.execute("COMMIT")
+            return
+        self.conn.execute("COMMIT")
+        self._send_queued()
+
+    def abandon(self) -> None:
+        """Drop what is queued (the transaction is rolled back after)."""
+        if self._pipeline is not None:
+            pipeline, self._pipeline = self._pipeline, None
+            with suppress(Exception):  # the error that made the transaction fail, or one of the queued writes
+                pipeline.__exit__(None, None, None)
+
+    def _hold_mission(self, mission_id: str, then: str, args: Sequence) -> Mapping | None:
+        """Hold ``mission_id`` until the transaction ends (another application to it waits), then read
+        the first row of ``then``: both in one round trip, the read after the lock (its own snapshot)."""
+        if mission_id in self._held or self.conn is None:
+            return self._run(then, args).fetchone()
+        self._send_queued()
+        with self.conn.pipeline():
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (MISSION_LOCKS, mission_id))
+            row = self.conn.execute(then, args).fetchone()
+        self._held.add(mission_id)
+        return row
 
     # -- applications ------------------------------------------------------------------------
 
@@ -59,8 +118,8 @@ class PostgresStore:
         """The latest application to ``mission_id`` made after ``since`` with exactly the same form
         (a double click, a page sent again); ``None`` if there is none. Its ``id`` and ``waiting_list``.
         Holds the mission for the rest of the transaction."""
-        self._hold_mission(mission_id)
-        return self._run(
+        return self._hold_mission(
+            mission_id,
             "SELECT id, waiting_list FROM applications WHERE mission_id = %s AND email_key = %s AND created_at > %s"
             " AND first_name = %s AND last_name = %s AND birth_date = %s AND phone IS NOT DISTINCT FROM %s"
             " AND postal_code = %s AND message IS NOT DISTINCT FROM %s ORDER BY created_at DESC LIMIT 1",
@@ -68,16 +127,16 @@ class PostgresStore:
                 mission_id, application.email_key, since, application.first_name, application.last_name,
                 application.birth_date.isoformat(), application.phone, application.postal_code, application.message,
             ),
-        ).fetchone()  # fmt: skip
+        )  # fmt: skip
 
     def places_taken(self, mission_id: str, places: int) -> bool:
         """Whether ``mission_id`` has ``places`` applications or more (counted no further). Holds the
         mission for the rest of the transaction."""
-        self._hold_mission(mission_id)
-        taken = self._run(
+        taken = self._hold_mission(
+            mission_id,
             "SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = %s LIMIT %s) AS taken",
             (mission_id, places),
-        ).fetchone()[0]
+        )[0]
         return taken >= places
 
     def add_application(
@@ -85,7 +144,7 @@ class PostgresStore:
         fill_seconds: float | None,
     ) -> None:  # fmt: skip
         """Store a checked application (:class:`catalog.application.Application`)."""
-        self._run(
+        self._queue(
             "INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email, email_key, phone,"
             " birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -125,7 +184,7 @@ class PostgresStore:
         self, proposal_id: str, proposal, *, created_at: float, contact_name: str, contact_email: str
     ) -> None:
         """Store a checked proposal (:class:`catalog.proposal.Proposal`), pending."""
-        self._run(
+        self._queue(
             "INSERT INTO proposals (id, created_at, mission_id, structure_slug, mission_yaml, structure_yaml,"
             " contact_name, contact_email) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             (proposal_id, created_at, proposal.mission_id, proposal.structure_slug, proposal.mission_yaml,
@@ -141,10 +200,10 @@ class PostgresStore:
         return self._run(f"SELECT * FROM proposals{where} ORDER BY created_at").fetchall()
 
     def accept_proposal(self, proposal_id: str, now: float) -> None:
-        self._run("UPDATE proposals SET status = 'accepted', decided_at = %s WHERE id = %s", (now, proposal_id))
+        self._queue("UPDATE proposals SET status = 'accepted', decided_at = %s WHERE id = %s", (now, proposal_id))
 
     def reject_proposal(self, proposal_id: str, now: float, reason: str) -> None:
-        self._run(
+        self._queue(
             "UPDATE proposals SET status = 'rejected', decided_at = %s, reason = %s WHERE id = %s",
             (now, reason, proposal_id),
         )
@@ -156,7 +215,7 @@ class PostgresStore:
     ) -> None:
         """Queue mails (:class:`formhandler.mails.OutgoingMail`), due now, tied to the application or
         proposal they are about (so that ``purge`` and ``erase`` find them)."""
-        self._many(
+        self._queue_many(
             "INSERT INTO outbox (application_id, proposal_id, kind, sender, recipients, message_id, context,"
             " created_at, next_attempt_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
@@ -189,24 +248,24 @@ class PostgresStore:
 
     def save_rendered(self, messages: Mapping[int, bytes]) -> None:
         """Keep each mail's bytes (mail id -> bytes): every retry sends them again."""
-        self._many("UPDATE outbox SET message = %s WHERE id = %s", [(m, i) for i, m in messages.items()])
+        self._queue_many("UPDATE outbox SET message = %s WHERE id = %s", [(m, i) for i, m in messages.items()])
 
     def mark_sent(self, sent: Iterable[tuple[int, float]]) -> None:
         """Record (mail id, time sent) pairs."""
-        self._many(
+        self._queue_many(
             "UPDATE outbox SET status = 'sent', sent_at = %s, lease_until = NULL, last_error = NULL WHERE id = %s",
             [(moment, mail_id) for mail_id, moment in sent],
         )
 
     def mark_failed(self, mail_id: int, reason: str) -> None:
         """Give up on a mail for good."""
-        self._run(
+        self._queue(
             "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = %s WHERE id = %s", (reason, mail_id)
         )
 
     def retry_later(self, mail_id: int, when: float, error: str) -> None:
         """Release a claimed mail, to be tried again at ``when``."""
-        self._run(
+        self._queue(
             "UPDATE outbox SET status = 'pending', lease_until = NULL, next_attempt_at = %s, last_error = %s"
             " WHERE id = %s",
             (when, error, mail_id),
@@ -237,7 +296,7 @@ class PostgresStore:
 
     def heartbeat(self, now: float) -> None:
         """A write that proves the database takes writes (``/healthz``)."""
-        self._run(
+        self._queue(
             "INSERT INTO heartbeat (id, written_at) VALUES (1, %s)"
             " ON CONFLICT (id) DO UPDATE SET written_at = EXCLUDED.written_at",
             (now,),
