@@ -72,10 +72,20 @@ class PostgresServer:
             shutil.chown(self.folder, "postgres", "postgres")
         data = self.folder / "data"
         self._run("initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync")
-        options = " ".join(f"-c {name}={value}" for name, value in self.settings.items())
-        self._run("pg_ctl", "-D", str(data), "-l", str(self.folder / "server.log"), "-w",
-                  "-o", f"-p {self.port} -k {self.folder} {options}", "start")  # fmt: skip
+        self.resume()
         return self
+
+    def pause(self) -> None:
+        """Stop the server (its data kept), as for a restart or a failover."""
+        if self._admin is not None:
+            self._admin.close()
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start the server (again) on its port."""
+        options = " ".join(f"-c {name}={value}" for name, value in self.settings.items())
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "server.log"), "-w",
+                  "-o", f"-p {self.port} -k {self.folder} {options}", "start")  # fmt: skip
 
     def url(self, name: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"

@@ -6,6 +6,7 @@ Every other handler test runs on PostgreSQL too (parametrised, see conftest.py).
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -13,7 +14,7 @@ import psycopg
 import pytest
 from databases import Tables
 
-from conftest import SITE, VALID
+from conftest import SITE, VALID, wait_for
 from devtools.mailcatcher import free_port
 from formhandler import postgres_schema
 from formhandler.db import COPIED_TABLES
@@ -303,7 +304,8 @@ def test_a_database_not_there_yet_answers_503_then_the_handler_creates_its_table
     assert client.get("/healthz").status_code == 503
     postgres_server.admin().execute("CREATE DATABASE pas_encore")
     try:
-        assert apply(client, 2) == 201
+        numbers = itertools.count(2)
+        assert wait_for(lambda: apply(client, next(numbers)) == 201, timeout=30)  # by itself, in a moment
         assert client.get("/healthz").status_code == 200
         assert schema_version(url) == postgres_schema.SCHEMA_VERSION
     finally:
@@ -323,6 +325,33 @@ def test_connections_the_server_dropped_are_replaced_without_an_error(app, clien
     assert apply(client, 2) == 201
     assert client.get("/api/missions/colis-laon").json["applications"] == 2
     assert client.get("/healthz").status_code == 200
+
+
+def test_while_the_server_is_down_posts_answer_503_at_once_and_the_handler_recovers_by_itself(make_app):
+    """A restart of the database server (an update, a failover): nothing acknowledged that is not
+    stored, no request held for long, and no restart of the handler needed."""
+    from databases import PostgresServer, postgres_bin
+
+    server = PostgresServer(postgres_bin(), fsync="off").start()
+    try:
+        url = server.url()
+        app = make_app(DATABASE=url, RATELIMIT_PER_IP="1000 per minute")  # counters in that database too
+        client = app.test_client()
+        assert apply(client, 1) == 201
+        server.pause()
+        started = time.monotonic()
+        statuses = [apply(client, n) for n in range(2, 12)]
+        assert statuses == [503] * 10
+        assert time.monotonic() - started < 10  # the first waits for a connection, the others fail at once
+        assert client.get("/healthz").status_code == 503
+        server.resume()
+        numbers = itertools.count(100)
+        assert wait_for(lambda: apply(client, next(numbers)) == 201, timeout=30)
+        with Tables(url) as tables:
+            assert tables("SELECT COUNT(*) FROM applications") == [(2,)]  # the first, and the one after
+        app.extensions["database"].close()
+    finally:
+        server.stop()
 
 
 # -- the suite without PostgreSQL ------------------------------------------------------------------
