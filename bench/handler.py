@@ -154,55 +154,90 @@ def steady_throughput(
         proc.wait()
 
 
-def steady_throughput_of_two(env: dict, ports: list[int], origins: list[str]) -> tuple[float, str]:
-    """:func:`steady_throughput` of two gunicorn masters at once (two instances, one database): the
-    sum of two wrk runs, one against each."""
-    procs = [
-        start_gunicorn({**env, "FLASK_SITE_URL": origin}, port) for port, origin in zip(ports, origins, strict=True)
-    ]
+def throughput_of_two(ports: list[int], origins: list[str], seconds: int) -> tuple[float, str]:
+    """:func:`throughput` of two instances at once (two wrk, one against each): the sum."""
+    results: list[tuple[float, str]] = [(0.0, "")] * 2
+
+    def run(k: int) -> None:
+        results[k] = throughput(ports[k], origins[k], seconds)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(rate for rate, _ in results), " ".join(non2xx for _, non2xx in results if non2xx)
+
+
+POSTGRES_ROUNDS = 3
+
+
+def cpu_seconds(parents: list[int]) -> float:
+    """CPU time (user + system) used so far by the children of ``parents``: gunicorn's workers, the
+    PostgreSQL server's backends. Per request, a cost that other work on the machine barely changes."""
+    total = 0
+    for parent in parents:
+        children = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split()
+        for pid in children:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measured(run, parents: list[int]) -> tuple[float, str, float]:
+    """``run()``'s (rate, non-2xx), and the CPU milliseconds per request it cost the ``parents``' children."""
+    before = cpu_seconds(parents)
+    start = time.monotonic()
+    rate, non2xx = run()
+    elapsed = time.monotonic() - start
+    return rate, non2xx, 1000 * (cpu_seconds(parents) - before) / max(1.0, rate * elapsed)
+
+
+def measure_postgres(env: dict, port: int, origin: str) -> dict[str, list[tuple[float, str, float]]] | None:
+    """Throughput on PostgreSQL, ``None`` without it: the bare view, the handler (one instance), two
+    instances on one database. All run side by side and are measured in turn, ``POSTGRES_ROUNDS``
+    times after their warm-up: on a machine shared with other work, each round's ratios compare
+    figures taken a few seconds apart; the CPU each request costs (the web workers' and the database
+    server's) is measured too, a figure that such other work barely changes."""
+    server = postgres_server()
+    if server is None:
+        return None
+    import psycopg
+
+    procs = []
     try:
-        results: list[tuple[float, str]] = [(0.0, "")] * 2
-
-        def run(k: int, seconds: int) -> None:
-            results[k] = throughput(ports[k], origins[k], seconds)
-
-        for seconds in (20, 10):  # warm-up, then the measure
-            threads = [threading.Thread(target=run, args=(k, seconds)) for k in range(2)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-        return sum(rate for rate, _ in results), " ".join(non2xx for _, non2xx in results if non2xx)
+        bare_url, handler_url = server.create_database(empty=True), server.create_database(empty=True)
+        with psycopg.connect(bare_url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE bare_rows (id bigserial PRIMARY KEY, body text)")
+        ports = [port, free_port(), free_port()]  # the bare view, then the two instances
+        origins = [f"http://127.0.0.1:{p}" for p in ports]
+        handler = {**env, "FLASK_DATABASE": handler_url, "FLASK_OUTBOX_WORKER": "none",
+                   "FLASK_ALLOWED_ORIGINS": ",".join(origins)}  # fmt: skip
+        procs.append(start_gunicorn({**env, "BARE_DATABASE": bare_url}, ports[0], "bench.bare_postgres:create_app()"))
+        procs += [start_gunicorn(handler, p) for p in ports[1:]]
+        throughput(ports[0], origins[0], 10)  # warm-up, as for SQLite
+        throughput(ports[1], origins[1], 20)
+        throughput_of_two(ports[1:], origins[1:], 10)
+        postmaster = int((server.folder / "data" / "postmaster.pid").read_text().split()[0])
+        results: dict[str, list[tuple[float, str, float]]] = {"bare": [], "handler": [], "two": []}
+        for _ in range(POSTGRES_ROUNDS):
+            results["bare"].append(measured(lambda: throughput(ports[0], origins[0], 10), [procs[0].pid, postmaster]))
+            results["handler"].append(
+                measured(lambda: throughput(ports[1], origins[1], 10), [procs[1].pid, postmaster])
+            )
+            results["two"].append(
+                measured(
+                    lambda: throughput_of_two(ports[1:], origins[1:], 10), [procs[1].pid, procs[2].pid, postmaster]
+                )
+            )
+        return results
     finally:
         for proc in procs:
             proc.terminate()
             proc.wait()
-
-
-def measure_postgres(env: dict, port: int, origin: str) -> dict[str, tuple[float, str]] | None:
-    """Throughput on PostgreSQL: the bare view, the handler (one instance, then two); ``None`` without
-    PostgreSQL."""
-    server = postgres_server()
-    if server is None:
-        return None
-    try:
-        bare_url = server.create_database(empty=True)
-        import psycopg
-
-        with psycopg.connect(bare_url, autocommit=True) as conn:
-            conn.execute("CREATE TABLE bare_rows (id bigserial PRIMARY KEY, body text)")
-        results = {
-            "bare": steady_throughput({**env, "BARE_DATABASE": bare_url}, port, origin, "bench.bare_postgres:create_app()",
-                                      warmup=10),
-            "handler": steady_throughput({**env, "FLASK_DATABASE": server.create_database(empty=True),
-                                          "FLASK_OUTBOX_WORKER": "none"}, port, origin),
-        }  # fmt: skip
-        second = free_port()
-        two = {**env, "FLASK_DATABASE": server.create_database(empty=True), "FLASK_OUTBOX_WORKER": "none",
-               "FLASK_ALLOWED_ORIGINS": f"{origin},http://127.0.0.1:{second}"}  # fmt: skip
-        results["two"] = steady_throughput_of_two(two, [port, second], [origin, f"http://127.0.0.1:{second}"])
-        return results
-    finally:
         server.stop()
 
 
@@ -343,25 +378,33 @@ def main() -> None:
     )
 
 
-def print_postgres(results: dict[str, tuple[float, str]] | None, header: bool = True) -> None:
-    """The PostgreSQL rows of the table: each throughput and its ratio to the bare view on PostgreSQL."""
+def print_postgres(results: dict[str, list[tuple[float, str, float]]] | None, header: bool = True) -> None:
+    """The PostgreSQL rows of the table: medians of the rounds, each round's ratios (min–max), and
+    the CPU per request."""
     if header:
         print("\n| mesure | résultat | objectif |")
         print("| --- | --- | --- |")
     if results is None:
         print("| PostgreSQL | non mesuré : PostgreSQL absent (apt-get install postgresql) | |")
         return
-    bare, _ = results["bare"]
-    handler, non2xx = results["handler"]
-    two, non2xx_two = results["two"]
+    bare, handler, two = ([rate for rate, _, _ in results[k]] for k in ("bare", "handler", "two"))
+    cpu = {k: statistics.median(ms for _, _, ms in results[k]) for k in results}
+    errors = " ".join(sorted({non2xx for k in ("handler", "two") for _, non2xx, _ in results[k] if non2xx}))
+    to_bare = [h / b for h, b in zip(handler, bare, strict=True)]
+    to_one = [t / h for t, h in zip(two, handler, strict=True)]
     print(
-        f"| PostgreSQL : candidatures enregistrées par seconde, une instance (wrk, 16 connexions, sans envoi)"
-        f" | {handler:.0f}/s {non2xx} (vue Flask nue insérant une ligne dans PostgreSQL : {bare:.0f}/s ;"
-        f" rapport {handler / bare:.2f}) | ≥ 0,9 de la vue nue |"
+        f"| PostgreSQL : candidatures enregistrées par seconde, une instance (wrk, 16 connexions, sans envoi ;"
+        f" médiane de {len(handler)} tours) | {statistics.median(handler):.0f}/s {errors}(vue Flask nue insérant"
+        f" une ligne dans PostgreSQL : {statistics.median(bare):.0f}/s ; rapport par tour"
+        f" {min(to_bare):.2f}–{max(to_bare):.2f}) | ≥ 0,9 de la vue nue |"
     )
     print(
-        f"| PostgreSQL : deux instances (deux gunicorn -w 2, une base) | {two:.0f}/s {non2xx_two}"
-        f" (rapport à une instance : {two / handler:.2f}) | plus qu'une instance |"
+        f"| PostgreSQL : temps de processeur par candidature (workers gunicorn et serveur PostgreSQL)"
+        f" | {cpu['handler']:.2f} ms (vue nue : {cpu['bare']:.2f} ms ; deux instances : {cpu['two']:.2f} ms) | |"
+    )
+    print(
+        f"| PostgreSQL : deux instances (deux gunicorn -w 2, une base) | {statistics.median(two):.0f}/s"
+        f" (rapport à une instance, par tour : {min(to_one):.2f}–{max(to_one):.2f}) | plus qu'une instance |"
     )
 
 
