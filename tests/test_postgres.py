@@ -130,6 +130,21 @@ def test_a_database_newer_than_the_code_is_used_with_a_warning(make_app, postgre
     assert apply(app.test_client(), 1) == 201
 
 
+def test_applications_wait_for_the_disk_and_only_the_delivery_does_not(app):
+    """synchronous_commit stays on for what answers a visitor; a delivery pass's own writes (claims,
+    "sent" marks) do not wait for the server's disk, as with SQLite's delivering()."""
+    database = app.extensions["database"]
+
+    def setting() -> str:
+        with database.transaction() as store:
+            return store._run("SHOW synchronous_commit").fetchone()[0]
+
+    assert setting() == "on"
+    with database.delivering():
+        assert setting() == "off"
+    assert setting() == "on"
+
+
 # -- db copy: from SQLite to PostgreSQL ----------------------------------------------------------
 
 
