@@ -3,7 +3,10 @@
 Starts the real thing on loopback: gunicorn -w 2 'formhandler:create_app()'
 on a fresh SQLite file (WAL, synchronous=FULL), a real SMTP server (aiosmtpd),
 then measures:
-- throughput: valid applications stored per second (wrk, 16 connections, 10 s);
+- throughput: valid applications stored per second (wrk, 16 connections, 10 s), on SQLite and on
+  PostgreSQL (a throwaway server of this machine, its defaults: fsync and synchronous_commit on),
+  each against a bare Flask view inserting one row into the same database, and with two
+  instances on PostgreSQL (two gunicorn masters, one database);
 - latency at a steady 100 requests per second (p50, p99), with delivery on;
 - delay from the answer to the mail's arrival at the SMTP server (p95);
 - start-up with 10,000 missions (from process start to a first answer about a mission).
@@ -117,6 +120,15 @@ def start_outbox_worker(env: dict) -> subprocess.Popen:
     )  # fmt: skip
 
 
+def postgres_server():
+    """A PostgreSQL server of its own in a temporary folder (as the tests start theirs), or ``None``
+    without PostgreSQL installed."""
+    from tests.databases import PostgresServer, postgres_bin
+
+    bindir = postgres_bin()
+    return PostgresServer(bindir).start() if bindir else None
+
+
 def throughput(port: int, origin: str, seconds: int) -> tuple[float, str]:
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(WRK_SCRIPT % (MISSION, origin), encoding="utf-8")
@@ -140,6 +152,93 @@ def steady_throughput(
     finally:
         proc.terminate()
         proc.wait()
+
+
+def throughput_of_two(ports: list[int], origins: list[str], seconds: int) -> tuple[float, str]:
+    """:func:`throughput` of two instances at once (two wrk, one against each): the sum."""
+    results: list[tuple[float, str]] = [(0.0, "")] * 2
+
+    def run(k: int) -> None:
+        results[k] = throughput(ports[k], origins[k], seconds)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(rate for rate, _ in results), " ".join(non2xx for _, non2xx in results if non2xx)
+
+
+POSTGRES_ROUNDS = 3
+
+
+def cpu_seconds(parents: list[int]) -> float:
+    """CPU time (user + system) used so far by the children of ``parents``: gunicorn's workers, the
+    PostgreSQL server's backends. Per request, a cost that other work on the machine barely changes."""
+    total = 0
+    for parent in parents:
+        children = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split()
+        for pid in children:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measured(run, parents: list[int]) -> tuple[float, str, float]:
+    """``run()``'s (rate, non-2xx), and the CPU milliseconds per request it cost the ``parents``' children."""
+    before = cpu_seconds(parents)
+    start = time.monotonic()
+    rate, non2xx = run()
+    elapsed = time.monotonic() - start
+    return rate, non2xx, 1000 * (cpu_seconds(parents) - before) / max(1.0, rate * elapsed)
+
+
+def measure_postgres(env: dict, port: int, origin: str) -> dict[str, list[tuple[float, str, float]]] | None:
+    """Throughput on PostgreSQL, ``None`` without it: the bare view, the handler (one instance), two
+    instances on one database. All run side by side and are measured in turn, ``POSTGRES_ROUNDS``
+    times after their warm-up: on a machine shared with other work, each round's ratios compare
+    figures taken a few seconds apart; the CPU each request costs (the web workers' and the database
+    server's) is measured too, a figure that such other work barely changes."""
+    server = postgres_server()
+    if server is None:
+        return None
+    import psycopg
+
+    procs = []
+    try:
+        bare_url, handler_url = server.create_database(empty=True), server.create_database(empty=True)
+        with psycopg.connect(bare_url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE bare_rows (id bigserial PRIMARY KEY, body text)")
+        ports = [port, free_port(), free_port()]  # the bare view, then the two instances
+        origins = [f"http://127.0.0.1:{p}" for p in ports]
+        handler = {**env, "FLASK_DATABASE": handler_url, "FLASK_OUTBOX_WORKER": "none",
+                   "FLASK_ALLOWED_ORIGINS": ",".join(origins)}  # fmt: skip
+        procs.append(start_gunicorn({**env, "BARE_DATABASE": bare_url}, ports[0], "bench.bare_postgres:create_app()"))
+        procs += [start_gunicorn(handler, p) for p in ports[1:]]
+        throughput(ports[0], origins[0], 10)  # warm-up, as for SQLite
+        throughput(ports[1], origins[1], 20)
+        throughput_of_two(ports[1:], origins[1:], 10)
+        postmaster = int((server.folder / "data" / "postmaster.pid").read_text().split()[0])
+        results: dict[str, list[tuple[float, str, float]]] = {"bare": [], "handler": [], "two": []}
+        for _ in range(POSTGRES_ROUNDS):
+            results["bare"].append(measured(lambda: throughput(ports[0], origins[0], 10), [procs[0].pid, postmaster]))
+            results["handler"].append(
+                measured(lambda: throughput(ports[1], origins[1], 10), [procs[1].pid, postmaster])
+            )
+            results["two"].append(
+                measured(
+                    lambda: throughput_of_two(ports[1:], origins[1:], 10), [procs[1].pid, procs[2].pid, postmaster]
+                )
+            )
+        return results
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait()
+        server.stop()
 
 
 def paced(
@@ -219,7 +318,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rate", type=int, default=100)
+    parser.add_argument("--postgres-only", action="store_true", help="only the throughputs on PostgreSQL")
     args = parser.parse_args()
+    if args.postgres_only:
+        work = Path(tempfile.mkdtemp())
+        port = free_port()
+        origin = f"http://127.0.0.1:{port}"
+        print_postgres(measure_postgres(handler_env(work, origin, free_port()), port, origin))
+        shutil.rmtree(work)
+        return
     work = Path(tempfile.mkdtemp())
     smtp = SinkProcess()
     port = free_port()
@@ -231,6 +338,7 @@ def main() -> None:
     # warm-up: the first 20 s under load cost up to a third more per request (the database and
     # its write-ahead log grow to their working size); then the steady state is measured
     rate, non2xx = steady_throughput({**env, "FLASK_OUTBOX_WORKER": "none"}, port, origin)
+    postgres = measure_postgres(env, port, origin)
     shutil.rmtree(work)
     work.mkdir()
     # delivery on, as deployed: gunicorn answers, a separate process sends (deploy/*.service)
@@ -263,9 +371,40 @@ def main() -> None:
     print(
         f"| délai réponse → arrivée au serveur SMTP, par courrier : p95 | {percentile(delays, 95):.2f} s ({len(delays)}/{2 * len(answered)} arrivés) | < 2 s |"
     )
+    print_postgres(postgres, header=False)
     cold, warm = startup_time(10_000)
     print(
         f"| démarrage avec 10 000 missions, jusqu'à une première réponse : premier / redémarrage | {cold:.2f} s / {warm:.2f} s | < 1 s |"
+    )
+
+
+def print_postgres(results: dict[str, list[tuple[float, str, float]]] | None, header: bool = True) -> None:
+    """The PostgreSQL rows of the table: medians of the rounds, each round's ratios (min–max), and
+    the CPU per request."""
+    if header:
+        print("\n| mesure | résultat | objectif |")
+        print("| --- | --- | --- |")
+    if results is None:
+        print("| PostgreSQL | non mesuré : PostgreSQL absent (apt-get install postgresql) | |")
+        return
+    bare, handler, two = ([rate for rate, _, _ in results[k]] for k in ("bare", "handler", "two"))
+    cpu = {k: statistics.median(ms for _, _, ms in results[k]) for k in results}
+    errors = " ".join(sorted({non2xx for k in ("handler", "two") for _, non2xx, _ in results[k] if non2xx}))
+    to_bare = [h / b for h, b in zip(handler, bare, strict=True)]
+    to_one = [t / h for t, h in zip(two, handler, strict=True)]
+    print(
+        f"| PostgreSQL : candidatures enregistrées par seconde, une instance (wrk, 16 connexions, sans envoi ;"
+        f" médiane de {len(handler)} tours) | {statistics.median(handler):.0f}/s {errors}(vue Flask nue insérant"
+        f" une ligne dans PostgreSQL : {statistics.median(bare):.0f}/s ; rapport par tour"
+        f" {min(to_bare):.2f}–{max(to_bare):.2f}) | ≥ 0,9 de la vue nue |"
+    )
+    print(
+        f"| PostgreSQL : temps de processeur par candidature (workers gunicorn et serveur PostgreSQL)"
+        f" | {cpu['handler']:.2f} ms (vue nue : {cpu['bare']:.2f} ms ; deux instances : {cpu['two']:.2f} ms) | |"
+    )
+    print(
+        f"| PostgreSQL : deux instances (deux gunicorn -w 2, une base) | {statistics.median(two):.0f}/s"
+        f" (rapport à une instance, par tour : {min(to_one):.2f}–{max(to_one):.2f}) | plus qu'une instance |"
     )
 
 

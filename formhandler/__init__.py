@@ -3,6 +3,7 @@
 flask --app formhandler run                 # development
 gunicorn 'formhandler:create_app()'         # production
 flask --app formhandler outbox run          # a separate delivery worker
+flask --app formhandler db upgrade          # the schema, on SQLite or PostgreSQL (FLASK_DATABASE)
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ from catalog import Catalog, load_content, load_mission_catalog
 from catalog.files import file_state
 from catalog.loader import is_slug
 
+from .db import local_folder
+
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -154,9 +156,7 @@ def init_app(app: Flask) -> None:
     """Attach a content store to the app; routes name missions with ``<mission_id:…>``."""
     app.url_map.converters["mission_id"] = MissionIdConverter
     fixed = app.config.get("TODAY")
-    cache_dir = app.config["CACHE_DIR"] or os.path.join(
-        os.path.dirname(os.path.abspath(app.config["DATABASE"])), "cache"
-    )
+    cache_dir = app.config["CACHE_DIR"] or os.path.join(local_folder(app.config["DATABASE"]), "cache")
     app.extensions["content"] = ContentStore(
         app.config["CONTENT_DIR"],
         app.config["CONTENT_RELOAD_SECONDS"],

@@ -13,26 +13,60 @@ error in a transaction is raised as :class:`StorageError`, and the request is no
 A backend is a class with ``transaction()`` (a context manager yielding its store), ``store()``,
 ``init_schema()`` (create or upgrade the tables, versioned), ``delivering()`` (a context manager
 around a delivery pass, free to change how its writes are made durable), ``checkpoint()`` (called
-between delivery batches) and ``scrub()`` (leave no copy of deleted rows). SQLite's is
-:class:`formhandler.sqlite.SQLiteDatabase`; :func:`open_database` picks the backend from
-``DATABASE``, and a second one (``postgresql://…``, issue 20) is one more branch there, with its
-store (see :mod:`formhandler.store`).
+between delivery batches), ``scrub()`` (leave no copy of deleted rows), ``snapshot()`` (a
+consistent read of every table, for ``db copy``) and ``close()``. :func:`open_database` picks it
+from ``DATABASE``:
+
+- a path, or ``sqlite:///path``: SQLite (:class:`formhandler.sqlite.SQLiteDatabase`), the default;
+- ``postgresql://…`` (or ``postgres://…``): PostgreSQL (:class:`formhandler.postgres.PostgresDatabase`),
+  for several hosts sharing one database.
 """
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask, current_app
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+# Every table of the handler's rows, in the order ``db copy`` copies them (rate-limit counters,
+# worth nothing after their window, are not copied).
+COPIED_TABLES = ("applications", "proposals", "outbox", "heartbeat")
+SQLITE_SCHEME = "sqlite://"
 
 
 class StorageError(Exception):
     """The database cannot be written: the request must not be acknowledged."""
 
 
+def is_postgres(setting: str) -> bool:
+    """Whether ``DATABASE`` names a PostgreSQL database."""
+    return setting.startswith(POSTGRES_SCHEMES)
+
+
+def sqlite_path(setting: str) -> str:
+    """The file a SQLite ``DATABASE`` names: a path, or ``sqlite:///absolute/path``."""
+    return setting[len(SQLITE_SCHEME) :] if setting.startswith(SQLITE_SCHEME) else setting
+
+
+def local_folder(setting: str) -> str:
+    """Where the handler keeps its files on this host (the content cache, SQLite's rate-limit
+    counters): beside a SQLite file; ``var/`` of the working directory for a database server."""
+    if is_postgres(setting):
+        return os.path.abspath("var")
+    return os.path.dirname(os.path.abspath(sqlite_path(setting)))
+
+
 def open_database(setting: str):
-    """The backend for the ``DATABASE`` setting: a SQLite file's path (the only backend so far)."""
+    """The backend for the ``DATABASE`` setting (see the module's docstring). Nothing is
+    connected yet: the first use, or :meth:`init_schema`, connects."""
+    if is_postgres(setting):
+        from .postgres import PostgresDatabase
+
+        return PostgresDatabase.shared(setting)
     from .sqlite import SQLiteDatabase
 
-    return SQLiteDatabase(setting)
+    return SQLiteDatabase(sqlite_path(setting))
 
 
 def database(app: Flask | None = None):
@@ -50,11 +84,50 @@ def store():
     return database().store()
 
 
+class Row(tuple):
+    """A row read by position or by column name (``row[0]``, ``row["id"]``, ``dict(row)``), equal to
+    the tuple of its values: what every backend's reads give, like :class:`sqlite3.Row`."""
+
+    __slots__ = ()
+    _names: tuple[str, ...] = ()
+    _index: dict[str, int] = {}  # noqa: RUF012 (set per set of columns by row_class)
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+    def __repr__(self) -> str:
+        return "Row(" + ", ".join(f"{name}={value!r}" for name, value in zip(self._names, self, strict=False)) + ")"
+
+
+_ROW_CLASSES: dict[tuple[str, ...], type[Row]] = {}
+
+
+def row_class(names: tuple[str, ...]) -> type[Row]:
+    """The :class:`Row` class of a result with these columns (one per distinct list of columns)."""
+    cls = _ROW_CLASSES.get(names)
+    if cls is None:
+        index = {name: position for position, name in reversed(list(enumerate(names)))}
+        cls = _ROW_CLASSES[names] = type("Row", (Row,), {"__slots__": (), "_names": names, "_index": index})
+    return cls
+
+
 def init_app(app: Flask) -> None:
-    """Open the database named by ``DATABASE``; create or upgrade its tables when it can be written."""
+    """Open the database named by ``DATABASE``; create or upgrade its tables when it can be written
+    (and, on a shared server, when the upgrade is safe while other instances run: see
+    :meth:`formhandler.postgres.PostgresDatabase.init_schema`)."""
     app.extensions["database"] = opened = open_database(app.config["DATABASE"])
     try:
         opened.init_schema()
     except StorageError as error:
         # The handler still starts: posts answer 503 until storage works.
-        app.logger.error("base de données inutilisable au démarrage : %s", type(error.__cause__ or error).__name__)
+        app.logger.error("base de données inutilisable au démarrage : %s", _reason(error))
+
+
+def _reason(error: StorageError) -> str:
+    cause = error.__cause__
+    return type(cause).__name__ if cause is not None else str(error)

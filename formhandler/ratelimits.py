@@ -1,4 +1,5 @@
-"""Rate-limit counters in a SQLite file shared by every process of the host (``sqlite:///path``).
+"""Rate-limit counters shared by every process of the host (a SQLite file, ``sqlite:///path``), or
+by every host (a table of the PostgreSQL database, ``postgresql://…``).
 
 With gunicorn's several workers, counters kept in each process let through
 as many posts as there are workers times the limit. A small SQLite file
@@ -9,6 +10,11 @@ synced to disk (``synchronous = OFF``), and expired counters are deleted as
 hits come. It is a storage of the ``limits`` library (its public ``Storage``
 base), used by Flask-Limiter's fixed-window strategy; ``redis://`` remains an
 option for several hosts.
+
+On PostgreSQL (:class:`PostgresStorage`, the default when ``DATABASE`` is PostgreSQL) the
+counters are rows of ``ratelimit_counters`` in the handler's own database, through the handler's
+pool of connections: the same statement, so a limit holds across every host. The table is
+``UNLOGGED`` (:mod:`formhandler.postgres_schema`), PostgreSQL's version of not syncing.
 
 Keys are stored as their SHA-256 (16 bytes): a row's size does not depend on
 what a client sends, and no address is written in clear. ``erase`` clears an
@@ -26,6 +32,8 @@ import time
 from typing import ClassVar
 
 from limits.storage import Storage
+
+from .db import StorageError, is_postgres, sqlite_path
 
 SCHEME = "sqlite"
 SWEEP_EVERY = 1000  # hits between two deletions of expired counters
@@ -45,8 +53,11 @@ def _digest(key: str) -> bytes:
 
 
 def uri_for(database: str) -> str:
-    """The default store of an app whose database is ``database``: a file beside it."""
-    base, _ = os.path.splitext(os.path.abspath(database))
+    """The default store of an app whose database is ``database``: a file beside a SQLite file; the
+    database itself when it is PostgreSQL."""
+    if is_postgres(database):
+        return database
+    base, _ = os.path.splitext(os.path.abspath(sqlite_path(database)))
     return f"{SCHEME}://{base}-ratelimits.sqlite3"
 
 
@@ -132,3 +143,68 @@ class SQLiteStorage(Storage):
     def truncate_log(self) -> None:
         """Leave no old copy of a deleted key in the write-ahead log."""
         self._run("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+class PostgresStorage(Storage):
+    """``postgresql://…``: fixed-window counters in the ``ratelimit_counters`` table of that database,
+    through the pool of the handler's database when it is the same (one per process otherwise)."""
+
+    STORAGE_SCHEME: ClassVar[list[str]] = ["postgresql", "postgres"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        from .postgres import PostgresDatabase
+
+        self.database = PostgresDatabase.shared(uri or "")
+        self._hits = 0
+
+    @property
+    def base_exceptions(self):
+        return StorageError
+
+    def _run(self, sql: str, args=()):
+        return self.database.run(sql, args)
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        self._hits += 1
+        if self._hits % SWEEP_EVERY == 0:
+            self.sweep(now)
+        row = self._run(
+            "INSERT INTO ratelimit_counters AS c (key, count, expires_at) VALUES (%(key)s, %(amount)s,"
+            " %(now)s + %(expiry)s) ON CONFLICT (key) DO UPDATE SET"
+            " count = CASE WHEN c.expires_at <= %(now)s THEN EXCLUDED.count ELSE c.count + EXCLUDED.count END,"
+            " expires_at = CASE WHEN c.expires_at <= %(now)s THEN EXCLUDED.expires_at ELSE c.expires_at END"
+            " RETURNING count",
+            {"key": _digest(key), "amount": amount, "now": now, "expiry": expiry},
+        ).fetchone()
+        return int(row[0])
+
+    def get(self, key: str) -> int:
+        row = self._run(
+            "SELECT count FROM ratelimit_counters WHERE key = %s AND expires_at > %s", (_digest(key), time.time())
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = self._run("SELECT expires_at FROM ratelimit_counters WHERE key = %s", (_digest(key),)).fetchone()
+        return float(row[0]) if row else time.time()
+
+    def check(self) -> bool:
+        try:
+            self._run("SELECT 1 FROM ratelimit_counters LIMIT 1")
+        except StorageError:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        return self._run("DELETE FROM ratelimit_counters").rowcount
+
+    def clear(self, key: str) -> None:
+        self._run("DELETE FROM ratelimit_counters WHERE key = %s", (_digest(key),))
+
+    def sweep(self, now: float | None = None) -> int:
+        """Delete the counters whose window has ended; how many."""
+        return self._run(
+            "DELETE FROM ratelimit_counters WHERE expires_at <= %s", (time.time() if now is None else now,)
+        ).rowcount

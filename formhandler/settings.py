@@ -23,7 +23,13 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("DATABASE", "var/reserve-civique.sqlite3", str, "fichier SQLite des candidatures et du courrier sortant"),
+    Setting(
+        "DATABASE",
+        "var/reserve-civique.sqlite3",
+        str,
+        "base des candidatures et du courrier sortant : un fichier SQLite (chemin, ou sqlite:///chemin/absolu),"
+        " ou postgresql://utilisateur@serveur/base pour plusieurs serveurs",
+    ),
     Setting("CONTENT_DIR", "content", str, "dossier du contenu (missions, structures, domaines)"),
     Setting(
         "CONTENT_RELOAD_SECONDS",
@@ -36,7 +42,7 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         str,
         "cache du contenu déjà lu (la liste complète des missions, pour les propositions et les commandes) ;"
-        " vide : dossier cache/ à côté de DATABASE",
+        " vide : dossier cache/ à côté du fichier SQLite, ou dans var/ avec PostgreSQL",
     ),
     Setting("THEME_DIR", "theme", str, "dossier du thème du site, dont le service reprend l'apparence pour ses pages"),
     Setting("SITE_URL", "http://127.0.0.1:8000", str, "adresse publique du site ; les redirections n'y mènent que là"),
@@ -89,7 +95,8 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         str,
         "stockage des compteurs de Flask-Limiter ; vide : un fichier SQLite à côté de DATABASE, partagé par tous"
-        " les processus de la machine ; redis://… pour plusieurs machines",
+        " les processus de la machine, ou la base PostgreSQL elle-même, partagée par toutes les machines ;"
+        " redis://… possible aussi",
     ),
     Setting("MAX_CONTENT_LENGTH", 64 * 1024, int, "taille maximale d'une requête, en octets (413 au-delà)"),
     Setting(
@@ -208,6 +215,7 @@ def local_config(folder, site_url: str, mail_port: int, *, rate_limits: bool = F
     """
     config = {
         "DATABASE": str(Path(folder) / Path(BY_NAME["DATABASE"].default).name),
+        "CACHE_DIR": str(Path(folder) / "cache"),  # there too with a database server
         "CONTENT_DIR": str(PROJECT / "content"),
         "THEME_DIR": str(PROJECT / "theme"),
         "SITE_URL": site_url,

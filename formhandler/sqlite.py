@@ -114,8 +114,10 @@ class SQLiteDatabase:
         self._checkpoint_lock = threading.Lock()
         self._next_checkpoint = 0.0
 
-    def init_schema(self) -> None:
-        """Create the tables or upgrade them (:func:`formhandler.schema.upgrade`)."""
+    def init_schema(self, manual: bool = False) -> None:
+        """Create the tables or upgrade them (:func:`formhandler.schema.upgrade`), at start-up too
+        (``manual``: ``flask db upgrade``, the same here): every process of the one host runs the
+        same code, and the upgrade holds SQLite's write lock."""
         try:
             conn = connect(self.path)
             try:
@@ -125,6 +127,22 @@ class SQLiteDatabase:
         except (sqlite3.Error, OSError) as error:
             raise StorageError(str(error)) from error
         self._schema_ready = True
+
+    def version(self) -> int | None:
+        """The schema's version (``PRAGMA user_version``); ``None`` for a database without tables."""
+        try:
+            conn = connect(self.path)
+            try:
+                tables = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+                return conn.execute("PRAGMA user_version").fetchone()[0] if tables else None
+            finally:
+                conn.close()
+        except (sqlite3.Error, OSError) as error:
+            raise StorageError(str(error)) from error
+
+    def describe(self) -> str:
+        """What an operator reads of this database: the backend and the file."""
+        return f"SQLite, fichier {os.path.abspath(self.path)}"
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (opened once, kept open until an error leaves it stale)."""
@@ -187,6 +205,29 @@ class SQLiteDatabase:
             conn.close()
 
     @contextmanager
+    def snapshot(self):
+        """One read transaction over every table (a consistent copy while the handler writes),
+        on a connection of its own, yielding a :class:`Store`."""
+        try:
+            conn = connect(self.path)
+        except (sqlite3.Error, OSError) as error:
+            raise StorageError(str(error)) from error
+        try:
+            conn.execute("BEGIN")
+            yield Store(conn)
+        except sqlite3.Error as error:
+            raise StorageError(str(error)) from error
+        finally:
+            _rollback(conn)
+            conn.close()
+
+    def close(self) -> None:
+        """Close this thread's connection (the others close with their threads)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self.discard(conn)
+
+    @contextmanager
     def delivering(self):
         """Around a delivery pass on this thread's connection: the delivery's own writes (claims,
         rendered bytes, "sent" marks) do not wait for the disk. In WAL mode a crashed process loses
@@ -220,13 +261,17 @@ class SQLiteDatabase:
         finally:
             self._checkpoint_lock.release()
 
-    def scrub(self) -> bool:
+    def scrub(self, rewrite: bool = False) -> bool:
         """Leave no copy of deleted rows in any file of the database: deleted content is zeroed
-        (``secure_delete``), then the write-ahead log is copied in and emptied (``TRUNCATE``).
+        (``secure_delete``), then the write-ahead log is copied in and emptied (``TRUNCATE``);
+        ``rewrite`` (``flask db scrub``) also rewrites the file whole (``VACUUM``), leaving it no
+        free page, as a database an older version wrote needs.
 
         False when another connection's read kept the log from being emptied (run the command again).
         """
         try:
+            if rewrite:
+                self.connection().execute("VACUUM")
             busy, _, _ = self.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         except sqlite3.Error:
             return False

@@ -8,25 +8,23 @@ the caller's transaction. Rows come back as mappings (``row["id"]``); times are 
 epoch.
 
 This is SQLite's dialect (``?`` parameters, ``IS ?``, ``INSERT OR REPLACE``, ``json_each``,
-``RETURNING``). How a second database plugs in (PostgreSQL with psycopg 3, issue 20):
+``RETURNING``). PostgreSQL's store (:class:`formhandler.postgres_store.PostgresStore`) has these
+same methods in its own SQL (``%s``, ``IS NOT DISTINCT FROM``, ``ON CONFLICT``,
+``jsonb_array_elements_text``, :meth:`Store.claim_mails` with ``FOR UPDATE SKIP LOCKED``), and
+holds a mission for the rest of an application's transaction, where SQLite's single writer
+serialises every transaction anyway. Views, the delivery and the commands only call these
+methods: they do not know which database they write to.
 
-- its store has these same methods and its own SQL (``%s``, ``IS NOT DISTINCT FROM``,
-  ``ON CONFLICT``, ``jsonb_array_elements_text``; :meth:`Store.claim_mails` with
-  ``FOR UPDATE SKIP LOCKED``, so that workers on several hosts never claim one mail twice);
-- its database class stands beside :class:`formhandler.sqlite.SQLiteDatabase` (connections, a
-  pool, transactions that hand out its store, the schema and its upgrades);
-- :func:`formhandler.db.open_database` picks it by the scheme of ``DATABASE``.
-
-Views, the delivery and the commands only call these methods: they do not change. The rate-limit
-counters are not here: they are a storage of the ``limits`` library in a file of their own
-(:mod:`formhandler.ratelimits`), chosen by ``RATELIMIT_STORAGE_URI``.
+The rate-limit counters are not here: they are a storage of the ``limits`` library
+(:mod:`formhandler.ratelimits`), in a SQLite file beside the database or in a table of the
+PostgreSQL database, chosen by ``RATELIMIT_STORAGE_URI``.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 
 class Store:
@@ -263,3 +261,22 @@ class Store:
         self.conn.executemany("DELETE FROM outbox WHERE proposal_id = ?", [(i,) for i in proposal_ids])
         self.conn.executemany("DELETE FROM applications WHERE id = ?", [(i,) for i in application_ids])
         self.conn.executemany("DELETE FROM proposals WHERE id = ?", [(i,) for i in proposal_ids])
+
+    # -- copying a whole database (flask db copy) ---------------------------------------------
+
+    def table_rows(self, table: str) -> tuple[list[str], Iterator[Sequence]]:
+        """The columns of ``table`` (one of :data:`formhandler.db.COPIED_TABLES`) and its rows, read lazily."""
+        cursor = self.conn.execute(f"SELECT * FROM {table}")
+        return [column[0] for column in cursor.description], iter(cursor)
+
+    def count_rows(self, table: str) -> int:
+        return self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+    def clear_tables(self, tables: Iterable[str]) -> None:
+        for table in tables:
+            self.conn.execute(f"DELETE FROM {table}")
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+        """Insert rows as they are, ids included (SQLite's ``AUTOINCREMENT`` follows the largest)."""
+        marks = ", ".join("?" * len(columns))
+        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)

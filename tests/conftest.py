@@ -1,14 +1,26 @@
-"""Shared fixtures: copies of the test content, a fixed 'today'."""
+"""Shared fixtures: copies of the test content, a fixed 'today', the handler on both databases.
+
+Every test of the handler runs twice, on SQLite and on a real PostgreSQL server: a test that uses
+the handler's database (through ``make_app``, ``app``, ``client``, ``post``, ``rows``…) gets a
+``backend`` parameter, ``[sqlite]`` and ``[postgresql]`` (see ``pytest_generate_tests``). Tests
+that start gunicorn (``make_stack``) run on SQLite only, unless marked
+``@pytest.mark.backends("sqlite", "postgresql")`` where the database matters; a test that only
+makes sense on one database is marked with it alone. The PostgreSQL server is started once per
+session in a temporary folder (tests/databases.py); without PostgreSQL installed, its tests are
+skipped with the command that installs it — and fail in CI (``CI`` set).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from databases import INSTALL, PostgresServer, Tables, postgres_bin
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -58,9 +70,83 @@ def smtp():
     catcher.stop()
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "backends(*names): the databases a handler test runs on (default: both)")
+
+
+def pytest_generate_tests(metafunc):
+    """Each test using the handler's database, once per backend (see the module's docstring)."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("backends")
+    if marker is not None:
+        chosen = marker.args
+    elif "make_stack" in metafunc.fixturenames:
+        chosen = ("sqlite",)  # gunicorn stacks cost seconds: on PostgreSQL where it matters (marked)
+    else:
+        chosen = BACKENDS
+    metafunc.parametrize("backend", chosen, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of the tests' own, for the whole session (tests/databases.py)."""
+    bindir = postgres_bin()
+    if bindir is None:
+        message = f"PostgreSQL absent (pg_ctl introuvable dans /usr/lib/postgresql/*/bin) : {INSTALL}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # fsync off: the tests kill processes, never the machine; commits still wait for the server
+    server = PostgresServer(bindir, fsync="off", full_page_writes="off").start()
+    try:
+        server.prepare_template()
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def make_app(tmp_path, content_dir, smtp):
-    """Factory of handler apps on a real SQLite file and the real SMTP catcher."""
+def backend(request) -> str:
+    """The database the test runs on: ``sqlite`` or ``postgresql`` (parametrised, see above)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def database(request, backend, tmp_path) -> str:
+    """The test's handler database, as ``DATABASE`` names it: a SQLite file in ``tmp_path``, or a
+    PostgreSQL database of its own (dropped after the test)."""
+    if backend == "sqlite":
+        yield str(tmp_path / "reserve-civique.sqlite3")
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
+
+
+@pytest.fixture
+def postgres_database(postgres_server):
+    """A PostgreSQL database of the test's own, holding the handler's tables; its URL."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture
+def empty_postgres_database(postgres_server):
+    """A PostgreSQL database of the test's own, without any table; its URL."""
+    url = postgres_server.create_database(empty=True)
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture
+def make_app(tmp_path, content_dir, smtp, database):
+    """Factory of handler apps on the test's database (SQLite or PostgreSQL) and the real SMTP catcher."""
     from formhandler import create_app
     from formhandler.settings import local_config
 
@@ -69,6 +155,7 @@ def make_app(tmp_path, content_dir, smtp):
     def _make(**overrides):
         settings = {
             "TESTING": True,
+            "DATABASE": database,
             "CONTENT_DIR": str(content_dir),
             "MAIL_TIMEOUT": 5,
             "OUTBOX_WORKER": "none",
@@ -83,6 +170,8 @@ def make_app(tmp_path, content_dir, smtp):
     yield _make
     for app in apps:
         app.extensions["outbox_worker"].stop()
+    for app in apps:
+        app.extensions["database"].close()
 
 
 @pytest.fixture
@@ -125,19 +214,12 @@ def post(client):
 
 
 @pytest.fixture
-def rows(app):
-    """Read a table of the handler's database."""
-    import sqlite3
-
-    def _rows(sql, *args):
-        conn = sqlite3.connect(app.config["DATABASE"])
-        conn.row_factory = sqlite3.Row
-        try:
-            return conn.execute(sql, args).fetchall()
-        finally:
-            conn.close()
-
-    return _rows
+def rows(database):
+    """The tables of the test's database, in SQLite's dialect whatever the backend:
+    ``rows("SELECT … WHERE id = ?", 3)``, and ``rows.execute("UPDATE …")`` (tests/databases.py)."""
+    tables = Tables(database)
+    yield tables
+    tables.close()
 
 
 @pytest.fixture
@@ -219,14 +301,13 @@ class Stack:
     """gunicorn (2 workers) and, optionally, a `flask outbox run` worker, on loopback."""
 
     def __init__(self, tmp_path, content_dir, mail_port, **settings):
-        import os
-
         from devtools.mailcatcher import free_port
         from formhandler.settings import environ, local_config
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database = str(settings.pop("DATABASE", tmp_path / "stack.sqlite3"))
+        self.tables = Tables(self.database)
         settings = {
             "DATABASE": self.database,
             "CONTENT_DIR": str(content_dir),
@@ -316,13 +397,8 @@ class Stack:
             return None, b""
 
     def rows(self, sql, *args):
-        import sqlite3
-
-        conn = sqlite3.connect(self.database, timeout=10)
-        try:
-            return conn.execute(sql, args).fetchall()
-        finally:
-            conn.close()
+        """Rows of the stack's database, in SQLite's dialect whatever the backend (:class:`Tables`)."""
+        return self.tables(sql, *args)
 
     def stop(self):
         for proc in (self.web, self.worker):
@@ -332,13 +408,19 @@ class Stack:
                     proc.wait(10)
                 except Exception:
                     proc.kill()
+                    proc.wait()
+        self.tables.close()
 
 
 @pytest.fixture
-def make_stack(tmp_path, content_dir):
+def make_stack(tmp_path, content_dir, backend, request):
+    """Factory of :class:`Stack`: on a SQLite file of its own, or on the test's PostgreSQL database."""
     stacks = []
+    database = request.getfixturevalue("database") if backend == "postgresql" else None
 
     def _make(mail_port, **settings):
+        if database is not None:
+            settings.setdefault("DATABASE", database)
         stack = Stack(tmp_path, content_dir, mail_port, **settings)
         stacks.append(stack)
         return stack
@@ -358,3 +440,14 @@ def wait_for(predicate, timeout=30.0, step=0.1):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(step)
+
+
+def another_database(app):
+    """A second handle on ``app``'s database, with connections of its own (another process's)."""
+    from formhandler.postgres import PostgresDatabase
+    from formhandler.sqlite import SQLiteDatabase
+
+    opened = app.extensions["database"]
+    if isinstance(opened, PostgresDatabase):
+        return PostgresDatabase(opened.url)
+    return SQLiteDatabase(opened.path)

@@ -7,6 +7,7 @@ import http.client
 import io
 import json
 import logging
+import threading
 from urllib.parse import urlencode
 
 import pytest
@@ -192,6 +193,32 @@ def test_beyond_the_places_applications_go_to_the_waiting_list(app, post, smtp, 
     assert mails_of(smtp)["secret-contact@example.org"]["Subject"].startswith("[Liste d'attente]")
 
 
+def test_applications_at_the_same_moment_fill_the_places_exactly_and_a_double_send_is_stored_once(app, rows, edit):
+    """Several workers (or hosts) storing at once: SQLite's single writer, PostgreSQL's lock on the mission."""
+    edit("missions/colis-laon.yaml", "places: 6", "places: 3")
+    app.extensions["content"].reload_seconds = 0
+    forms = [{**VALID, "email": f"v{n}@exemple.fr"} for n in range(8)] + [VALID] * 4  # one form sent 4 times
+    start = threading.Barrier(len(forms))
+    answers = []
+
+    def send(form):
+        client = app.test_client()
+        start.wait()
+        answers.append(client.post("/api/missions/colis-laon/applications", json=form,
+                                   headers={"Origin": SITE, "Accept": "application/json"}))  # fmt: skip
+
+    threads = [threading.Thread(target=send, args=(form,)) for form in forms]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answer.status_code for answer in answers) == [201] * len(forms)
+    stored = rows("SELECT email, waiting_list FROM applications")
+    assert len(stored) == 9  # 8 people, and the form sent 4 times once
+    assert sum(1 for row in stored if not row["waiting_list"]) == 3  # the places, no more
+    assert len({answer.json["id"] for answer in answers if answer.json["id"]}) == 9
+
+
 def test_status_endpoint_counts_applications(client, post):
     assert client.get("/api/missions/colis-laon").json == {"open": True, "places": 6, "applications": 0}
     post()
@@ -322,6 +349,7 @@ def test_a_chunked_body_over_the_limit_is_413_through_gunicorn(make_stack, smtp)
     assert stack.rows("SELECT email FROM applications") == [("petit@exemple.fr",)]
 
 
+@pytest.mark.backends("sqlite")  # PostgreSQL's: tests/test_postgres.py
 def test_storage_failure_answers_503_and_acknowledges_nothing(make_app, tmp_path, smtp):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the database folder should be")

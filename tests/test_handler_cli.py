@@ -53,12 +53,7 @@ def test_purge_erases_old_applications_and_their_mails(app, post, rows, runner):
     post()
     post(email="recent@exemple.fr")
     old = time.time() - 200 * 86400
-    import sqlite3
-
-    conn = sqlite3.connect(app.config["DATABASE"])
-    conn.execute("UPDATE applications SET created_at = ? WHERE email = 'jeanne.dupre@exemple.fr'", (old,))
-    conn.commit()
-    conn.close()
+    rows.execute("UPDATE applications SET created_at = ? WHERE email = 'jeanne.dupre@exemple.fr'", old)
     result = runner.invoke(args=["purge"])
     assert "1 candidature(s) et 0 proposition(s) de plus de 183 jours effacée(s)" in result.output
     assert [r["email"] for r in rows("SELECT email FROM applications")] == ["recent@exemple.fr"]
@@ -88,3 +83,30 @@ def test_outbox_show_run_and_resend(app, post, smtp, runner):
     assert len(smtp.mails) == 3
     assert smtp.mails[0].message["Message-ID"] == smtp.mails[2].message["Message-ID"]
     assert runner.invoke(args=["outbox", "resend", "99"]).exit_code == 1
+
+
+def test_db_version_and_upgrade_name_the_database_and_its_schema(app, runner, backend):
+    version = runner.invoke(args=["db", "version"]).output
+    assert version.startswith("SQLite, fichier " if backend == "sqlite" else "PostgreSQL, base ")
+    assert "schéma en version 2" in version
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0 and "schéma déjà en version 2" in result.output
+
+
+def test_db_copy_to_a_sqlite_file_and_back_out(app, post, smtp, runner, rows, tmp_path):
+    """A copy to a SQLite file: a backup in the other format, or the way back from PostgreSQL."""
+    from databases import Tables
+
+    post()
+    post("appels-distance", email="autre@exemple.fr")
+    deliver_due(app)
+    post(email="troisieme@exemple.fr")
+    target = tmp_path / "copie" / "retour.sqlite3"
+    result = runner.invoke(args=["db", "copy", "--to", f"sqlite://{target}"])
+    assert result.exit_code == 0, result.output
+    assert "applications : 3 ligne(s)" in result.output and "outbox : 6 ligne(s)" in result.output
+    copy = Tables(str(target))
+    for table in ("applications", "outbox", "proposals"):
+        assert copy(f"SELECT * FROM {table} ORDER BY 1") == rows(f"SELECT * FROM {table} ORDER BY 1")
+    assert runner.invoke(args=["db", "copy", "--to", str(target)]).exit_code == 1  # not over what it holds
+    assert runner.invoke(args=["db", "copy", "--to", app.config["DATABASE"]]).exit_code == 1  # nor onto itself

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from conftest import SITE, VALID
+from conftest import SITE, VALID, another_database
 from devtools.mailcatcher import free_port
 from formhandler.outbox import claim, deliver_due, retry_delay
 
@@ -95,14 +95,15 @@ def test_retry_delays_double_up_to_the_cap():
 
 
 def test_a_claimed_mail_is_not_claimed_twice_until_its_lease_expires(app, post, rows):
+    """Two workers, each with its own connections (two processes, or two hosts)."""
     post()
-    from formhandler.sqlite import SQLiteDatabase
-
-    first, second = SQLiteDatabase(app.config["DATABASE"]), SQLiteDatabase(app.config["DATABASE"])
+    first, second = another_database(app), another_database(app)
     now = time.time()
     assert len(claim(first, now, lease=120)) == 2
     assert claim(second, now, lease=120) == []
     assert len(claim(second, now + 121, lease=120)) == 2  # a worker died: the lease expired
+    first.close()
+    second.close()
 
 
 def test_concurrent_workers_never_send_the_same_mail_twice(make_app, smtp, rows):

@@ -40,10 +40,7 @@ def _store_legacy_mail(app, rows, post, **changes) -> int:
         for parent in parents:
             target = target[parent]
         target[leaf] = value
-    conn = sqlite3.connect(app.config["DATABASE"])
-    conn.execute("UPDATE outbox SET context = ? WHERE id = ?", (json.dumps(context), row["id"]))
-    conn.commit()
-    conn.close()
+    rows.execute("UPDATE outbox SET context = ? WHERE id = ?", json.dumps(context), row["id"])
     return row["id"]
 
 
@@ -51,14 +48,12 @@ def test_stored_bytes_too_long_for_smtp_are_rebuilt_and_a_failed_mail_resent_is_
     post(message=LONG)
     row = rows("SELECT id FROM outbox WHERE kind = 'structure'")[0]
     eight_bit = b"Subject: x\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + LONG.encode() + b"\r\n"
-    conn = sqlite3.connect(app.config["DATABASE"])
     # as an older version left it: 8-bit bytes stored, refused by the server, marked failed
-    conn.execute(
+    rows.execute(
         "UPDATE outbox SET message = ?, status = 'failed', last_error = 'réponse SMTP 500' WHERE id = ?",
-        (eight_bit, row["id"]),
+        eight_bit,
+        row["id"],
     )
-    conn.commit()
-    conn.close()
     assert deliver_due(app)["sent"] == 1  # the volunteer's
     result = app.test_cli_runner().invoke(args=["outbox", "resend", str(row["id"])])
     assert "remis en file" in result.output
@@ -145,6 +140,7 @@ def _secrets_in_files(database: str, secrets: list[bytes]) -> dict[str, list[byt
 PERSONAL = [b"jeanne.dupre", "Dupré".encode(), b"06 12 34 56 78", b"1990-05-17", b"Disponible le mardi"]
 
 
+@pytest.mark.backends("sqlite")  # PostgreSQL's: tests/test_postgres.py
 def test_erase_leaves_no_copy_in_any_file_of_the_database(app, post, smtp):
     for mission in ("colis-laon", "appels-distance"):
         post(mission)
@@ -159,14 +155,12 @@ def test_erase_leaves_no_copy_in_any_file_of_the_database(app, post, smtp):
     assert _secrets_in_files(database, [b"autre@exemple.fr"])  # the others are kept
 
 
-def test_purge_leaves_no_copy_in_any_file_of_the_database(app, post, smtp):
+@pytest.mark.backends("sqlite")  # PostgreSQL's: tests/test_postgres.py
+def test_purge_leaves_no_copy_in_any_file_of_the_database(app, post, smtp, rows):
     post()
     deliver_due(app)
-    conn = sqlite3.connect(app.config["DATABASE"])
-    conn.execute("UPDATE applications SET created_at = created_at - 200 * 86400")
-    conn.execute("UPDATE outbox SET created_at = created_at - 200 * 86400")
-    conn.commit()
-    conn.close()
+    rows.execute("UPDATE applications SET created_at = created_at - 200 * 86400")
+    rows.execute("UPDATE outbox SET created_at = created_at - 200 * 86400")
     post(email="recente@exemple.fr", first_name="Récente", last_name="Personne", drop=("phone", "message"),
          birth_date="1980-01-02")  # fmt: skip
     assert "1 candidature(s)" in app.test_cli_runner().invoke(args=["purge"]).output
@@ -174,7 +168,7 @@ def test_purge_leaves_no_copy_in_any_file_of_the_database(app, post, smtp):
     assert _secrets_in_files(app.config["DATABASE"], secrets) == {}
 
 
-def test_erase_and_purge_cover_proposals_and_their_mails(app, client, rows, smtp):
+def test_erase_and_purge_cover_proposals_and_their_mails(app, client, rows, smtp, backend):
     for n in range(3):
         assert propose(client, title=f"Je sers des repas chauds à Laon, soir {n}").status_code == 201
     other = {"contact_email": "autre@example.org", "contact_phone": "03 23 99 99 99", "structure": "asso-test"}
@@ -190,12 +184,10 @@ def test_erase_and_purge_cover_proposals_and_their_mails(app, client, rows, smtp
     left = rows("SELECT context, message FROM outbox")
     assert len(left) == 2
     assert not any("paul.martin" in (r["context"] or "") or b"paul.martin" in (r["message"] or b"") for r in left)
-    assert _secrets_in_files(app.config["DATABASE"], [b"paul.martin", b"03 23 11 22 33"]) == {}
-    conn = sqlite3.connect(app.config["DATABASE"])
-    conn.execute("UPDATE proposals SET created_at = created_at - 200 * 86400")
-    conn.execute("UPDATE outbox SET created_at = created_at - 200 * 86400")
-    conn.commit()
-    conn.close()
+    if backend == "sqlite":  # PostgreSQL's files: tests/test_postgres.py
+        assert _secrets_in_files(app.config["DATABASE"], [b"paul.martin", b"03 23 11 22 33"]) == {}
+    rows.execute("UPDATE proposals SET created_at = created_at - 200 * 86400")
+    rows.execute("UPDATE outbox SET created_at = created_at - 200 * 86400")
     assert "0 candidature(s) et 1 proposition(s)" in runner.invoke(args=["purge"]).output
     assert rows("SELECT * FROM proposals") == [] and rows("SELECT * FROM outbox") == []
 
@@ -205,10 +197,7 @@ def test_proposals_show_never_sends_a_visitors_escape_sequences_to_the_terminal(
     assert propose(client, description="Vos tâches :\u202e cachées\x1b[8m").status_code == 201
     proposal_id = rows("SELECT id FROM proposals")[0][0]
     # as an older version, which did not check the proposer's name, stored it
-    conn = sqlite3.connect(app.config["DATABASE"])
-    conn.execute("UPDATE proposals SET contact_name = ?", (hostile,))
-    conn.commit()
-    conn.close()
+    rows.execute("UPDATE proposals SET contact_name = ?", hostile)
     runner = app.test_cli_runner()
     for args in (["proposals", "show", proposal_id], ["proposals", "list", "--all"]):
         output = runner.invoke(args=args).output
@@ -221,6 +210,7 @@ def test_proposals_show_never_sends_a_visitors_escape_sequences_to_the_terminal(
 # -- real processes: gunicorn's two workers, as deployed ------------------------------------------
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 def test_limits_hold_across_the_workers_of_one_host(make_stack, smtp):
     stack = make_stack(smtp.port, RATELIMIT_PER_IP="10 per minute").start_web()
     statuses = [stack.post(n) for n in range(30)]
@@ -228,11 +218,21 @@ def test_limits_hold_across_the_workers_of_one_host(make_stack, smtp):
     assert len(stack.rows("SELECT id FROM applications")) == 10
 
 
+@pytest.mark.backends("postgresql")
+def test_limits_hold_across_hosts_sharing_one_postgresql_database(make_stack, smtp):
+    """Two instances (two hosts behind nginx): the counters are rows of the shared database."""
+    stacks = [make_stack(smtp.port, RATELIMIT_PER_IP="10 per minute").start_web() for _ in range(2)]
+    statuses = [stacks[n % 2].post(n) for n in range(30)]
+    assert statuses.count(201) == 10 and statuses.count(429) == 20
+    assert len(stacks[0].rows("SELECT id FROM applications")) == 10
+
+
 def _without_root_powers() -> list[str]:
     """A command prefix under which file permissions hold (root ignores them unless its powers are dropped)."""
     return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
 
 
+@pytest.mark.backends("sqlite")
 def test_after_the_database_was_read_only_the_handler_recovers_and_healthz_tells_the_truth(make_stack, smtp, tmp_path):
     from formhandler.sqlite import SQLiteDatabase
 
@@ -336,6 +336,7 @@ def test_erase_clears_the_addresss_counters(make_app):
     assert client.post(url, json=VALID, headers=headers).status_code == 201
 
 
+@pytest.mark.backends("sqlite")  # a SQLite setting; PostgreSQL: VACUUM, tests/test_postgres.py
 def test_every_connection_zeroes_what_it_deletes(app, client):
     from formhandler import db
 
@@ -438,6 +439,7 @@ CREATE INDEX IF NOT EXISTS outbox_application ON outbox (application_id);
 """
 
 
+@pytest.mark.backends("sqlite")  # PostgreSQL's upgrade: tests/test_postgres.py
 def test_the_upgrade_normalises_old_proposals_and_wipes_what_older_versions_deleted(make_app, tmp_path):
     """Older versions stored a proposer's address as typed, and deleted rows without zeroing them."""
     path = tmp_path / "old.sqlite3"

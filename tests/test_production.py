@@ -244,6 +244,7 @@ def test_every_command_of_the_guide_is_tested():
     command of the system's whose names (user, folders, units, files of deploy/) are those of the
     units and files it sets up."""
     run_here = {*shell_blocks(section(9))[0][:1], *shell_blocks(section(10))[0], *shell_blocks(section(11))[0]}
+    run_here |= {line for block in shell_blocks(section(13)) for line in block}  # tests/test_two_servers.py
     from_files = set(_makefile_venv_lines())
     rebuild = unit_setting(DEPLOY / "reserve-civique-rebuild.service", "ExecStart")  # run by test_publication.py
     unchecked = []

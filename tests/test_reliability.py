@@ -1,8 +1,11 @@
-"""Faults with real processes (gunicorn, `flask outbox run`, aiosmtpd, SQLite files): nothing lost.
+"""Faults with real processes (gunicorn, `flask outbox run`, aiosmtpd, SQLite files or a PostgreSQL
+server): nothing lost. The tests where the database matters run on both; the last one is the
+two-server layout (two instances, one PostgreSQL database, docs/production.md).
 
 Quick versions for `make test`; `make reliability` runs the full-size ones.
 """
 
+import contextlib
 import os
 import random
 import signal
@@ -25,6 +28,7 @@ def message_ids(smtp):
     return Counter(m.message["Message-ID"] for m in smtp.mails)
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 def test_smtp_down_while_applications_arrive_then_every_mail_once(make_stack):
     port = free_port()  # no SMTP server there yet
     stack = make_stack(port).start_web().start_worker()
@@ -101,6 +105,7 @@ def test_pending_mails_go_out_once_after_a_restart(make_stack):
     assert len(ids) == 20 and set(ids.values()) == {1}
 
 
+@pytest.mark.backends("sqlite", "postgresql")
 def test_kill_9_of_web_and_delivery_workers_loses_nothing(make_stack):
     with MailCatcher() as smtp:
         stack = make_stack(smtp.port).start_web().start_worker()
@@ -174,3 +179,74 @@ def test_full_disk_answers_503_acknowledges_nothing_unstored_and_recovers(make_s
         assert {f"Fiable{n}" for n, s in statuses.items() if s == 201} <= stored
         filler.unlink()
         assert wait_for(lambda: stack.post(1000) == 201, timeout=20)  # recovers by itself
+
+
+# -- two hosts, one PostgreSQL database ------------------------------------------------------------
+
+HOSTS_POSTS = max(300, POSTS)
+
+
+def _kill_host(stack) -> None:
+    """SIGKILL to everything of one instance, as when its host dies: web workers, master, delivery."""
+    for pid in [stack.web.pid, *stack.web_worker_pids(), stack.worker.pid]:  # the master first: no new workers
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    stack.web.wait()
+    stack.worker.wait()
+
+
+@pytest.mark.backends("postgresql")
+def test_two_instances_on_one_database_one_killed_every_mail_once(make_stack):
+    """Two gunicorn masters on two ports and a `flask outbox run` each, one PostgreSQL database.
+
+    SMTP does not answer while a few hundred applications arrive, spread over both instances
+    (as nginx spreads them, retrying on the other when one refuses connections); one instance is
+    killed with SIGKILL in the middle, its delivery worker holding claims; it comes back, then SMTP:
+    every acknowledged application is stored once, and each of its mails arrives exactly once.
+    """
+    port = free_port()
+    silent = SilentServer(port)  # accepts and never answers: senders hold their claims until MAIL_TIMEOUT
+    hosts = [make_stack(port).start_web().start_worker(), make_stack(port).start_web().start_worker()]
+    first, second = hosts
+    acknowledged, lock = [], threading.Lock()
+    refused_then_retried = Counter()
+
+    def poster(offset):
+        for n in range(offset, HOSTS_POSTS, 4):
+            stack = hosts[n % 2]
+            status = stack.post(n, timeout=5)
+            if status is None:  # the instance is gone: the load balancer tries the other
+                refused_then_retried[n % 2] += 1
+                status = hosts[1 - n % 2].post(n, timeout=5)
+            if status == 201:
+                with lock:
+                    acknowledged.append(f"Fiable{n}")
+
+    threads = [threading.Thread(target=poster, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    assert wait_for(lambda: len(acknowledged) >= HOSTS_POSTS // 2, timeout=120)
+    claimed_at_kill = first.rows("SELECT COUNT(*) FROM outbox WHERE status = 'sending'")[0][0]
+    _kill_host(first)
+    for t in threads:
+        t.join()
+    stored = [row[0] for row in second.rows("SELECT last_name FROM applications")]
+    assert set(acknowledged) <= set(stored)  # every acknowledged application is stored…
+    assert len(stored) == len(set(stored))  # …once, even when sent again to the other instance
+    assert second.rows("SELECT COUNT(*) FROM outbox WHERE status = 'sent'") == [(0,)]
+    first.start_web().start_worker()  # the host is back
+    silent.close()
+    with MailCatcher(port=port) as smtp:
+        expected = 2 * len(stored)
+        assert wait_for(lambda: len(smtp.mails) >= expected, timeout=max(90, expected / 10))
+        time.sleep(6)  # longer than a lease: a claim taken twice would show now
+        ids = message_ids(smtp)
+    assert set(ids.values()) == {1}  # each mail exactly once…
+    assert set(ids) == {row[0] for row in second.rows("SELECT message_id FROM outbox")}  # …every one
+    assert len(ids) == expected
+    assert second.rows("SELECT COUNT(*) FROM outbox WHERE status != 'sent'") == [(0,)]
+    print(
+        f"\ndeux instances, une base PostgreSQL : {HOSTS_POSTS} envois, {len(acknowledged)} acquittés,"
+        f" {len(stored)} enregistrés, {refused_then_retried[0]} renvoyés à l'autre instance après l'arrêt brutal,"
+        f" {claimed_at_kill} courriers réservés à l'arrêt, {len(ids)} courriers reçus, chacun une fois"
+    )

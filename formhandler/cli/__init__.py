@@ -9,9 +9,10 @@ outbox resend ID                      queue a mail again (same Message-ID)
 proposals list|show|accept|reject     missions proposed through the form
 purge [--days N]                      erase applications and proposals older than the retention
 erase EMAIL                           erase everything about one address
+db upgrade|version|copy|scrub         the schema, a copy to another database (SQLite to PostgreSQL)
 
 One module per group (:mod:`.applications`, :mod:`.outbox`, :mod:`.proposals`, :mod:`.data`
-for ``purge`` and ``erase``); every line that may hold a visitor's text goes through
+for ``purge`` and ``erase``, :mod:`.db` for the database itself); every line that may hold a visitor's text goes through
 :func:`.output.echo`, and a command fails with :class:`.output.CommandError`.
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import applications, data, outbox, proposals
+from . import applications, data, db, outbox, proposals
 
 
 def init_app(app: Flask) -> None:
@@ -29,3 +30,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox.group)
     app.cli.add_command(data.purge)
     app.cli.add_command(data.erase)
+    app.cli.add_command(db.group)

@@ -1,7 +1,8 @@
 """``flask purge`` and ``flask erase``: personal data kept no longer than needed, erased on request.
 
-Both leave no copy of what they delete in the database's files (:meth:`scrub`), nor in the
-rate-limit counters' file.
+Both leave no copy of what they delete in the database's files, nor in the rate-limit counters,
+where the database allows it (the database's ``scrub()``: SQLite zeroes deleted rows and empties
+its log; PostgreSQL's ``VACUUM`` removes them from the tables, see docs/production.md).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def _scrub() -> None:
         limiter.storage.truncate_log()
     if not db.database().scrub():
         echo(
-            "attention : une lecture en cours a empêché de vider le journal de la base ; relancez la commande",
+            "attention : une lecture ou une transaction en cours a empêché d'effacer toute trace des lignes"
+            " supprimées ; relancez la commande",
             err=True,
         )
 
@@ -38,7 +40,7 @@ def purge(days):
     days = current_app.config["RETENTION_DAYS"] if days is None else days
     with db.transaction() as store:
         applications, proposals, others = store.purge_before(time.time() - days * 86400)
-    if isinstance(limiter.storage, SQLiteStorage):
+    if hasattr(limiter.storage, "sweep"):  # SQLite's and PostgreSQL's counters
         limiter.storage.sweep()
     _scrub()
     echo(

@@ -1,0 +1,388 @@
+"""Every statement the handler runs on its rows in PostgreSQL: :class:`formhandler.store.Store`'s
+methods, in PostgreSQL's SQL (psycopg 3, ``%s`` parameters).
+
+A store works on the connection of a transaction (``with db.transaction() as store:``) or, for
+reads outside any (``db.store()``), borrows a connection of the pool for each statement. It never
+commits itself. Rows read by position or by name (:class:`formhandler.db.Row`), as SQLite's.
+
+Where SQLite's single writer serialised every transaction, two things keep the same guarantees
+on a shared server, with any number of instances writing at once (``READ COMMITTED``):
+
+- an application's transaction holds its mission (a transaction-level advisory lock, taken by
+  :meth:`PostgresStore.find_duplicate` and :meth:`PostgresStore.places_taken`): the same form sent
+  twice is still seen as one, and a mission's places are counted exactly;
+- mails are claimed with ``FOR UPDATE SKIP LOCKED``: two workers, on any hosts, never claim one
+  mail, and none waits for another's claim.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
+
+# Advisory locks of the handler: (namespace, key) pairs, so as not to meet another program's.
+LOCK_NAMESPACE = 0x52435631  # "RCV1"
+MISSION_LOCKS = 0x52434D31  # "RCM1": one lock per mission, keyed by hashtext(mission id)
+SCHEMA_LOCK = 1
+
+
+class PostgresStore:
+    """The handler's rows on a PostgreSQL connection (see the module's docstring)."""
+
+    def __init__(self, conn=None, database=None):
+        self.conn = conn
+        self.database = database  # for reads outside a transaction: a connection of its pool per statement
+        self._held: set[str] = set()  # missions this transaction holds
+        self._pipeline = None  # writes waiting to go with the next statement whose result is needed
+
+    def _run(self, sql: str, args: Sequence | Mapping = ()):
+        """Execute one statement; a cursor (or, outside a transaction, its rows already fetched)."""
+        if self.conn is not None:
+            self._send_queued()
+            return self.conn.execute(sql, args)
+        return self.database.run(sql, args)
+
+    def _many(self, sql: str, rows: Iterable[Sequence]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        if self.conn is not None:
+            self._send_queued()
+            with self.conn.cursor() as cursor:
+                cursor.executemany(sql, rows)
+        else:
+            self.database.run_many(sql, rows)
+
+    # Writes whose result nobody reads are queued (psycopg's pipeline mode) and go to the server with
+    # what follows: an application, its mails and the COMMIT make one round trip, not four.
+
+    def _queue(self, sql: str, args: Sequence | Mapping = ()) -> None:
+        if self.conn is None:
+            self._run(sql, args)
+            return
+        if self._pipeline is None:
+            self._pipeline = self.conn.pipeline()
+            self._pipeline.__enter__()
+        self.conn.execute(sql, args)
+
+    def _queue_many(self, sql: str, rows: Iterable[Sequence]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        if self.conn is None:
+            self._many(sql, rows)
+            return
+        if self._pipeline is None:
+            self._pipeline = self.conn.pipeline()
+            self._pipeline.__enter__()
+        with self.conn.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+    def _send_queued(self) -> None:
+        """Send the queued writes and wait for them (an error in one is raised here)."""
+        if self._pipeline is not None:
+            pipeline, self._pipeline = self._pipeline, None
+            pipeline.__exit__(None, None, None)
+
+    def commit(self) -> None:
+        """``COMMIT``, sent with the queued writes (:meth:`formhandler.postgres.PostgresDatabase.transaction`)."""
+        if self._pipeline is None:
+            self.conn.execute("COMMIT")
+            return
+        self.conn.execute("COMMIT")
+        self._send_queued()
+
+    def abandon(self) -> None:
+        """Drop what is queued (the transaction is rolled back after)."""
+        if self._pipeline is not None:
+            pipeline, self._pipeline = self._pipeline, None
+            with suppress(Exception):  # the error that made the transaction fail, or one of the queued writes
+                pipeline.__exit__(None, None, None)
+
+    def _hold_mission(self, mission_id: str, then: str, args: Sequence) -> Mapping | None:
+        """Hold ``mission_id`` until the transaction ends (another application to it waits), then read
+        the first row of ``then``: both in one round trip, the read after the lock (its own snapshot)."""
+        if mission_id in self._held or self.conn is None:
+            return self._run(then, args).fetchone()
+        self._send_queued()
+        with self.conn.pipeline():
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (MISSION_LOCKS, mission_id))
+            row = self.conn.execute(then, args).fetchone()
+        self._held.add(mission_id)
+        return row
+
+    # -- applications ------------------------------------------------------------------------
+
+    def find_duplicate(self, mission_id: str, application, since: float) -> Mapping | None:
+        """The latest application to ``mission_id`` made after ``since`` with exactly the same form
+        (a double click, a page sent again); ``None`` if there is none. Its ``id`` and ``waiting_list``.
+        Holds the mission for the rest of the transaction."""
+        return self._hold_mission(
+            mission_id,
+            "SELECT id, waiting_list FROM applications WHERE mission_id = %s AND email_key = %s AND created_at > %s"
+            " AND first_name = %s AND last_name = %s AND birth_date = %s AND phone IS NOT DISTINCT FROM %s"
+            " AND postal_code = %s AND message IS NOT DISTINCT FROM %s ORDER BY created_at DESC LIMIT 1",
+            (
+                mission_id, application.email_key, since, application.first_name, application.last_name,
+                application.birth_date.isoformat(), application.phone, application.postal_code, application.message,
+            ),
+        )  # fmt: skip
+
+    def places_taken(self, mission_id: str, places: int) -> bool:
+        """Whether ``mission_id`` has ``places`` applications or more (counted no further). Holds the
+        mission for the rest of the transaction."""
+        taken = self._hold_mission(
+            mission_id,
+            "SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = %s LIMIT %s) AS taken",
+            (mission_id, places),
+        )[0]
+        return taken >= places
+
+    def add_application(
+        self, application_id: str, mission_id: str, application, *, created_at: float, waiting_list: bool,
+        fill_seconds: float | None,
+    ) -> None:  # fmt: skip
+        """Store a checked application (:class:`catalog.application.Application`)."""
+        self._queue(
+            "INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email, email_key, phone,"
+            " birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                application_id, mission_id, created_at, application.first_name, application.last_name,
+                application.email, application.email_key, application.phone, application.birth_date.isoformat(),
+                application.postal_code, application.message, int(application.accepted_requirements),
+                int(waiting_list), fill_seconds,
+            ),
+        )  # fmt: skip
+
+    def count_applications(self, mission_id: str) -> int:
+        return self._run("SELECT COUNT(*) FROM applications WHERE mission_id = %s", (mission_id,)).fetchone()[0]
+
+    def list_applications(
+        self, mission_id: str | None = None, *, filled_within: float | None = None, newest_first: bool = False
+    ) -> list[Mapping]:
+        """Applications (every column), by time; only those to ``mission_id``, only those sent less than
+        ``filled_within`` seconds after the page opened or with no filling time, when given."""
+        clauses, args = [], []
+        if mission_id:
+            clauses.append("mission_id = %s")
+            args.append(mission_id)
+        if filled_within is not None:
+            clauses.append("(fill_seconds IS NULL OR fill_seconds < %s)")
+            args.append(filled_within)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = " DESC" if newest_first else ""
+        return self._run(f"SELECT * FROM applications{where} ORDER BY created_at{order}", args).fetchall()
+
+    def applications_per_mission(self) -> dict[str, int]:
+        return dict(self._run("SELECT mission_id, COUNT(*) FROM applications GROUP BY mission_id").fetchall())
+
+    # -- proposals ---------------------------------------------------------------------------
+
+    def add_proposal(
+        self, proposal_id: str, proposal, *, created_at: float, contact_name: str, contact_email: str
+    ) -> None:
+        """Store a checked proposal (:class:`catalog.proposal.Proposal`), pending."""
+        self._queue(
+            "INSERT INTO proposals (id, created_at, mission_id, structure_slug, mission_yaml, structure_yaml,"
+            " contact_name, contact_email) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (proposal_id, created_at, proposal.mission_id, proposal.structure_slug, proposal.mission_yaml,
+             proposal.structure_yaml, contact_name, contact_email),
+        )  # fmt: skip
+
+    def find_proposal(self, proposal_id: str) -> Mapping | None:
+        return self._run("SELECT * FROM proposals WHERE id = %s", (proposal_id,)).fetchone()
+
+    def list_proposals(self, *, pending_only: bool) -> list[Mapping]:
+        """Proposals, oldest first."""
+        where = " WHERE status = 'pending'" if pending_only else ""
+        return self._run(f"SELECT * FROM proposals{where} ORDER BY created_at").fetchall()
+
+    def accept_proposal(self, proposal_id: str, now: float) -> None:
+        self._queue("UPDATE proposals SET status = 'accepted', decided_at = %s WHERE id = %s", (now, proposal_id))
+
+    def reject_proposal(self, proposal_id: str, now: float, reason: str) -> None:
+        self._queue(
+            "UPDATE proposals SET status = 'rejected', decided_at = %s, reason = %s WHERE id = %s",
+            (now, reason, proposal_id),
+        )
+
+    # -- the outbox --------------------------------------------------------------------------
+
+    def add_mails(
+        self, mails: Iterable, now: float, *, application_id: str | None = None, proposal_id: str | None = None
+    ) -> None:
+        """Queue mails (:class:`formhandler.mails.OutgoingMail`), due now, tied to the application or
+        proposal they are about (so that ``purge`` and ``erase`` find them)."""
+        self._queue_many(
+            "INSERT INTO outbox (application_id, proposal_id, kind, sender, recipients, message_id, context,"
+            " created_at, next_attempt_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    application_id, proposal_id, m.kind, m.sender, json.dumps(m.recipients), m.message_id, m.context,
+                    now, now,
+                )
+                for m in mails
+            ],
+        )  # fmt: skip
+
+    def claim_mails(self, now: float, lease: float, limit: int) -> list[dict]:
+        """Reserve up to ``limit`` due mails until ``now + lease`` (pending ones whose time has come, and
+        claimed ones whose lease expired), counting one more attempt; by id, ``recipients`` a list.
+
+        ``FOR UPDATE SKIP LOCKED``: a mail another worker is claiming at this moment is passed over,
+        and a row claimed and committed meanwhile is checked again against the conditions
+        (``READ COMMITTED`` reads its latest version), so that no mail is claimed twice.
+        """
+        rows = self._run(
+            "UPDATE outbox SET status = 'sending', lease_until = %(until)s, attempts = attempts + 1"
+            " WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= %(now)s)"
+            " OR (status = 'sending' AND lease_until < %(now)s) ORDER BY next_attempt_at, id LIMIT %(limit)s"
+            " FOR UPDATE SKIP LOCKED)"
+            " RETURNING id, application_id, proposal_id, kind, sender, recipients, message_id, message, context,"
+            " attempts, created_at",
+            {"until": now + lease, "now": now, "limit": limit},
+        ).fetchall()
+        return sorted(({**row, "recipients": json.loads(row["recipients"])} for row in rows), key=lambda r: r["id"])
+
+    def save_rendered(self, messages: Mapping[int, bytes]) -> None:
+        """Keep each mail's bytes (mail id -> bytes): every retry sends them again."""
+        self._queue_many("UPDATE outbox SET message = %s WHERE id = %s", [(m, i) for i, m in messages.items()])
+
+    def mark_sent(self, sent: Iterable[tuple[int, float]]) -> None:
+        """Record (mail id, time sent) pairs."""
+        self._queue_many(
+            "UPDATE outbox SET status = 'sent', sent_at = %s, lease_until = NULL, last_error = NULL WHERE id = %s",
+            [(moment, mail_id) for mail_id, moment in sent],
+        )
+
+    def mark_failed(self, mail_id: int, reason: str) -> None:
+        """Give up on a mail for good."""
+        self._queue(
+            "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = %s WHERE id = %s", (reason, mail_id)
+        )
+
+    def retry_later(self, mail_id: int, when: float, error: str) -> None:
+        """Release a claimed mail, to be tried again at ``when``."""
+        self._queue(
+            "UPDATE outbox SET status = 'pending', lease_until = NULL, next_attempt_at = %s, last_error = %s"
+            " WHERE id = %s",
+            (when, error, mail_id),
+        )
+
+    def requeue_mail(self, mail_id: int, now: float) -> bool:
+        """Queue a mail again, due now, as if new (its lifetime and attempts start again); a mail built
+        from a context forgets its bytes, to be rendered again. Whether the mail exists."""
+        return bool(
+            self._run(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = %s, lease_until = NULL, attempts = 0,"
+                " created_at = %s, message = CASE WHEN context IS NULL THEN message END WHERE id = %s",
+                (now, now, mail_id),
+            ).rowcount
+        )
+
+    def list_mails(self, statuses: Iterable[str]) -> list[Mapping]:
+        """The mails in any of ``statuses``, by id (without their contents)."""
+        return self._run(
+            "SELECT id, kind, status, attempts, created_at, next_attempt_at, last_error, application_id FROM outbox"
+            " WHERE status = ANY(%s) ORDER BY id",
+            (list(statuses),),
+        ).fetchall()
+
+    def outbox_counts(self) -> dict[str, int]:
+        """How many mails in each status."""
+        return dict(self._run("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall())
+
+    def heartbeat(self, now: float) -> None:
+        """A write that proves the database takes writes (``/healthz``)."""
+        self._queue(
+            "INSERT INTO heartbeat (id, written_at) VALUES (1, %s)"
+            " ON CONFLICT (id) DO UPDATE SET written_at = EXCLUDED.written_at",
+            (now,),
+        )
+
+    # -- retention and erasure ----------------------------------------------------------------
+    # Every table that holds an address or what a person wrote: applications, proposals, the outbox
+    # (contexts and rendered mails). Rate-limit counters hold digests only (formhandler.ratelimits).
+
+    def find_address(self, key: str) -> tuple[list[str], list[Mapping]]:
+        """The ids of the applications, and the proposals (``id``, ``status``), made with the mailbox
+        ``key`` (see :func:`catalog.emails.mailbox_key`)."""
+        applications = [
+            row[0]
+            for row in self._run(
+                "SELECT id FROM applications WHERE email_key = %s OR lower(email) = %s", (key, key)
+            ).fetchall()
+        ]
+        proposals = self._run("SELECT id, status FROM proposals WHERE lower(contact_email) = %s", (key,)).fetchall()
+        return applications, proposals
+
+    def erase_address(self, key: str) -> tuple[int, int]:
+        """Delete everything about the mailbox ``key``; the numbers of applications and proposals deleted."""
+        applications, proposals = self.find_address(key)
+        self._delete_people(applications, [p["id"] for p in proposals])
+        # mails sent to the address about nothing stored any more (an operator's copy, an older version's rows)
+        self._run(
+            "DELETE FROM outbox WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(outbox.recipients::jsonb)"
+            " AS recipient WHERE lower(recipient) = %s)",
+            (key,),
+        )
+        return len(applications), len(proposals)
+
+    def purge_before(self, limit: float) -> tuple[int, int, int]:
+        """Delete applications and proposals made before ``limit``, their mails, and any other mail
+        older than that; the numbers of applications, proposals and other mails deleted."""
+        applications = [
+            r[0] for r in self._run("SELECT id FROM applications WHERE created_at < %s", (limit,)).fetchall()
+        ]
+        proposals = [r[0] for r in self._run("SELECT id FROM proposals WHERE created_at < %s", (limit,)).fetchall()]
+        self._delete_people(applications, proposals)
+        others = self._run("DELETE FROM outbox WHERE created_at < %s", (limit,)).rowcount
+        return len(applications), len(proposals), others
+
+    def _delete_people(self, application_ids: list[str], proposal_ids: list[str]) -> None:
+        if application_ids:
+            self._run("DELETE FROM outbox WHERE application_id = ANY(%s)", (application_ids,))
+            self._run("DELETE FROM applications WHERE id = ANY(%s)", (application_ids,))
+        if proposal_ids:
+            self._run("DELETE FROM outbox WHERE proposal_id = ANY(%s)", (proposal_ids,))
+            self._run("DELETE FROM proposals WHERE id = ANY(%s)", (proposal_ids,))
+
+    # -- copying a whole database (flask db copy) ---------------------------------------------
+
+    def table_rows(self, table: str) -> tuple[list[str], Iterator[Sequence]]:
+        """The columns of ``table`` (one of :data:`formhandler.db.COPIED_TABLES`) and its rows, read
+        lazily (a server-side cursor of the snapshot's transaction)."""
+        cursor = self.conn.cursor(name=f"copy_{table}")
+        cursor.execute(f"SELECT * FROM {table} ORDER BY 1")
+
+        def rows() -> Iterator[Sequence]:
+            with cursor:
+                yield from cursor
+
+        return [column.name for column in cursor.description], rows()
+
+    def count_rows(self, table: str) -> int:
+        return self._run(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+    def clear_tables(self, tables: Iterable[str]) -> None:
+        self._run(f"TRUNCATE {', '.join(tables)}")
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+        """Insert rows as they are, ids included (``COPY``); the outbox's id sequence then follows the
+        largest id. Text where PostgreSQL wants bytes (a rendered mail an older SQLite stored as
+        text) is encoded."""
+        binary = [position for position, column in enumerate(columns) if (table, column) == ("outbox", "message")]
+        with self.conn.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                if binary:
+                    row = list(row)
+                    for position in binary:
+                        if isinstance(row[position], str):
+                            row[position] = row[position].encode("utf-8")
+                copy.write_row(row)
+        if table == "outbox":
+            self._run(
+                "SELECT setval(pg_get_serial_sequence('outbox', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM outbox"
+            )
