@@ -194,10 +194,16 @@ class PostgresStore:
     def find_proposal(self, proposal_id: str) -> Mapping | None:
         return self._run("SELECT * FROM proposals WHERE id = %s", (proposal_id,)).fetchone()
 
-    def list_proposals(self, *, pending_only: bool) -> list[Mapping]:
-        """Proposals, oldest first."""
-        where = " WHERE status = 'pending'" if pending_only else ""
-        return self._run(f"SELECT * FROM proposals{where} ORDER BY created_at").fetchall()
+    def list_proposals(self, *, pending_only: bool = False, status: str | None = None) -> list[Mapping]:
+        """Proposals, oldest first: every one, the pending ones, or those of one ``status``."""
+        status = "pending" if pending_only else status
+        if status is None:
+            return self._run("SELECT * FROM proposals ORDER BY created_at").fetchall()
+        return self._run("SELECT * FROM proposals WHERE status = %s ORDER BY created_at", (status,)).fetchall()
+
+    def publish_proposal(self, proposal_id: str) -> None:
+        """An accepted proposal whose mission is on the published site (its proposer has been told)."""
+        self._queue("UPDATE proposals SET status = 'published' WHERE id = %s AND status = 'accepted'", (proposal_id,))
 
     def accept_proposal(self, proposal_id: str, now: float) -> None:
         self._queue("UPDATE proposals SET status = 'accepted', decided_at = %s WHERE id = %s", (now, proposal_id))
