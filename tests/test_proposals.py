@@ -251,28 +251,17 @@ def test_accept_leaves_the_served_checkout_its_index_and_the_handler_untouched(
     )
     _git(git_content, "add", "content/missions/colis-laon.yaml")  # a coordinator's change, staged
     (content_dir / "brouillon.txt").write_text("non suivi", encoding="utf-8")
-    before = [
-        _git(git_content, *args)
-        for args in (
-            ["status", "--porcelain"],
-            ["diff", "--cached"],
-            ["branch", "--show-current"],
-            ["rev-parse", "HEAD"],
-        )
-    ]
-    files_before = sorted(p.relative_to(content_dir).as_posix() for p in content_dir.rglob("*"))
+
+    def checkout():
+        """What the served checkout is: its status, its index, its branch and commit, its files."""
+        queries = (["status", "--porcelain"], ["diff", "--cached"], ["branch", "--show-current"], ["rev-parse", "HEAD"])
+        files = sorted(p.relative_to(content_dir).as_posix() for p in content_dir.rglob("*"))
+        return [_git(git_content, *args) for args in queries], files
+
+    before = checkout()
     assert runner.invoke(args=["proposals", "accept", pid]).exit_code == 0
-    after = [
-        _git(git_content, *args)
-        for args in (
-            ["status", "--porcelain"],
-            ["diff", "--cached"],
-            ["branch", "--show-current"],
-            ["rev-parse", "HEAD"],
-        )
-    ]
+    after = checkout()
     assert after == before
-    assert sorted(p.relative_to(content_dir).as_posix() for p in content_dir.rglob("*")) == files_before
     app.extensions["content"].reload_seconds = 0
     assert client.get("/api/missions/je-sers-des-repas-chauds-le-soir-a-laon").status_code == 404
 
