@@ -124,6 +124,7 @@ def check_mission(
     _check_place(data, path, problems)
     _check_dates(data, path, problems)
     _check_ages(data, path, problems, domain)
+    _check_placeholders(data, path, problems)
     _hints(data, path, problems, today)
     _hint_printed_sheet(data, path, problems, domain)
 
@@ -190,6 +191,30 @@ def _check_ages(data: dict, path: str, problems: ProblemList, domain: Domain | N
         problems.add(
             path, data.line_of(key), key, f"l'âge minimal ({eff_low}) dépasse l'âge maximal ({eff_high}){suffix}"
         )
+
+
+# What `make new-mission`'s template leaves to fill in (catalog/templates/mission.yaml): published
+# as it was, a town named « À compléter » appeared in /communes/.
+PLACEHOLDER = re.compile(r"\b[àa] compl[ée]ter\b", re.IGNORECASE)
+PLACEHOLDER_TITLES = {"Je …", "Je ...", "Je"}
+
+
+def _texts(data: dict, prefix: str = ""):
+    """Every text of a mission file: (field, text, line), nested fields and list items included."""
+    for key, value in data.items():
+        field = f"{prefix}{key}"
+        if _is_str(value):
+            yield field, value, data.line_of(key)
+        elif isinstance(value, dict):
+            yield from _texts(value, f"{field}.")
+        elif isinstance(value, list):
+            yield from ((field, item, data.line_of(key)) for item in value if _is_str(item))
+
+
+def _check_placeholders(data: dict, path: str, problems: ProblemList) -> None:
+    for field, text, line in _texts(data):
+        if PLACEHOLDER.search(text) or (field == "title" and text.strip() in PLACEHOLDER_TITLES):
+            problems.add(path, line, field, f"texte du modèle à remplacer avant publication (« {text.strip()[:60]} »)")
 
 
 def printed_lists_size(items: list[str]) -> int:

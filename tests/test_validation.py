@@ -394,3 +394,14 @@ def test_titles_starting_with_je_are_fine(content_dir, edit, today, title):
     edit(M, "title: Je distribue des colis à Laon", f'title: "{title} des colis à Laon"')
     _, warnings = problems_of(content_dir, today)
     assert not any("titre" in w for w in warnings)
+
+
+def test_the_new_mission_templates_placeholders_are_errors(content_dir, today):
+    """Published as they were, a town named « À compléter » appeared in /communes/."""
+    from catalog.scaffold import new_mission
+
+    path = new_mission(content_dir, "nouvelle-mission-laon")
+    errors, _ = problems_of(content_dir, today)
+    placeholders = [e for e in errors if "texte du modèle à remplacer" in e and path.name in e]
+    fields = {e.split(": ", 2)[1] for e in placeholders}
+    assert {"title", "summary", "description", "location.address", "location.city"} <= fields
