@@ -53,11 +53,14 @@ def test_a_new_mission_with_two_mistakes_shows_both_on_their_lines_in_github(cha
         " département 60 (Oise), pas dans le département 02 indiqué par department",
         f"::error file={file},line=13,title=make check (end)::la date de fin (2026-12-05) est antérieure à la date"
         " de début (2026-12-12)",
+        "::warning file=content/missions/appels-distance.yaml,line=10,title=make check (age_min)::âges de 16 à 99"
+        " ans, hors des 18 à 70 ans de la circulaire du préfet sur la réserve civique : vérifiez que la structure"
+        " les a demandés et que la mission s'y prête",
         f"::warning file={file},line=1,title=make check (title)::le titre devrait commencer par « Je » ou « J' »"
         " (par ex. « Je distribue des colis alimentaires »)",
         "::warning file=content/missions/masques-passee.yaml,line=13,title=make check (end)::la date de fin"
         " (2026-10-31) est passée : la mission n'apparaît plus dans les listes",
-        "5 mission(s), 2 structure(s), 2 domaine(s) ; 2 erreur(s), 2 avertissement(s)",
+        "5 mission(s), 2 structure(s), 2 domaine(s) ; 2 erreur(s), 3 avertissement(s)",
     ]
 
 
@@ -71,13 +74,14 @@ def test_the_same_change_in_a_gitlab_code_quality_report(change, tmp_path):
     assert where == [
         ("content/missions/colis-soissons.yaml", 9, "location.postal_code", "major"),
         ("content/missions/colis-soissons.yaml", 13, "end", "major"),
+        ("content/missions/appels-distance.yaml", 10, "age_min", "minor"),
         ("content/missions/colis-soissons.yaml", 1, "title", "minor"),
         ("content/missions/masques-passee.yaml", 13, "end", "minor"),
     ]
     assert (
         entries[1]["description"] == "end : la date de fin (2026-12-05) est antérieure à la date de début (2026-12-12)"
     )
-    assert len({e["fingerprint"] for e in entries}) == 4
+    assert len({e["fingerprint"] for e in entries}) == 5
     alone = check(change, "--format", "gitlab")  # without --output: the report alone on standard output
     assert json.loads(alone.stdout) == entries
 

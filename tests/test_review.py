@@ -106,7 +106,7 @@ Par rapport à `main` (commit `{main}`) : 1 mission ajoutée, 1 modifiée, 1 clo
 
 Avertissements :
 
-- ⚠️ âges 16 à 70 ans : la circulaire ouvre la réserve civique de 18 à 70 ans
+- ⚠️ ligne 15, age\\_min : âges de 16 à 70 ans, hors des 18 à 70 ans de la circulaire du préfet sur la réserve civique : vérifiez que la structure les a demandés et que la mission s'y prête
 
 ### Missions modifiées (1)
 
@@ -129,6 +129,10 @@ Avertissements :
 `content/missions/appels-distance.yaml`
 
 - close : sa page reste, sans formulaire ; elle quitte les listes, la recherche et les flux
+
+Avertissements :
+
+- ⚠️ ligne 11, age\\_min : âges de 16 à 99 ans, hors des 18 à 70 ans de la circulaire du préfet sur la réserve civique : vérifiez que la structure les a demandés et que la mission s'y prête
 
 ### Structures ajoutées (1)
 
