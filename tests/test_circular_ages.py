@@ -35,7 +35,9 @@ def test_the_test_contents_16_to_99_mission_is_warned_about(content_dir, today):
         ("places: 6", "places: 6\nage_max: 75\nage_min: 16", 21, "age_min", "16 à 75"),  # one warning, the first bound
     ],
 )
-def test_a_mission_outside_the_circular_is_warned_on_its_own_line(content_dir, today, edit, old, new, line, field, ages):
+def test_a_mission_outside_the_circular_is_warned_on_its_own_line(
+    content_dir, today, edit, old, new, line, field, ages
+):
     edit(M, old, new)
     errors, warnings = problems_of(content_dir, today)
     assert errors == []

@@ -91,7 +91,9 @@ def _poster(pdf: FPDF, poster: dict) -> None:
     for label in poster.get("fields", []):
         _paragraph(pdf, label, 17, "B", after=2)
         y = pdf.get_y() + 12
-        pdf.dashed_line(pdf.l_margin, y, pdf.w - pdf.r_margin, y, dash_length=1, space_length=1.5)
+        pdf.set_dash_pattern(dash=1, gap=1.5)
+        pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
+        pdf.set_dash_pattern()
         pdf.set_y(y + 8)
     pdf.ln(6)
     _paragraph(pdf, poster["footer"], 15, "B", BLUE)
