@@ -115,11 +115,13 @@ def test_the_identities_draw_different_images_and_only_the_state_shows_its_brand
 
 
 def test_the_neutral_identity_draws_with_a_free_font_not_marianne(monkeypatch, tmp_path):
+    from PIL import ImageFont
+
     from reserve_civique import ogimages
 
     opened = []
-    real = ogimages.ImageFont.truetype
-    monkeypatch.setattr(ogimages.ImageFont, "truetype", lambda path, size: opened.append(path) or real(path, size))
+    real = ImageFont.truetype
+    monkeypatch.setattr(ImageFont, "truetype", lambda path, size: opened.append(path) or real(path, size))
     ogimages._font.cache_clear()
     card = ogimages.Card("x", "Aide alimentaire", "Je veux aider", "", "neutre")
     ogimages.draw(card, str(ROOT / "theme"))

@@ -16,7 +16,6 @@ import re
 from pathlib import Path
 
 import yaml
-from fpdf import FPDF, ViewerPreferences
 
 FONT = "DejaVu"
 FONT_FILES = {"": "fonts/DejaVuSans.ttf", "B": "fonts/DejaVuSans-Bold.ttf"}  # relative to the theme folder
@@ -54,28 +53,32 @@ def read(path: Path) -> dict:
     return data
 
 
-class _Kit(FPDF):
-    """A4 pages whose footer credits the kit's source."""
+def _document(credit: str):
+    """An A4 document whose pages' footer credits the kit's source.
 
-    def __init__(self, credit: str):
-        super().__init__(format="A4", unit="mm")
-        self.credit = credit
+    fpdf2 is imported here, not with the module: it takes half a second, which a rebuild that
+    finds the kit in its cache does not pay.
+    """
+    from fpdf import FPDF
 
-    def footer(self):
-        self.set_y(-MARGIN - 4)
-        self.set_font(FONT, "", 8)
-        self.set_text_color(*GREY)
-        self.multi_cell(0, 4, self.credit, align="C")
+    class Kit(FPDF):
+        def footer(self):
+            self.set_y(-MARGIN - 4)
+            self.set_font(FONT, "", 8)
+            self.set_text_color(*GREY)
+            self.multi_cell(0, 4, credit, align="C")
+
+    return Kit(format="A4", unit="mm")
 
 
-def _paragraph(pdf: FPDF, text: str, size: float, style: str = "", color=TEXT, after: float = 4) -> None:
+def _paragraph(pdf, text: str, size: float, style: str = "", color=TEXT, after: float = 4) -> None:
     pdf.set_font(FONT, style, size)
     pdf.set_text_color(*color)
     pdf.multi_cell(0, size * 0.5, french_spaces(text), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(after)
 
 
-def _poster(pdf: FPDF, poster: dict) -> None:
+def _poster(pdf, poster: dict) -> None:
     pdf.add_page()
     pdf.start_section(french_spaces(poster["heading"]))
     pdf.set_draw_color(*BLUE)
@@ -99,7 +102,7 @@ def _poster(pdf: FPDF, poster: dict) -> None:
     _paragraph(pdf, poster["footer"], 15, "B", BLUE)
 
 
-def _guide(pdf: FPDF, title: str, guide: dict, site: str, site_url: str) -> None:
+def _guide(pdf, title: str, guide: dict, site: str, site_url: str) -> None:
     pdf.add_page()
     pdf.set_left_margin(MARGIN)
     pdf.set_right_margin(MARGIN)
@@ -130,7 +133,9 @@ def make_pdf(path: Path, theme: str, site_name: str, site_url: str) -> bytes:
     """The kit's PDF from its text at ``path``; ``theme``: the folder of ``fonts/``."""
     kit = read(path)
     title = kit["title"]
-    pdf = _Kit(french_spaces(kit["credit"]))
+    from fpdf import ViewerPreferences
+
+    pdf = _document(french_spaces(kit["credit"]))
     for style, name in FONT_FILES.items():
         pdf.add_font(FONT, style, str(Path(theme) / name))
     pdf.set_title(title)

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
-
 WIDTH, HEIGHT = 1200, 630
 FOLDER = "images/partage"
 SITE_IMAGE = "site"  # the image of the pages that are not a domain's
@@ -83,11 +81,13 @@ def fonts_digest(theme: str, identity: str) -> str:
 
 
 @cache
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+def _font(path: str, size: int):
+    from PIL import ImageFont  # imported when an image is drawn: a rebuild that keeps them does not
+
     return ImageFont.truetype(path, size)
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def _wrap(text: str, font, width: int) -> list[str]:
     lines: list[str] = []
     for word in text.split():
         if lines and font.getlength(f"{lines[-1]} {word}") <= width:
@@ -97,7 +97,7 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     return lines
 
 
-def _heading(text: str, path: str, width: int, height: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+def _heading(text: str, path: str, width: int, height: int) -> tuple:
     """The biggest size (from 84 px down) at which ``text`` fits in ``width`` × ``height``."""
     for size in range(84, 30, -4):
         font = _font(path, size)
@@ -109,6 +109,8 @@ def _heading(text: str, path: str, width: int, height: int) -> tuple[ImageFont.F
 
 def draw(card: Card, theme: str) -> bytes:
     """The PNG of ``card``, its fonts taken from the ``theme`` folder."""
+    from PIL import Image, ImageDraw
+
     regular, bold = (str(Path(theme) / name) for name in FONTS[card.identity])
     image = Image.new("RGB", (WIDTH, HEIGHT), WHITE)
     pen = ImageDraw.Draw(image)
