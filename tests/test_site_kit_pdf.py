@@ -14,8 +14,8 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
+from catalog.text import french_typography
 from conftest import ROOT, TODAY, build_site
-from reserve_civique import kit
 from reserve_civique.resources import ResourceError, load_resources
 
 PDF = "ressources/kit-solidarite-voisins.pdf"
@@ -30,7 +30,8 @@ def demo(tmp_path_factory):
 
 
 def text_of(reader: PdfReader) -> str:
-    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    # only the line breaks and ordinary spaces: str.split() would also take the no-break ones
+    return " ".join(re.sub(r"[ \t\r\n]+", " ", page.extract_text()) for page in reader.pages)
 
 
 def test_the_kit_is_a_valid_two_page_a4_pdf_in_french(demo):
@@ -56,18 +57,24 @@ def test_the_kit_says_its_text_credits_its_source_and_leads_to_the_site(demo):
         "Mon téléphone",
         "Aider sans se mettre en danger",
         "appelez le 15",
-        "association Voisins solidaires",
+        "l’association Voisins solidaires",
         "www.voisinssolidaires.fr",
         "https://aider.example.org/missions/",
     ):
         assert words in text, words
-    assert text.count("D'après le kit de solidarité entre voisins") == 2  # at the bottom of each page
+    assert text.count("D’après le kit de solidarité entre voisins") == 2  # at the bottom of each page
 
 
-def test_french_typography_in_the_kit():
-    assert kit.french_spaces("Vous êtes âgé ? Mon prénom : Paul ; « Je veux aider » !") == (
-        "Vous êtes âgé\u202f? Mon prénom\u00a0: Paul\u202f; «\u00a0Je veux aider\u00a0»\u202f!"
+def test_french_typography_in_the_kit(demo):
+    assert french_typography("Vous êtes âgé ? Mon prénom : Paul ; l'aide « Je veux aider » !") == (
+        "Vous êtes âgé\u202f? Mon prénom\u00a0: Paul\u202f; l’aide «\u00a0Je veux aider\u00a0»\u202f!"
     )
+    reader = PdfReader(demo / PDF)
+    text = text_of(reader)
+    assert "aider\u202f!" in text and "sortir\u202f?" in text and "n’avez" in text and "'" not in text
+    # the no-break space before « : » has the space's glyph (read back as a space), but no line starts with it
+    lines = [line.strip() for page in reader.pages for line in page.extract_text().splitlines()]
+    assert not [line for line in lines if line[:1] in ":;!?»"]
 
 
 def test_the_fonts_are_embedded_and_redistributable(demo):

@@ -89,7 +89,7 @@ def test_every_page_type_names_its_image_with_size_and_text(sites, identity):
 def test_an_images_text_names_its_domain(sites):
     meta = meta_of(sites["etat"] / "missions/garde-ajaccio/index.html")
     assert meta["og:image:alt"] == (
-        "Je veux aider — Préfecture de l'Aisne : Garde exceptionnelle d'enfants, missions bénévoles de la réserve civique"
+        "Je veux aider — Préfecture de l’Aisne : Garde exceptionnelle d’enfants, missions bénévoles de la réserve civique"
     )
 
 

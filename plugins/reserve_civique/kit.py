@@ -12,32 +12,20 @@ date is the text's own (``date``), never the build's. fpdf2 does not tag a PDF's
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import yaml
+
+from catalog.text import french_typography
 
 FONT = "DejaVu"
 FONT_FILES = {"": "fonts/DejaVuSans.ttf", "B": "fonts/DejaVuSans-Bold.ttf"}  # relative to the theme folder
 BLUE, TEXT, GREY = (0, 0, 145), (22, 22, 22), (83, 83, 83)  # the DSFR's bleu France, text, mention grey
 MARGIN = 18  # mm
 
-NNBSP, NBSP = "\u202f", "\u00a0"
-_BEFORE = re.compile(r" ([;!?])")  # a thin unbreakable space before ; ! ?
-_COLON = re.compile(r" :")  # an unbreakable space before :
-_QUOTES = re.compile(r"« ?(.*?) ?»")
-
 
 class KitError(Exception):
     """The kit's text file is wrong; the message says where."""
-
-
-def french_spaces(text: str) -> str:
-    """French typography's unbreakable spaces: before « ; ! ? » and « : », inside « guillemets »."""
-    text = " ".join(text.split())
-    text = _BEFORE.sub(NNBSP + r"\1", text)
-    text = _COLON.sub(NBSP + ":", text)
-    return _QUOTES.sub("«" + NBSP + r"\1" + NBSP + "»", text)
 
 
 def read(path: Path) -> dict:
@@ -74,13 +62,13 @@ def _document(credit: str):
 def _paragraph(pdf, text: str, size: float, style: str = "", color=TEXT, after: float = 4) -> None:
     pdf.set_font(FONT, style, size)
     pdf.set_text_color(*color)
-    pdf.multi_cell(0, size * 0.5, french_spaces(text), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, french_typography(text), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(after)
 
 
 def _poster(pdf, poster: dict) -> None:
     pdf.add_page()
-    pdf.start_section(french_spaces(poster["heading"]))
+    pdf.start_section(french_typography(poster["heading"]))
     pdf.set_draw_color(*BLUE)
     pdf.set_line_width(1.5)
     pdf.rect(MARGIN, MARGIN, pdf.w - 2 * MARGIN, pdf.h - 2 * MARGIN - 14)
@@ -107,23 +95,23 @@ def _guide(pdf, title: str, guide: dict, site: str, site_url: str) -> None:
     pdf.set_left_margin(MARGIN)
     pdf.set_right_margin(MARGIN)
     pdf.set_y(MARGIN)
-    pdf.start_section(french_spaces(guide["heading"]))
-    _paragraph(pdf, title, 22, "B", BLUE, after=3)
-    _paragraph(pdf, guide.get("intro", ""), 11, after=6)
-    _paragraph(pdf, guide["heading"], 17, "B", BLUE, after=3)
+    pdf.start_section(french_typography(guide["heading"]))
+    _paragraph(pdf, title, 24, "B", BLUE, after=4)
+    _paragraph(pdf, guide.get("intro", ""), 12.5, after=8)
+    _paragraph(pdf, guide["heading"], 19, "B", BLUE, after=4)
     for section in guide.get("sections", []):
-        _paragraph(pdf, section["heading"], 13, "B", after=1)
-        pdf.set_font(FONT, "", 11)
+        _paragraph(pdf, section["heading"], 15, "B", after=2)
+        pdf.set_font(FONT, "", 12.5)
         pdf.set_text_color(*TEXT)
         for item in section.get("items", []):
             pdf.set_x(MARGIN)
-            pdf.cell(6, 5.5, "•")
-            pdf.multi_cell(0, 5.5, french_spaces(item), align="L", new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(1)
-        pdf.ln(3)
+            pdf.cell(7, 6.5, "•")
+            pdf.multi_cell(0, 6.5, french_typography(item), align="L", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1.5)
+        pdf.ln(4)
     if guide.get("closing"):
-        _paragraph(pdf, guide["closing"].replace("{site}", site), 11, after=1)
-        pdf.set_font(FONT, "B", 11)
+        _paragraph(pdf, guide["closing"].replace("{site}", site), 12.5, after=1)
+        pdf.set_font(FONT, "B", 12.5)
         pdf.set_text_color(*BLUE)
         address = site_url + "/missions/"
         pdf.cell(0, 6, address, link=address, new_x="LMARGIN", new_y="NEXT")
@@ -135,12 +123,14 @@ def make_pdf(path: Path, theme: str, site_name: str, site_url: str) -> bytes:
     title = kit["title"]
     from fpdf import ViewerPreferences
 
-    pdf = _document(french_spaces(kit["credit"]))
+    pdf = _document(french_typography(kit["credit"]))
     for style, name in FONT_FILES.items():
         pdf.add_font(FONT, style, str(Path(theme) / name))
     pdf.set_title(title)
     pdf.set_lang("fr")
-    pdf.set_subject(french_spaces(f"{kit['poster']['heading']} — une affiche et des conseils pour aider ses voisins"))
+    pdf.set_subject(
+        french_typography(f"{kit['poster']['heading']} — une affiche et des conseils pour aider ses voisins")
+    )
     pdf.set_author(site_name)
     pdf.set_creator(f"{site_name} ({site_url})")
     pdf.set_keywords(["réserve civique", "solidarité", "voisins", "Voisins solidaires"])

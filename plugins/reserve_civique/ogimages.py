@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from catalog.text import french_typography
+
 WIDTH, HEIGHT = 1200, 630
 FOLDER = "images/partage"
 SITE_IMAGE = "site"  # the image of the pages that are not a domain's
@@ -67,8 +69,9 @@ class Card:
 
 def cards(domains, site_name: str, operator: str, identity: str) -> list[Card]:
     """The site's image, then one per domain (``domains``: objects with ``slug`` and ``label``)."""
+    site_name, operator = french_typography(site_name), french_typography(operator)
     made = [Card(SITE_IMAGE, "Devenez bénévole de la réserve civique", site_name, operator, identity)]
-    made += [Card(d.slug, d.label, site_name, operator, identity) for d in domains]
+    made += [Card(d.slug, french_typography(d.label), site_name, operator, identity) for d in domains]
     return made
 
 
