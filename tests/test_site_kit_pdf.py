@@ -124,3 +124,19 @@ def test_an_html_resource_is_refused_with_the_reason(tmp_path):
     )
     with pytest.raises(ResourceError, match=r"pas de page HTML .* politique de sécurité du site .* publiez un PDF"):
         load_resources(tmp_path)
+
+
+def test_a_rebuild_makes_the_kit_again_when_its_text_changes_and_keeps_one_version(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    output = tmp_path / "output"
+    settings = {"content_dir": str(content), "today": str(TODAY)}
+    build_site(content, output, RESERVE_CIVIQUE=settings, DELETE_OUTPUT_DIRECTORY=False)
+    first = (output / PDF).read_bytes()
+    build_site(content, output, RESERVE_CIVIQUE=settings, DELETE_OUTPUT_DIRECTORY=False)
+    assert (output / PDF).read_bytes() == first  # from the cache, the same
+    source = content / "ressources/kit-solidarite-voisins.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace("appelez le 15", "appelez le 112"), encoding="utf-8")
+    build_site(content, output, RESERVE_CIVIQUE=settings, DELETE_OUTPUT_DIRECTORY=False)
+    assert "appelez le 112" in text_of(PdfReader(output / PDF))
+    assert len(list((tmp_path / "cache").rglob("kit-solidarite-voisins.pdf-*.marshal"))) == 1

@@ -111,12 +111,15 @@ class CatalogGenerator(Generator):
         fonts = [(Path(theme) / name).read_bytes() for name in kit.FONT_FILES.values()]
         key = digest(self.code, resource.path.read_bytes(), fonts)
         folder = self._cache_folder("made")
-        kept = cache.read(os.path.join(folder, f"{key}.marshal")) if folder else None
+        path = Path(folder, f"{resource.file}-{key}.marshal") if folder else None
+        kept = cache.read(path) if path else None
         if isinstance(kept, bytes):
             return kept
         data = kit.make_pdf(resource.path, theme, self.settings["SITENAME"], self.settings.get("SITEURL", ""))
-        if folder:
-            cache.write(os.path.join(folder, f"{key}.marshal"), data)
+        if path and cache.write(path, data):
+            for older in path.parent.glob(f"{resource.file}-*.marshal"):  # the versions before this one
+                if older != path:
+                    older.unlink(missing_ok=True)
         return data
 
     def _cache_folder(self, name: str) -> str | None:
