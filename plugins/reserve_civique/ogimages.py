@@ -140,5 +140,5 @@ def draw(card: Card, theme: str) -> bytes:
         (MARGIN, HEIGHT - BAND + 90), "Missions bénévoles de la réserve civique", font=_font(regular, 28), fill=WHITE
     )
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)  # no text chunks, no date: the same bytes each build
+    image.save(out, format="PNG")  # no text chunks, no date: the same bytes each build (optimize: 4 times slower, 5 % smaller)
     return out.getvalue()
