@@ -1,6 +1,7 @@
-"""The handler's own fixtures. ``app``, ``client`` and ``post`` (flaskr's) are in tests/fixtures/handler.py:
-the site's and the system's tests use them too. Every test here using the database runs on SQLite
-and on PostgreSQL (tests/fixtures/databases.py)."""
+"""The fixtures only the handler's tests use: ``runner`` (flaskr's, with ``app`` and ``client``),
+``rows`` and an empty PostgreSQL database. ``app``, ``client`` and ``post`` are in
+tests/fixtures/handler.py, as the site's and the system's tests use them too. Every test here
+using the database runs on SQLite and on PostgreSQL (tests/fixtures/databases.py)."""
 
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ def _sitemap_forgets(failed) -> None:
     own autoreload runs the same Pelican object again and never meets this; the
     tests build many. The plugin offers no public way to start afresh: this is
     the one place that resets its state, and
-    tests/test_site_data.py::test_a_failed_build_leaves_the_next_its_sitemap
+    tests/site/test_data.py::test_a_failed_build_leaves_the_next_its_sitemap
     pins the version it was written for.
     """
     from pelican.plugins.sitemap import sitemap
