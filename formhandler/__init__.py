@@ -15,7 +15,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from catalog.text import number, plural
 
-from . import cli, content, db, outbox, security
+from . import cli, content, db, outbox, security, signing
 from .settings import check, defaults
 
 
@@ -31,8 +31,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     user_keys = {k for k, v in app.config.items() if k not in before or before[k] is not v}
     check(app.config, user_keys)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = os.urandom(32)  # no sessions are used; Flask wants one
 
     theme_templates = os.path.join(app.config["THEME_DIR"], "templates")
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(theme_templates)])
@@ -49,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     app.json.sort_keys = False  # errors keep the order of the form
+    signing.init_app(app)
     db.init_app(app)
     content.init_app(app)
     outbox.init_app(app)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from catalog.emails import InvalidAddress, check_address
 
+from .signing import stored_key
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -43,6 +45,13 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "cache du contenu déjà lu (la liste complète des missions, pour les propositions et les commandes) ;"
         " vide : dossier cache/ à côté du fichier SQLite, ou dans var/ avec PostgreSQL",
+    ),
+    Setting(
+        "EXPORTS_DIR",
+        "",
+        str,
+        "dossier des fichiers que le service écrit pour la construction du site (places prises, bénévoles"
+        " en attente) ; vide : dossier exports/ à côté du fichier SQLite, ou dans var/ avec PostgreSQL",
     ),
     Setting("THEME_DIR", "theme", str, "dossier du thème du site, dont le service reprend l'apparence pour ses pages"),
     Setting("SITE_URL", "http://127.0.0.1:8000", str, "adresse publique du site ; les redirections n'y mènent que là"),
@@ -221,6 +230,8 @@ def local_config(folder, site_url: str, mail_port: int, *, rate_limits: bool = F
         "SITE_URL": site_url,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": mail_port,
+        # the key the deployment's processes share, kept in the folder (signed links survive a restart)
+        "SECRET_KEY": stored_key(folder),
     }
     if not rate_limits:
         config.update(RATELIMIT_PER_IP=UNLIMITED, RATELIMIT_PER_EMAIL=UNLIMITED)

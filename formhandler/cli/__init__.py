@@ -10,9 +10,10 @@ proposals list|show|accept|reject     missions proposed through the form
 purge [--days N]                      erase applications and proposals older than the retention
 erase EMAIL                           erase everything about one address
 db upgrade|version|copy|scrub         the schema, a copy to another database (SQLite to PostgreSQL)
+exports write                         the files the site's build reads (places taken, volunteers waiting)
 
 One module per group (:mod:`.applications`, :mod:`.outbox`, :mod:`.proposals`, :mod:`.data`
-for ``purge`` and ``erase``, :mod:`.db` for the database itself); every line that may hold a visitor's text goes through
+for ``purge`` and ``erase``, :mod:`.db` for the database itself, :mod:`.exports`); every line that may hold a visitor's text goes through
 :func:`.output.echo`, and a command fails with :class:`.output.CommandError`.
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import applications, data, db, outbox, proposals
+from . import applications, data, db, exports, outbox, proposals
 
 
 def init_app(app: Flask) -> None:
@@ -31,3 +32,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(data.purge)
     app.cli.add_command(data.erase)
     app.cli.add_command(db.group)
+    app.cli.add_command(exports.group)

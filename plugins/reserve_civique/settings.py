@@ -16,6 +16,8 @@ DEFAULTS = {
     "feed_items": 50,
     "incremental": True,
     "speedups": True,
+    "handler_exports": "var/exports",
+    "handler_exports_max_age": 2 * 24 * 3600,
 }
 
 
@@ -41,6 +43,11 @@ class PluginSettings:
         and the parsed content files (cache under Pelican's ``CACHE_PATH``).
     speedups: the speed tricks of :mod:`.speedups` (``False``: the same files,
         made through the libraries' public API only, more slowly).
+    handler_exports: the folder where the form handler writes what only it
+        knows (``flask --app formhandler exports write``; :mod:`.exports`),
+        relative to the site's folder.
+    handler_exports_max_age: seconds after which such a file is too old to be
+        shown (the build then shows nothing rather than a wrong number).
     """
 
     content_dir: str
@@ -52,6 +59,8 @@ class PluginSettings:
     feed_items: int
     incremental: bool
     speedups: bool
+    handler_exports: str
+    handler_exports_max_age: int
 
     @classmethod
     def from_pelican(cls, settings: dict) -> PluginSettings:
