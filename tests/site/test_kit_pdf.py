@@ -15,8 +15,8 @@ import pytest
 from pypdf import PdfReader
 
 from catalog.text import french_typography
-from conftest import ROOT, TODAY, build_site
 from reserve_civique.resources import ResourceError, load_resources
+from tests.helpers import ROOT, TODAY, build_site
 
 PDF = "ressources/kit-solidarite-voisins.pdf"
 

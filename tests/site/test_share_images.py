@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 from PIL import Image
 
-from conftest import DATA, ROOT, TODAY, build_site
+from tests.helpers import DATA, ROOT, TODAY, build_site
 
 SITEURL = "https://aider.example.org"
 DOMAINS = {"aide-alimentaire-urgence", "garde-exceptionnelle-enfants"}  # the test content's
