@@ -30,6 +30,7 @@ from catalog.emails import check_address
 from catalog.public import PublicMission
 from catalog.text import date_range
 
+from . import followup_mails
 from .content import today
 
 STRUCTURE, VOLUNTEER, OPERATOR = "structure", "volunteer", "operator"
@@ -246,6 +247,8 @@ def render(kind: str, message_id: str, context_json: str, recipients: list[str])
         draft = _render_operator(kind, c, recipients)
     elif kind.startswith("proposal-"):
         draft = _render_proposal(kind, c, recipients)
+    elif kind in followup_mails.KINDS:
+        draft = followup_mails.render(kind, c, recipients)
     else:
         draft = _render_application(kind, c, recipients)
     return compose(draft, message_id)

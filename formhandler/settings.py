@@ -306,4 +306,3 @@ def check(config: dict, user_keys: set[str]) -> None:
         raise SettingsError(f"COORDINATORS : {problem}") from None
     if config.get("ANSWER_REMINDER_DAYS", 1) < 1:
         raise SettingsError(f"ANSWER_REMINDER_DAYS doit valoir au moins 1 (reçu {config['ANSWER_REMINDER_DAYS']})")
-

@@ -280,3 +280,100 @@ class Store:
         """Insert rows as they are, ids included (SQLite's ``AUTOINCREMENT`` follows the largest)."""
         marks = ", ".join("?" * len(columns))
         self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    # -- follow-up: reminders, escalations, daily summaries, statistics (issue 15) -------------
+    # Kept together at the end (formhandler.followup, formhandler.digest, formhandler.statistics).
+
+    def unanswered_between(self, oldest: float, newest: float, mark: str) -> list[Mapping]:
+        """Applications still « nouvelle », never answered, made after ``oldest`` and at ``newest`` or
+        before, whose ``mark`` (``reminded_at`` or ``escalated_at``) is not set; oldest first."""
+        column = FOLLOW_UP_MARKS[mark]
+        return self.conn.execute(
+            "SELECT id, mission_id, created_at, reminded_at FROM applications WHERE status = 'nouvelle'"
+            f" AND answered_at IS NULL AND {column} IS NULL AND created_at > ? AND created_at <= ?"
+            " ORDER BY created_at, id",
+            (oldest, newest),
+        ).fetchall()
+
+    def mark_followed_up(self, application_ids: Sequence[str], mark: str, now: float) -> list[str]:
+        """Set ``mark`` to ``now`` on those of ``application_ids`` where it is not set yet, still
+        unanswered; the ids this call marked (another run that marked one first keeps it)."""
+        column = FOLLOW_UP_MARKS[mark]
+        rows = self.conn.execute(
+            f"UPDATE applications SET {column} = ? WHERE id IN (SELECT value FROM json_each(?))"
+            f" AND {column} IS NULL AND status = 'nouvelle' AND answered_at IS NULL RETURNING id",
+            (now, json.dumps(list(application_ids))),
+        ).fetchall()
+        return sorted(row[0] for row in rows)
+
+    def last_digest(self, department: str) -> Mapping | None:
+        """The department's latest summary (``day``, ``sent_at``), or ``None``."""
+        return self.conn.execute(
+            "SELECT day, sent_at FROM digests WHERE department = ? ORDER BY sent_at DESC LIMIT 1", (department,)
+        ).fetchone()
+
+    def claim_digest(self, department: str, day: str, now: float) -> bool:
+        """Record the department's summary of ``day`` as sent at ``now``; ``False`` if it already was
+        (by this run before, or by another one now): then nothing is to be sent."""
+        return bool(
+            self.conn.execute(
+                "INSERT INTO digests (department, day, sent_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (department, day, now),
+            ).rowcount
+        )
+
+    def events_between(self, since: float, until: float) -> list[Mapping]:
+        """The states applications took after ``since`` and at ``until`` or before, in order."""
+        return self.conn.execute(
+            "SELECT application_id, mission_id, status, actor, created_at FROM application_events"
+            " WHERE created_at > ? AND created_at <= ? ORDER BY created_at, id",
+            (since, until),
+        ).fetchall()
+
+    def applications_made_between(self, since: float, until: float) -> list[Mapping]:
+        """The applications (id, mission, state, waiting list) made after ``since`` and at ``until`` or before."""
+        return self.conn.execute(
+            "SELECT id, mission_id, status, waiting_list, created_at FROM applications"
+            " WHERE created_at > ? AND created_at <= ? ORDER BY created_at",
+            (since, until),
+        ).fetchall()
+
+    def unanswered_since(self, before: float) -> list[Mapping]:
+        """Applications still « nouvelle », never answered, made at ``before`` or earlier."""
+        return self.conn.execute(
+            "SELECT id, mission_id, created_at, reminded_at FROM applications WHERE status = 'nouvelle'"
+            " AND answered_at IS NULL AND created_at <= ? ORDER BY created_at",
+            (before,),
+        ).fetchall()
+
+    def mission_states_changed(self, since: float, until: float) -> list[Mapping]:
+        """Missions the structure said complete, or reopened, after ``since`` and at ``until`` or before."""
+        return self.conn.execute(
+            "SELECT mission_id, complete, changed_at FROM mission_states WHERE changed_at > ? AND changed_at <= ?",
+            (since, until),
+        ).fetchall()
+
+    def follow_up_counts(self) -> tuple[dict[str, int], set[str]]:
+        """Accepted volunteers per mission, and the missions their structure said complete."""
+        accepted = dict(
+            self.conn.execute(
+                "SELECT mission_id, COUNT(*) FROM applications WHERE status = 'acceptee' GROUP BY mission_id"
+            ).fetchall()
+        )
+        complete = {row[0] for row in self.conn.execute("SELECT mission_id FROM mission_states WHERE complete = 1")}
+        return accepted, complete
+
+    def statistics_rows(self) -> tuple[list[Mapping], list[Mapping]]:
+        """What the statistics are made of: every application's mission, state and times (no identity),
+        and every event (those of erased applications included), in order."""
+        applications = self.conn.execute(
+            "SELECT id, mission_id, status, created_at, answered_at FROM applications ORDER BY created_at"
+        ).fetchall()
+        events = self.conn.execute(
+            "SELECT application_id, mission_id, status, actor, created_at FROM application_events ORDER BY created_at, id"
+        ).fetchall()
+        return applications, events
+
+
+# the follow-up marks of an application, by name (never a column name from elsewhere in SQL)
+FOLLOW_UP_MARKS = {"reminded_at": "reminded_at", "escalated_at": "escalated_at"}
