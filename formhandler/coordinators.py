@@ -38,6 +38,8 @@ def coordinators_by_department(setting: str) -> dict[str, list[str]]:
         for part in addresses.split(","):
             if not part.strip():
                 continue
+            if "=" in part:  # « 02=a@x.fr,60=b@y.fr » is a valid address, and a mistake
+                raise ValueError(f"« {part.strip()} » : séparez les départements par « ; » ({EXAMPLE})")
             try:
                 listed.append(check_address(part).ascii)
             except InvalidAddress as problem:
