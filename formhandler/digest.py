@@ -81,9 +81,9 @@ def summary(
     here = {m.id: m for m in current.missions.values() if m.department == department}
     events = [e for e in store.events_between(since, now) if e["mission_id"] in here]
     sections = [
-        {"title": "Nouvelles candidatures", "items": _new(store, here, events, since, now)},
+        {"title": "Nouvelles candidatures", "entries": _new(store, here, events, since, now)},
         *(
-            {"title": title, "items": _answered(here, events, status)}
+            {"title": title, "entries": _answered(here, events, status)}
             for status, title in (*ANSWERS.items(), ("retiree", "Candidatures retirées par le bénévole"))
         ),
     ]
@@ -93,18 +93,18 @@ def summary(
     sections.append(
         {
             "title": f"Sans réponse depuis plus de {plural(days, 'jour')}",
-            "items": [
-                _item(here[m], f"{plural(n, 'candidature')} sans réponse de {current.structure_of(here[m]).name}")
+            "entries": [
+                _item(here[m], f"{plural(n, 'candidature')} sans réponse (structure : {current.structure_of(here[m]).name})")
                 for m, n in sorted(crossed.items())
             ],
         }
     )
     full, reopened = _places(store, here, events, since, now)
-    sections.append({"title": "Missions complètes", "items": full})
-    sections.append({"title": "Places rouvertes", "items": reopened})
+    sections.append({"title": "Missions complètes", "entries": full})
+    sections.append({"title": "Places rouvertes", "entries": reopened})
     ending = _ending(here, day, last_day)
-    sections.append({"title": f"Missions qui se terminent d'ici {ENDING_WITHIN_DAYS} jours", "items": ending})
-    sections = [s for s in sections if s["items"]]
+    sections.append({"title": f"Missions qui se terminent d'ici {ENDING_WITHIN_DAYS} jours", "entries": ending})
+    sections = [s for s in sections if s["entries"]]
     if not sections:
         return None
     return {

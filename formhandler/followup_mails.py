@@ -21,7 +21,7 @@ def render(kind: str, c: dict, recipients: list[str]):
 
     everyone = [("", address) for _, address in getaddresses(recipients)]
     if kind == REMINDER:
-        waiting = "Une candidature attend" if c["count"] == 1 else f"{c['count']} candidatures attendent"
+        waiting = "une candidature attend" if c["count"] == 1 else f"{c['count']} candidatures attendent"
         return Draft(
             subject=f"Rappel : {waiting} votre réponse",
             to=[(c["contact_name"], recipients[0])],

@@ -61,7 +61,7 @@ def run(app, *args) -> str:
 
 
 def text(message) -> str:
-    return message.get_body(("plain",)).get_content()
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
 
 
 # -- the structure's reminder, the coordinators' escalation ---------------------------------------------
@@ -107,7 +107,7 @@ def test_a_structure_is_reminded_once_after_n_days_with_a_link_per_application(h
     age(rows, recent, 5)
     assert "1 rappel(s) aux structures, pour 1 candidature(s)" in run(handler, "reminders", "send")
     (late,) = delivered(handler, smtp, before + 2)
-    assert late["Subject"] == "Rappel : Une candidature attend votre réponse"
+    assert late["Subject"] == "Rappel : une candidature attend votre réponse"
 
 
 def test_coordinators_are_told_after_2n_days_once_per_application(handler, rows, smtp):
@@ -136,7 +136,7 @@ def test_coordinators_are_told_after_2n_days_once_per_application(handler, rows,
     assert "- « Je distribue des colis à Laon » : 1 candidature sans réponse, la plus ancienne du" in body
     assert f"{SITE}/missions/colis-laon/" in body
     assert "/candidatures/" not in body and "Jeanne" not in body and "jeanne.dupre" not in body
-    assert "Pas de rappel envoyé" in text(mails[FALLBACK])
+    assert "Pas de rappel : aucun n'est parti entre le 5e et le 10e jour." in text(mails[FALLBACK])
 
     assert {r["id"] for r in rows("SELECT id FROM applications WHERE escalated_at IS NOT NULL")} == {laon, corsica}
     assert "0 e-mail(s) aux coordinateurs" in run(handler, "reminders", "send")
@@ -219,7 +219,7 @@ CANDIDATURES RETIRÉES PAR LE BÉNÉVOLE
 
 SANS RÉPONSE DEPUIS PLUS DE 5 JOURS
 
-- « Je distribue des colis à Laon » : 1 candidature sans réponse de Association d'essai
+- « Je distribue des colis à Laon » : 1 candidature sans réponse (structure : Association d'essai)
   {SITE}/missions/colis-laon/
 
 MISSIONS COMPLÈTES
@@ -258,7 +258,7 @@ def test_a_day_is_summed_up_once_and_nothing_is_sent_when_nothing_changed(busy_d
     # something new the day after: only that, since the last summary
     apply(busy_day, email="lendemain@exemple.fr")
     assert "02 : envoyé" in run(busy_day, "digest", "send", "--day", "2026-12-01")
-    (mail,) = delivered(busy_day, smtp, before)
+    (mail,) = [m for m in delivered(busy_day, smtp, before) if m["To"].addresses[0].addr_spec == AISNE]
     body = text(mail)
     assert "depuis le résumé précédent, du" in body
     assert "- « Je distribue des colis à Laon » : 1 candidature\n" in body
@@ -300,8 +300,8 @@ def test_list_shows_each_state_and_filters_by_one(handler, rows):
     apply(handler, email="autre@exemple.fr", first_name="Zoé")
     rows.execute("UPDATE applications SET status = 'acceptee', answered_at = ? WHERE id = ?", time.time(), accepted)
     listing = run(handler, "applications", "list")
-    assert "Jeanne Dupré <jeanne.dupre@exemple.fr> (acceptée)" in listing
-    assert "Zoé Dupré <autre@exemple.fr> (nouvelle)" in listing
+    assert "Jeanne Dupré <jeanne.dupre@exemple.fr> (acceptée ;" in listing
+    assert "Zoé Dupré <autre@exemple.fr> (nouvelle ;" in listing
     only = run(handler, "applications", "list", "--status", "acceptee")
     assert accepted in only and "Zoé" not in only and "1 candidature(s)" in only
     assert "0 candidature(s)" in run(handler, "applications", "list", "--status", "retiree")
