@@ -94,7 +94,10 @@ def summary(
         {
             "title": f"Sans réponse depuis plus de {plural(days, 'jour')}",
             "entries": [
-                _item(here[m], f"{plural(n, 'candidature')} sans réponse (structure : {current.structure_of(here[m]).name})")
+                _item(
+                    here[m],
+                    f"{plural(n, 'candidature')} sans réponse (structure : {current.structure_of(here[m]).name})",
+                )
                 for m, n in sorted(crossed.items())
             ],
         }
