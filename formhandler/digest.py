@@ -38,6 +38,7 @@ from .mails import spec
 ENDING_WITHIN_DAYS = 7
 ANSWERS = {"acceptee": "Candidatures acceptées", "declinee": "Candidatures déclinées"}
 SENT, ALREADY_SENT, NOTHING_NEW = "envoyé", "déjà envoyé", "rien de nouveau"
+NOBODY = "personne à prévenir (ni COORDINATORS ni COORDINATORS_EMAIL)"
 
 
 def departments(current: Catalog) -> list[str]:
@@ -48,7 +49,7 @@ def departments(current: Catalog) -> list[str]:
 
 def send_digests(day: dt.date, now: float) -> dict[str, str]:
     """Queue the summary of ``day`` for each department that has something new; per department,
-    what happened (:data:`SENT`, :data:`ALREADY_SENT`, :data:`NOTHING_NEW`)."""
+    what happened (:data:`SENT`, :data:`ALREADY_SENT`, :data:`NOTHING_NEW`, :data:`NOBODY`)."""
     current = catalog()
     outcomes = {}
     for department in departments(current):
@@ -59,11 +60,15 @@ def send_digests(day: dt.date, now: float) -> dict[str, str]:
                 continue
             since = last["sent_at"] if last is not None else now - DAY
             last_day = dt.date.fromisoformat(last["day"]) if last is not None else None
+            recipients = coordinators_of(department)
+            if not recipients:
+                outcomes[department] = NOBODY
+                continue
             context = summary(store, current, department, since, now, day, last_day)
             if context is None:
                 outcomes[department] = NOTHING_NEW
             elif store.claim_digest(department, day.isoformat(), now):
-                store.add_mails([spec(DIGEST, coordinators_of(department), context)], now)
+                store.add_mails([spec(DIGEST, recipients, context)], now)
                 outcomes[department] = SENT
             else:  # another run sent it meanwhile
                 outcomes[department] = ALREADY_SENT

@@ -27,6 +27,7 @@ from flask import current_app
 from catalog import Catalog, Mission
 from catalog.emails import check_address
 from catalog.geo import department_name
+from catalog.text import date_long
 
 from . import db, signing
 from .content import PARIS, catalog
@@ -40,8 +41,6 @@ LINK_DAYS_AFTER_END = 30  # an application's link works while the mission runs, 
 
 def moment(timestamp: float) -> str:
     """A stored time as a French reader reads it: « mardi 24 novembre 2026 à 14 h 05 » (Paris)."""
-    from catalog.text import date_long
-
     local = dt.datetime.fromtimestamp(timestamp, PARIS)
     return f"{date_long(local.date())} à {local.hour} h {local.minute:02d}"
 
@@ -123,18 +122,23 @@ def send_escalations(now: float) -> tuple[int, int]:
     mails = []
     with db.transaction() as store:
         due = _known(store.unanswered_between(now - 4 * days * DAY, now - 2 * days * DAY, "escalated_at"), current)
+        recipients = {
+            m.department: coordinators_of(m.department) for m in {current.missions[r["mission_id"]] for r in due}
+        }
+        # a department with nobody to tell (COORDINATORS_EMAIL emptied) keeps its applications unmarked
+        due = [row for row in due if recipients[current.missions[row["mission_id"]].department]]
         marked = set(store.mark_followed_up([row["id"] for row in due], "escalated_at", now))
         by_department = defaultdict(list)
         for row in due:
             if row["id"] in marked:
                 by_department[current.missions[row["mission_id"]].department].append(row)
         for department, rows in sorted(by_department.items()):
-            mails.append(_escalation(current, department, rows, days, now))
+            mails.append(_escalation(current, department, rows, days, now, recipients[department]))
         store.add_mails(mails, now)
     return len(mails), len(marked)
 
 
-def _escalation(current: Catalog, department: str, rows: list, days: int, now: float):
+def _escalation(current: Catalog, department: str, rows: list, days: int, now: float, recipients: list[str]):
     structures: dict[str, dict] = {}
     for row in rows:
         mission = current.missions[row["mission_id"]]
@@ -166,4 +170,4 @@ def _escalation(current: Catalog, department: str, rows: list, days: int, now: f
         "site_name": current_app.config["SITE_NAME"],
         "date": now,
     }
-    return spec(ESCALATION, coordinators_of(department), context)
+    return spec(ESCALATION, recipients, context)

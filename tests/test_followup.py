@@ -363,3 +363,15 @@ def test_the_follow_up_mails_hold_no_volunteer_data_and_purge_takes_them(busy_da
     rows.execute("UPDATE outbox SET created_at = ?", time.time() - 200 * DAY)
     run(busy_day, "purge")
     assert rows("SELECT kind FROM outbox WHERE kind IN (?, ?, ?)", *kinds) == []
+
+
+def test_with_nobody_to_tell_nothing_is_marked_as_told(make_app, rows, smtp):
+    """No COORDINATORS, COORDINATORS_EMAIL emptied: the command says so, and the applications wait
+    for coordinators to be set rather than being marked as told."""
+    app = make_app(ANSWER_REMINDER_DAYS=5, COORDINATORS_EMAIL="")
+    application_id = apply(app)
+    age(rows, application_id, 10)
+    assert "0 e-mail(s) aux coordinateurs" in run(app, "reminders", "send")
+    assert rows("SELECT escalated_at FROM applications")[0]["escalated_at"] is None
+    assert "02 : personne à prévenir" in run(app, "digest", "send")
+    assert rows("SELECT * FROM digests") == []
