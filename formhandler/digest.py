@@ -94,7 +94,7 @@ def summary(
     ]
     days = current_app.config["ANSWER_REMINDER_DAYS"]
     late = [row for row in store.unanswered_since(now - days * DAY) if row["mission_id"] in here]
-    crossed = Counter(row["mission_id"] for row in late if row["created_at"] + days * DAY > since)
+    crossed = Counter(row["mission_id"] for row in late if row["waiting_since"] + days * DAY > since)
     sections.append(
         {
             "title": f"Sans réponse depuis plus de {plural(days, 'jour')}",
@@ -166,7 +166,9 @@ def _answered(here: Mapping[str, Mission], events: list, status: str) -> list[di
 def _places(store, here: Mapping[str, Mission], events: list, since: float, now: float) -> tuple[list, list]:
     """Missions that became full in the window (the structure said so, or an acceptance filled the
     last place), and those the structure reopened."""
-    accepted, complete = store.follow_up_counts()
+    places = store.missions_places()
+    accepted = {mission_id: counts["accepted"] for mission_id, counts in places.items()}
+    complete = {mission_id for mission_id, counts in places.items() if counts["complete"]}
     said = defaultdict(list)
     for row in store.mission_states_changed(since, now):
         if row["mission_id"] in here:

@@ -29,14 +29,13 @@ from catalog.emails import check_address
 from catalog.geo import department_name
 from catalog.text import date_long
 
-from . import db, signing
+from . import db, links
 from .content import PARIS, catalog
 from .coordinators import coordinators_of
 from .followup_mails import ESCALATION, REMINDER
 from .mails import spec
 
 DAY = 86400
-LINK_DAYS_AFTER_END = 30  # an application's link works while the mission runs, and 30 days more
 
 
 def moment(timestamp: float) -> str:
@@ -59,14 +58,9 @@ def mission_url(mission_id: str) -> str:
     return f"{site_url()}/missions/{mission_id}/"
 
 
-def application_url(application_id: str, mission: Mission) -> str:
-    """The link to an application's page, where its structure answers (signed; see :mod:`.signing`)."""
-    expires_at = None
-    if mission.end is not None:
-        last = mission.end + dt.timedelta(days=LINK_DAYS_AFTER_END)
-        expires_at = dt.datetime.combine(last, dt.time.max, PARIS).timestamp()
-    token = signing.make("application", {"id": application_id}, expires_at=expires_at)
-    return f"{site_url()}/candidatures/{token}/"
+def application_url(row, mission: Mission) -> str:
+    """The link to an application's page, where its structure answers (:mod:`formhandler.links`)."""
+    return links.answer_url(row["id"], links.expires_at(mission.end, row["created_at"]))
 
 
 def _known(rows, current: Catalog) -> list:
@@ -99,7 +93,7 @@ def _reminder(current: Catalog, slug: str, rows: list, days: int, now: float):
         entry = missions.setdefault(
             mission.id, {"title": mission.title, "url": mission_url(mission.id), "applications": []}
         )
-        entry["applications"].append({"made": moment(row["created_at"]), "url": application_url(row["id"], mission)})
+        entry["applications"].append({"made": moment(row["created_at"]), "url": application_url(row, mission)})
     context = {
         "structure_name": structure.name,
         "contact_name": structure.contact.name,
@@ -158,7 +152,7 @@ def _escalation(current: Catalog, department: str, rows: list, days: int, now: f
             mission.id, {"title": mission.title, "url": mission_url(mission.id), "count": 0, "oldest": None}
         )
         listed["count"] += 1
-        listed["oldest"] = listed["oldest"] or moment(row["created_at"])  # rows come oldest first
+        listed["oldest"] = listed["oldest"] or moment(row["waiting_since"])  # rows come longest waiting first
         if row["reminded_at"] and entry["reminded"] is None:
             entry["reminded"] = moment(row["reminded_at"])
     context = {

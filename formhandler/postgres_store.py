@@ -492,13 +492,15 @@ class PostgresStore:
     # Kept together at the end (formhandler.followup, formhandler.digest, formhandler.statistics).
 
     def unanswered_between(self, oldest: float, newest: float, mark: str) -> list[Mapping]:
-        """Applications still « nouvelle », never answered, made after ``oldest`` and at ``newest`` or
-        before, whose ``mark`` (``reminded_at`` or ``escalated_at``) is not set; oldest first."""
+        """Applications still « nouvelle », never answered, waiting since after ``oldest`` and at
+        ``newest`` or before, whose ``mark`` (``reminded_at`` or ``escalated_at``) is not set; the
+        longest waiting first. They wait since they became « nouvelle » (``status_at``): their
+        arrival, or the day a volunteer on the waiting list was offered a freed place."""
         column = FOLLOW_UP_MARKS[mark]
         return self._run(
-            "SELECT id, mission_id, created_at, reminded_at FROM applications WHERE status = 'nouvelle'"
-            f" AND answered_at IS NULL AND {column} IS NULL AND created_at > %s AND created_at <= %s"
-            " ORDER BY created_at, id",
+            f"SELECT id, mission_id, created_at, {WAITING_SINCE} AS waiting_since, reminded_at FROM applications"
+            f" WHERE status = 'nouvelle' AND answered_at IS NULL AND {column} IS NULL"
+            f" AND {WAITING_SINCE} > %s AND {WAITING_SINCE} <= %s ORDER BY {WAITING_SINCE}, id",
             (oldest, newest),
         ).fetchall()
 
@@ -548,10 +550,11 @@ class PostgresStore:
         ).fetchall()
 
     def unanswered_since(self, before: float) -> list[Mapping]:
-        """Applications still « nouvelle », never answered, made at ``before`` or earlier."""
+        """Applications still « nouvelle », never answered, waiting since ``before`` or earlier."""
         return self._run(
-            "SELECT id, mission_id, created_at, reminded_at FROM applications WHERE status = 'nouvelle'"
-            " AND answered_at IS NULL AND created_at <= %s ORDER BY created_at",
+            f"SELECT id, mission_id, created_at, {WAITING_SINCE} AS waiting_since, reminded_at FROM applications"
+            f" WHERE status = 'nouvelle' AND answered_at IS NULL AND {WAITING_SINCE} <= %s"
+            f" ORDER BY {WAITING_SINCE}",
             (before,),
         ).fetchall()
 
@@ -561,16 +564,6 @@ class PostgresStore:
             "SELECT mission_id, complete, changed_at FROM mission_states WHERE changed_at > %s AND changed_at <= %s",
             (since, until),
         ).fetchall()
-
-    def follow_up_counts(self) -> tuple[dict[str, int], set[str]]:
-        """Accepted volunteers per mission, and the missions their structure said complete."""
-        accepted = dict(
-            self._run(
-                "SELECT mission_id, COUNT(*) FROM applications WHERE status = 'acceptee' GROUP BY mission_id"
-            ).fetchall()
-        )
-        complete = {row[0] for row in self._run("SELECT mission_id FROM mission_states WHERE complete = 1").fetchall()}
-        return accepted, complete
 
     def statistics_rows(self) -> tuple[list[Mapping], list[Mapping]]:
         """What the statistics are made of: every application's mission, state and times (no identity),
@@ -586,3 +579,5 @@ class PostgresStore:
 
 # the follow-up marks of an application, by name (never a column name from elsewhere in SQL)
 FOLLOW_UP_MARKS = {"reminded_at": "reminded_at", "escalated_at": "escalated_at"}
+# since when an application waits for its structure's answer (status_at, set since version 3)
+WAITING_SINCE = "COALESCE(status_at, created_at)"

@@ -18,13 +18,9 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-STATES = {
-    "nouvelle": "nouvelle",
-    "acceptee": "acceptée",
-    "declinee": "déclinée",
-    "retiree": "retirée",
-    "attente": "liste d'attente",
-}
+from .states import LABELS
+
+STATES = LABELS  # state -> its French label, in the order they are shown
 ANSWERS = ("acceptee", "declinee")
 ARRIVALS = ("nouvelle", "attente")
 

@@ -376,13 +376,15 @@ class Store:
     # Kept together at the end (formhandler.followup, formhandler.digest, formhandler.statistics).
 
     def unanswered_between(self, oldest: float, newest: float, mark: str) -> list[Mapping]:
-        """Applications still « nouvelle », never answered, made after ``oldest`` and at ``newest`` or
-        before, whose ``mark`` (``reminded_at`` or ``escalated_at``) is not set; oldest first."""
+        """Applications still « nouvelle », never answered, waiting since after ``oldest`` and at
+        ``newest`` or before, whose ``mark`` (``reminded_at`` or ``escalated_at``) is not set; the
+        longest waiting first. They wait since they became « nouvelle » (``status_at``): their
+        arrival, or the day a volunteer on the waiting list was offered a freed place."""
         column = FOLLOW_UP_MARKS[mark]
         return self.conn.execute(
-            "SELECT id, mission_id, created_at, reminded_at FROM applications WHERE status = 'nouvelle'"
-            f" AND answered_at IS NULL AND {column} IS NULL AND created_at > ? AND created_at <= ?"
-            " ORDER BY created_at, id",
+            f"SELECT id, mission_id, created_at, {WAITING_SINCE} AS waiting_since, reminded_at FROM applications"
+            f" WHERE status = 'nouvelle' AND answered_at IS NULL AND {column} IS NULL"
+            f" AND {WAITING_SINCE} > ? AND {WAITING_SINCE} <= ? ORDER BY {WAITING_SINCE}, id",
             (oldest, newest),
         ).fetchall()
 
@@ -430,10 +432,11 @@ class Store:
         ).fetchall()
 
     def unanswered_since(self, before: float) -> list[Mapping]:
-        """Applications still « nouvelle », never answered, made at ``before`` or earlier."""
+        """Applications still « nouvelle », never answered, waiting since ``before`` or earlier."""
         return self.conn.execute(
-            "SELECT id, mission_id, created_at, reminded_at FROM applications WHERE status = 'nouvelle'"
-            " AND answered_at IS NULL AND created_at <= ? ORDER BY created_at",
+            f"SELECT id, mission_id, created_at, {WAITING_SINCE} AS waiting_since, reminded_at FROM applications"
+            f" WHERE status = 'nouvelle' AND answered_at IS NULL AND {WAITING_SINCE} <= ?"
+            f" ORDER BY {WAITING_SINCE}",
             (before,),
         ).fetchall()
 
@@ -443,16 +446,6 @@ class Store:
             "SELECT mission_id, complete, changed_at FROM mission_states WHERE changed_at > ? AND changed_at <= ?",
             (since, until),
         ).fetchall()
-
-    def follow_up_counts(self) -> tuple[dict[str, int], set[str]]:
-        """Accepted volunteers per mission, and the missions their structure said complete."""
-        accepted = dict(
-            self.conn.execute(
-                "SELECT mission_id, COUNT(*) FROM applications WHERE status = 'acceptee' GROUP BY mission_id"
-            ).fetchall()
-        )
-        complete = {row[0] for row in self.conn.execute("SELECT mission_id FROM mission_states WHERE complete = 1")}
-        return accepted, complete
 
     def statistics_rows(self) -> tuple[list[Mapping], list[Mapping]]:
         """What the statistics are made of: every application's mission, state and times (no identity),
@@ -468,3 +461,5 @@ class Store:
 
 # the follow-up marks of an application, by name (never a column name from elsewhere in SQL)
 FOLLOW_UP_MARKS = {"reminded_at": "reminded_at", "escalated_at": "escalated_at"}
+# since when an application waits for its structure's answer (status_at, set since version 3)
+WAITING_SINCE = "COALESCE(status_at, created_at)"

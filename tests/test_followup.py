@@ -39,9 +39,9 @@ def apply(app, mission_id="colis-laon", **fields) -> str:
 
 def age(rows, application_id: str, days: float) -> None:
     """Make an application ``days`` old (one minute more, so that « after N days » is passed): its
-    row and the event of its arrival."""
+    row (sent, and waiting since) and the event of its arrival."""
     moment = time.time() - days * DAY - 60
-    rows.execute("UPDATE applications SET created_at = ? WHERE id = ?", moment, application_id)
+    rows.execute("UPDATE applications SET created_at = ?, status_at = ? WHERE id = ?", moment, moment, application_id)
     rows.execute(
         "UPDATE application_events SET created_at = ? WHERE application_id = ? AND status IN ('nouvelle', 'attente')",
         moment, application_id,
@@ -133,7 +133,10 @@ def test_coordinators_are_told_after_2n_days_once_per_application(handler, rows,
         "Association d'essai\n  Contact : Alice Privée, secret-contact@example.org, 03 23 00 00 01\n  Rappel envoyé le"
         in body
     )
-    assert "- « Je distribue des colis à Laon » : 1 candidature sans réponse, la plus ancienne du" in body
+    assert (
+        "- « Je distribue des colis à Laon » : 1 candidature sans réponse, la plus ancienne en attente depuis le"
+        in body
+    )
     assert f"{SITE}/missions/colis-laon/" in body
     assert "/candidatures/" not in body and "Jeanne" not in body and "jeanne.dupre" not in body
     assert "Pas de rappel : aucun n'est parti entre le 5e et le 10e jour." in text(mails[FALLBACK])
@@ -375,3 +378,40 @@ def test_with_nobody_to_tell_nothing_is_marked_as_told(make_app, rows, smtp):
     assert rows("SELECT escalated_at FROM applications")[0]["escalated_at"] is None
     assert "02 : personne à prévenir" in run(app, "digest", "send")
     assert rows("SELECT * FROM digests") == []
+
+
+def test_an_offered_place_waits_from_the_offer_not_from_the_application(handler, rows, smtp):
+    """A volunteer on the waiting list offered a freed place is « nouvelle » again from that day:
+    the structure is reminded N days after the offer, though the application is older than 4N."""
+    application_id = apply(handler)
+    offered = time.time() - 5 * DAY - 60
+    rows.execute(
+        "UPDATE applications SET created_at = ?, status_at = ?, waiting_list = 1 WHERE id = ?",
+        time.time() - 30 * DAY, offered, application_id,
+    )  # fmt: skip
+    assert "1 rappel(s) aux structures, pour 1 candidature(s)" in run(handler, "reminders", "send")
+
+
+def test_the_reminder_s_link_answers_and_the_next_summary_says_so(handler, rows, smtp):
+    """The journey: the structure follows its reminder's link, accepts; the next summary counts the
+    acceptance, and the application is no longer among those left unanswered."""
+    application_id = apply(handler)
+    age(rows, application_id, 5)
+    before = len(delivered(handler, smtp))
+    run(handler, "reminders", "send")
+    (reminder,) = delivered(handler, smtp, before)
+    link = next(line.strip() for line in text(reminder).splitlines() if "/candidatures/" in line)
+    path = link.removeprefix(SITE)
+    client = handler.test_client()
+    assert client.get(path).status_code == 200
+    answered = client.post(path, data={"action": "accepter", "message": ""}, headers={"Origin": SITE})
+    assert answered.status_code == 303
+    assert rows("SELECT status FROM applications WHERE id = ?", application_id)[0]["status"] == "acceptee"
+    before = len(delivered(handler, smtp))
+    run(handler, "digest", "send")
+    (summary,) = [m for m in delivered(handler, smtp, before) if m["To"].addresses[0].addr_spec == AISNE]
+    body = text(summary)
+    assert "CANDIDATURES ACCEPTÉES\n\n- « Je distribue des colis à Laon » : 1 candidature" in body
+    assert "SANS RÉPONSE" not in body and "En tout" not in body
+    age(rows, application_id, 10)
+    assert "0 e-mail(s) aux coordinateurs" in run(handler, "reminders", "send")
