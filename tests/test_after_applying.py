@@ -44,7 +44,11 @@ def test_thanks_page_speaks_of_the_waiting_list_only_when_the_mission_was_full(s
 def _volunteer_mail(app, post, smtp, edit, places):
     edit("missions/colis-laon.yaml", "places: 6", f"places: {places}")
     app.extensions["content"].reload_seconds = 0
+    from answers_helpers import click, structure_link
+
     post(email="premier@exemple.fr")
+    # accepted volunteers take the places (issue 15)
+    assert click(app.test_client(), structure_link(app, smtp, "premier@exemple.fr"), "accepter").status_code == 303
     post()
     deliver_due(app)
     mail = next(m.message for m in smtp.mails if "jeanne.dupre@exemple.fr" in m.rcpt_tos)
