@@ -303,8 +303,8 @@ def test_list_shows_each_state_and_filters_by_one(handler, rows):
     apply(handler, email="autre@exemple.fr", first_name="Zoé")
     rows.execute("UPDATE applications SET status = 'acceptee', answered_at = ? WHERE id = ?", time.time(), accepted)
     listing = run(handler, "applications", "list")
-    assert "Jeanne Dupré <jeanne.dupre@exemple.fr> (acceptée ;" in listing
-    assert "Zoé Dupré <autre@exemple.fr> (nouvelle ;" in listing
+    assert "  acceptée         colis-laon  Jeanne Dupré <jeanne.dupre@exemple.fr>" in listing
+    assert "  nouvelle         colis-laon  Zoé Dupré <autre@exemple.fr>" in listing
     only = run(handler, "applications", "list", "--status", "acceptee")
     assert accepted in only and "Zoé" not in only and "1 candidature(s)" in only
     assert "0 candidature(s)" in run(handler, "applications", "list", "--status", "retiree")

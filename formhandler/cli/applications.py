@@ -16,6 +16,7 @@ from ..statistics import STATES, Tally, duration, rate, records, summary_line
 from .output import echo, when
 
 group = AppGroup("applications", help="Candidatures : lister, exporter, compter.")
+STATE_WIDTH = max(len(label) for label in STATES.values())  # the state, a column of its own
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_COLUMNS = [
@@ -57,14 +58,13 @@ def list_applications(mission_id, flagged, status):
     if status:
         rows = [r for r in rows if r["status"] == status]
     for r in rows:
-        notes = [STATES.get(r["status"], r["status"])]
-        if r["waiting_list"] and r["status"] != "attente":
-            notes.append("envoyée quand la mission était complète")
+        notes = ["envoyée quand la mission était complète"] if r["waiting_list"] and r["status"] != "attente" else []
         if flag := fill_flag(r["fill_seconds"]):
             notes.append(flag)
         suffix = f" ({' ; '.join(notes)})" if notes else ""
+        state = STATES.get(r["status"], r["status"])
         echo(
-            f"{r['id']}  {when(r['created_at'])}  {r['mission_id']}  {r['first_name']} {r['last_name']} <{r['email']}>{suffix}"
+            f"{r['id']}  {when(r['created_at'])}  {state:<{STATE_WIDTH}}  {r['mission_id']}  {r['first_name']} {r['last_name']} <{r['email']}>{suffix}"
         )
     echo(f"{len(rows)} candidature(s)")
 
