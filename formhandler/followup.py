@@ -1,15 +1,17 @@
 """Nobody is forgotten: a structure that leaves an application unanswered is reminded once, then
 the department's coordinators are told (issue 15).
 
-With ``N = ANSWER_REMINDER_DAYS``, an application still « nouvelle » (never accepted nor declined):
+With ``N = ANSWER_REMINDER_DAYS``, an application still « nouvelle » (never accepted nor declined),
+waiting since it arrived or since a freed place was offered to it from the waiting list
+(``status_at``):
 
-- between N and 2N days old, its structure gets one reminder: one mail per structure listing all
+- after N days and up to 2N, its structure gets one reminder: one mail per structure listing all
   its applications due, each with the link to its page (``reminded_at``);
-- between 2N and 4N days old, the coordinators of the mission's department are told: one mail
+- after 2N days and up to 4N, the coordinators of the mission's department are told: one mail
   per department (``escalated_at``). It names the structure and its contact, to call them; no
   volunteer's identity nor application link (the coordinators act through the structure).
 
-Older applications (those of a database that had no states before version 3, say) set nothing
+Those waiting longer (the applications of a database that had no states before version 3, say) set nothing
 off: they stay in ``applications list --status nouvelle``. Each mark is set in the transaction
 that queues the mail, and only on rows that no other run marked first
 (:meth:`formhandler.store.Store.mark_followed_up`): run it as often as you like, each application
