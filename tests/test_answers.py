@@ -66,7 +66,14 @@ def test_the_structure_mail_links_to_a_page_showing_the_application_and_until_wh
     page = client.get(path)
     assert page.status_code == 200
     text = shown(page)
-    for expected in ("Jeanne Jeanne", "jeanne@exemple.fr", "06 12 34 56 78", "02000", "Disponible le mardi.", "nouvelle"):
+    for expected in (
+        "Jeanne Jeanne",
+        "jeanne@exemple.fr",
+        "06 12 34 56 78",
+        "02000",
+        "Disponible le mardi.",
+        "nouvelle",
+    ):
         assert expected in text
     assert ">Accepter</button>" in text and ">Décliner</button>" in text and "La mission est complète" in text
     assert "30 avril 2027" in text and "/contact/" in text
