@@ -25,7 +25,7 @@ from flask import Blueprint, redirect, render_template, request
 from catalog.application import age_on
 from catalog.text import date_long
 
-from . import db, links, outbox, signing, states
+from . import db, exports, links, outbox, signing, states
 from .content import PARIS, catalog_for, today
 from .db import StorageError
 from .security import origin_allowed, origin_of
@@ -224,3 +224,8 @@ def _withdraw_without_mission(store, row):
     store.add_event(row["id"], row["mission_id"], states.WITHDRAWN, states.VOLUNTEER, time.time())
     store.erase_applications([row["id"]])
     return states.Outcome(True, "Votre candidature est retirée et vos données effacées.")
+
+
+# What the site's listings and search show of the places (plugins/reserve_civique reads it at the
+# next build): mission id -> accepted, applications, waiting, complete.
+exports.register("missions", lambda store: store.missions_places())

@@ -21,6 +21,7 @@ from pelican.generators import Generator
 from catalog import load_content, pool
 
 from . import speedups, writing
+from .exports import exports_folder, read_export
 from .incremental import Manifest, code_key
 from .planning import Plan
 from .resources import load_resources
@@ -77,8 +78,13 @@ class CatalogGenerator(Generator):
         if result.errors:
             lines = "\n".join(str(p) for p in result.errors)
             raise CatalogBuildError(f"reserve_civique: le contenu a {len(result.errors)} erreur(s) :\n{lines}")
+        site_folder = Path(self.settings["PATH"]).parent
+        places = read_export(
+            exports_folder(site_folder, options.handler_exports), "missions", options.handler_exports_max_age
+        )
         self.site = Site.of(
             result.catalog,
+            places=places,
             today=options.today,
             handler_path=options.handler_path,
             latest=options.latest,

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TODAY, build_site
 from devtools import search_index
+from tests.helpers import ROOT, TODAY, build_site
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,7 +30,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-ARTIFACTS = ROOT / "test-artifacts"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -103,7 +102,7 @@ def paged_site(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def neutral_site(tmp_path_factory):
-    """The demo site in the neutral identity (no State brand: tests/test_site_identity.py)."""
+    """The demo site in the neutral identity (no State brand: tests/site/test_identity.py)."""
     yield from _serve(
         tmp_path_factory.mktemp("neutral"), pelican={"IDENTITY": "neutre", "THEME_STATIC_PATHS": ["static"]}
     )
