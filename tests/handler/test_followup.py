@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from conftest import SITE, VALID
 from formhandler import signing
 from formhandler.outbox import deliver_due
+from tests.helpers import SITE, VALID
 
 DAY = 86400
 AISNE = "coord-aisne@example.org"  # the Aisne's coordinators (COORDINATORS); Corse-du-Sud falls back

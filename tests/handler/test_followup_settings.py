@@ -1,5 +1,4 @@
-"""How the follow-up is set up (issue 15): ``COORDINATORS`` read and checked at start, the morning
-unit running the documented commands, the guide enabling it."""
+"""The follow-up's settings (issue 15): ``COORDINATORS`` read and checked at start, the reminder's delay."""
 
 from __future__ import annotations
 
@@ -9,12 +8,10 @@ import sys
 
 import pytest
 
-from conftest import ROOT
 from formhandler import create_app
 from formhandler.coordinators import coordinators_by_department
 from formhandler.settings import SettingsError
-
-DEPLOY = ROOT / "deploy"
+from tests.helpers import ROOT
 
 
 def test_coordinators_are_read_per_department():
@@ -55,18 +52,3 @@ def test_coordinators_fit_an_environment_variable(tmp_path):
     }
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "02=a@exemple.fr,b@exemple.fr;60=c@exemple.fr"
-
-
-def test_the_morning_unit_reminds_then_sums_up_with_the_documented_commands():
-    unit = (DEPLOY / "reserve-civique-digest.service").read_text(encoding="utf-8")
-    commands = [line.split("=", 1)[1] for line in unit.splitlines() if line.startswith("ExecStart=")]
-    assert commands == [
-        "/srv/reserve-civique/.venv/bin/flask --app formhandler reminders send",
-        "/srv/reserve-civique/.venv/bin/flask --app formhandler digest send",
-    ]
-    assert "Type=oneshot" in unit and "FLASK_DATABASE=" in unit and "EnvironmentFile=-/etc/reserve-civique/env" in unit
-    timer = (DEPLOY / "reserve-civique-digest.timer").read_text(encoding="utf-8")
-    assert "OnCalendar=*-*-* 07:30:00 Europe/Paris" in timer and "Persistent=true" in timer
-    guide = (ROOT / "docs" / "production.md").read_text(encoding="utf-8")
-    enable = next(line for line in guide.splitlines() if line.startswith("systemctl enable --now reserve-civique-web"))
-    assert "reserve-civique-digest.timer" in enable
