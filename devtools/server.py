@@ -93,11 +93,11 @@ def _site_look() -> dict:
     return {"IDENTITY": settings.get("IDENTITY", "etat"), "OPERATOR_NAME": operator.get("name", "")}
 
 
-def handler_config(host: str, port: int, mail_port: int) -> dict:
-    """The handler's settings under ``make run``: its database and files in var/."""
+def handler_config(host: str, port: int, mail_port: int, folder: str = "var") -> dict:
+    """The handler's settings under ``make run``: its database and files in ``folder`` (var/)."""
     site_url = f"http://{host}:{port}"
     config = local_config(
-        "var",
+        folder,
         site_url,
         mail_port,
         rate_limits=True,  # as in production: a developer sees a 429 coming
@@ -111,13 +111,13 @@ def handler_config(host: str, port: int, mail_port: int) -> dict:
     return config
 
 
-def write_exports(host: str = "127.0.0.1", port: int = 8000) -> bool:
+def write_exports(host: str = "127.0.0.1", port: int = 8000, folder: str = "var") -> bool:
     """Write the handler's exports (var/exports/: places taken, waiting lists) for the build that
     follows; optional: whatever fails, the build goes on and shows what it shows without them."""
     from formhandler import exports
 
     try:
-        app = create_app(handler_config(host, port, 8025))
+        app = create_app(handler_config(host, port, 8025, folder))
         try:
             with app.app_context():
                 exports.write(app=app)

@@ -352,3 +352,28 @@ def test_erase_covers_the_answers_mails(app, client, smtp, rows):
         ("nouvelle",),
         ("acceptee",),
     ]
+
+
+def test_clicks_at_the_same_moment_change_the_state_once(app, client, smtp, rows):
+    """A double click, or two people of the structure at once: one change, one event, one mail."""
+    import threading
+
+    apply(client, "jeanne@exemple.fr")
+    path = structure_link(app, smtp, "jeanne@exemple.fr")
+    start = threading.Barrier(6)
+    answers = []
+
+    def press():
+        own = app.test_client()
+        start.wait()
+        answers.append(click(own, path, "accepter").status_code)
+
+    threads = [threading.Thread(target=press) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers) == [200] * 5 + [303]  # one changed it; the others were told nothing changed
+    application_id = state(rows, "jeanne@exemple.fr")["id"]
+    assert events(rows, application_id) == [("nouvelle", "volunteer"), ("acceptee", "structure")]
+    assert deliver_due(app)["sent"] == 1
