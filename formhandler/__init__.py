@@ -54,9 +54,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
 
-    from . import applications, health, proposals
+    from . import answers, applications, health, proposals
 
     app.register_blueprint(applications.bp)
+    app.register_blueprint(answers.bp)
     app.register_blueprint(proposals.bp)
     app.register_blueprint(health.bp)
     return app

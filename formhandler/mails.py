@@ -30,6 +30,7 @@ from catalog.emails import check_address
 from catalog.public import PublicMission
 from catalog.text import date_range
 
+from . import followup_mails, links
 from .content import today
 
 STRUCTURE, VOLUNTEER, OPERATOR = "structure", "volunteer", "operator"
@@ -168,6 +169,8 @@ def application_mails(
         "site_name": config["SITE_NAME"],
         "coordinators": config["COORDINATORS_EMAIL"],
         "date": now,
+        # the structure's page to answer, the volunteer's to withdraw (issue 15)
+        **links.for_application(application_id, mission.end, now),
     }
     sender = _envelope_sender()
     text = json.dumps(context, ensure_ascii=False)
@@ -246,6 +249,12 @@ def render(kind: str, message_id: str, context_json: str, recipients: list[str])
         draft = _render_operator(kind, c, recipients)
     elif kind.startswith("proposal-"):
         draft = _render_proposal(kind, c, recipients)
+    elif kind.startswith("answer-"):
+        from .answer_mails import render_answer  # it builds on this module
+
+        draft = render_answer(kind, c, recipients)
+    elif kind in followup_mails.KINDS:
+        draft = followup_mails.render(kind, c, recipients)
     else:
         draft = _render_application(kind, c, recipients)
     return compose(draft, message_id)

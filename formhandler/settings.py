@@ -13,6 +13,7 @@ from pathlib import Path
 
 from catalog.emails import InvalidAddress, check_address
 
+from .coordinators import coordinators_by_department
 from .signing import stored_key
 
 
@@ -151,6 +152,20 @@ SETTINGS: tuple[Setting, ...] = (
         "adresse prévenue quand un e-mail est définitivement refusé (plusieurs : séparées par des virgules ;"
         " vide : personne)",
     ),
+    Setting(
+        "ANSWER_REMINDER_DAYS",
+        5,
+        int,
+        "jours sans réponse après lesquels une structure reçoit un rappel pour ses candidatures restées « nouvelles »"
+        " (une fois) ; au double, les coordinateurs du département sont prévenus",
+    ),
+    Setting(
+        "COORDINATORS",
+        "",
+        str,
+        "coordinateurs de chaque département, qui reçoivent le résumé quotidien et les candidatures restées sans"
+        " réponse : « 02=a@exemple.fr,b@exemple.fr;60=c@exemple.fr » ; un département absent : COORDINATORS_EMAIL",
+    ),
     Setting("MAIL_SERVER", "127.0.0.1", str, "serveur SMTP"),
     Setting("MAIL_PORT", 8025, int, "port SMTP ; 8025 est le serveur de courrier local de `make run`"),
     Setting("MAIL_USE_TLS", False, bool, "STARTTLS"),
@@ -285,3 +300,9 @@ def check(config: dict, user_keys: set[str]) -> None:
                     raise SettingsError(
                         f"{name} : « {part.strip()} » n'est pas une adresse e-mail ({problem})"
                     ) from None
+    try:
+        coordinators_by_department(config.get("COORDINATORS") or "")
+    except ValueError as problem:
+        raise SettingsError(f"COORDINATORS : {problem}") from None
+    if config.get("ANSWER_REMINDER_DAYS", 1) < 1:
+        raise SettingsError(f"ANSWER_REMINDER_DAYS doit valoir au moins 1 (reçu {config['ANSWER_REMINDER_DAYS']})")

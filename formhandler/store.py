@@ -49,28 +49,41 @@ class Store:
         ).fetchone()  # fmt: skip
 
     def places_taken(self, mission_id: str, places: int) -> bool:
-        """Whether ``mission_id`` has ``places`` applications or more (counted no further)."""
+        """Whether new applications to ``mission_id`` go to the waiting list: its accepted volunteers
+        reach ``places`` (counted no further), or its structure said it is complete."""
         taken = self.conn.execute(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = ? LIMIT ?)", (mission_id, places)
+            "SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = ? AND status = 'acceptee' LIMIT ?)",
+            (mission_id, places),
         ).fetchone()[0]
-        return taken >= places
+        return taken >= places or self.mission_complete(mission_id)
 
     def add_application(
         self, application_id: str, mission_id: str, application, *, created_at: float, waiting_list: bool,
         fill_seconds: float | None,
     ) -> None:  # fmt: skip
-        """Store a checked application (:class:`catalog.application.Application`)."""
+        """Store a checked application (:class:`catalog.application.Application`): « nouvelle », or on
+        the waiting list (``waiting_list``), with the first event of its history."""
+        status = "attente" if waiting_list else "nouvelle"
         self.conn.execute(
             "INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email, email_key, phone,"
-            " birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds, status, status_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 application_id, mission_id, created_at, application.first_name, application.last_name,
                 application.email, application.email_key, application.phone, application.birth_date.isoformat(),
                 application.postal_code, application.message, int(application.accepted_requirements),
-                int(waiting_list), fill_seconds,
+                int(waiting_list), fill_seconds, status, created_at,
             ),
         )  # fmt: skip
+        self.add_event(application_id, mission_id, status, "volunteer", created_at)
+
+    def add_event(self, application_id: str, mission_id: str, status: str, actor: str, now: float) -> None:
+        """One step of an application's history (``actor``: ``structure``, ``volunteer`` or ``system``)."""
+        self.conn.execute(
+            "INSERT INTO application_events (application_id, mission_id, status, actor, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (application_id, mission_id, status, actor, now),
+        )
 
     def count_applications(self, mission_id: str) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM applications WHERE mission_id = ?", (mission_id,)).fetchone()[0]
@@ -90,6 +103,84 @@ class Store:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         order = " DESC" if newest_first else ""
         return self.conn.execute(f"SELECT * FROM applications{where} ORDER BY created_at{order}", args).fetchall()
+
+    # -- answers: states, history, a mission's places (formhandler.answers) ------------------
+
+    def hold_mission(self, mission_id: str) -> None:
+        """Nothing to do: SQLite's single writer serialises every transaction already."""
+
+    def find_application(self, application_id: str) -> Mapping | None:
+        return self.conn.execute("SELECT * FROM applications WHERE id = ?", (application_id,)).fetchone()
+
+    def history(self, application_id: str) -> list[Mapping]:
+        """An application's events, oldest first (they outlive its erasure)."""
+        return self.conn.execute(
+            "SELECT status, actor, created_at FROM application_events WHERE application_id = ? ORDER BY created_at, id",
+            (application_id,),
+        ).fetchall()
+
+    def change_status(self, application_id: str, before: str, after: str, now: float, *, answer: bool) -> bool:
+        """Move an application from ``before`` to ``after`` (``answer``: the structure's first answer
+        is dated); false when it was no longer ``before`` (another click came first)."""
+        return bool(
+            self.conn.execute(
+                "UPDATE applications SET status = ?, status_at = ?,"
+                " answered_at = CASE WHEN ? THEN COALESCE(answered_at, ?) ELSE answered_at END"
+                " WHERE id = ? AND status = ?",
+                (after, now, int(answer), now, application_id, before),
+            ).rowcount
+        )
+
+    def mission_complete(self, mission_id: str) -> bool:
+        row = self.conn.execute("SELECT complete FROM mission_states WHERE mission_id = ?", (mission_id,)).fetchone()
+        return bool(row and row[0])
+
+    def set_mission_complete(self, mission_id: str, complete: bool, now: float) -> None:
+        self.conn.execute(
+            "INSERT INTO mission_states (mission_id, complete, changed_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (mission_id) DO UPDATE SET complete = excluded.complete, changed_at = excluded.changed_at",
+            (mission_id, int(complete), now),
+        )
+
+    def mission_counts(self, mission_id: str) -> dict[str, int]:
+        """How many applications to ``mission_id`` in each state, and ``offered``: those taken from the
+        waiting list that the structure has not answered yet."""
+        counts: dict[str, int] = {}
+        for status, waiting_list, count in self.conn.execute(
+            "SELECT status, waiting_list, COUNT(*) FROM applications WHERE mission_id = ? GROUP BY status, waiting_list",
+            (mission_id,),
+        ):
+            counts[status] = counts.get(status, 0) + count
+            if status == "nouvelle" and waiting_list:
+                counts["offered"] = counts.get("offered", 0) + count
+        return counts
+
+    def first_waiting(self, mission_id: str, limit: int) -> list[Mapping]:
+        """The ``limit`` first applications on ``mission_id``'s waiting list (first come, first offered)."""
+        return self.conn.execute(
+            "SELECT * FROM applications WHERE mission_id = ? AND status = 'attente' ORDER BY created_at, id LIMIT ?",
+            (mission_id, limit),
+        ).fetchall()
+
+    def missions_places(self) -> dict[str, dict]:
+        """For every mission with applications or a state: its counts (``accepted``, ``applications``,
+        ``waiting``) and ``complete`` (the ``missions`` export)."""
+        found: dict[str, dict] = {}
+        for mission_id, accepted, applications, waiting in self.conn.execute(
+            "SELECT mission_id, SUM(status = 'acceptee'), COUNT(*), SUM(status = 'attente') FROM applications"
+            " GROUP BY mission_id"
+        ):
+            found[mission_id] = {"accepted": accepted, "applications": applications, "waiting": waiting}
+        for mission_id, complete in self.conn.execute("SELECT mission_id, complete FROM mission_states"):
+            found.setdefault(mission_id, {"accepted": 0, "applications": 0, "waiting": 0})["complete"] = bool(complete)
+        for counts in found.values():
+            counts.setdefault("complete", False)
+        return found
+
+    def erase_applications(self, application_ids: Iterable[str]) -> None:
+        """Delete applications and their mails (a withdrawn volunteer's, once the structure was told);
+        their history stays, without identity."""
+        self._delete_people(list(application_ids), [])
 
     def applications_per_mission(self) -> dict[str, int]:
         return dict(self.conn.execute("SELECT mission_id, COUNT(*) FROM applications GROUP BY mission_id").fetchall())
@@ -280,3 +371,95 @@ class Store:
         """Insert rows as they are, ids included (SQLite's ``AUTOINCREMENT`` follows the largest)."""
         marks = ", ".join("?" * len(columns))
         self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    # -- follow-up: reminders, escalations, daily summaries, statistics (issue 15) -------------
+    # Kept together at the end (formhandler.followup, formhandler.digest, formhandler.statistics).
+
+    def unanswered_between(self, oldest: float, newest: float, mark: str) -> list[Mapping]:
+        """Applications still « nouvelle », never answered, waiting since after ``oldest`` and at
+        ``newest`` or before, whose ``mark`` (``reminded_at`` or ``escalated_at``) is not set; the
+        longest waiting first. They wait since they became « nouvelle » (``status_at``): their
+        arrival, or the day a volunteer on the waiting list was offered a freed place."""
+        column = FOLLOW_UP_MARKS[mark]
+        return self.conn.execute(
+            f"SELECT id, mission_id, created_at, {WAITING_SINCE} AS waiting_since, reminded_at FROM applications"
+            f" WHERE status = 'nouvelle' AND answered_at IS NULL AND {column} IS NULL"
+            f" AND {WAITING_SINCE} > ? AND {WAITING_SINCE} <= ? ORDER BY {WAITING_SINCE}, id",
+            (oldest, newest),
+        ).fetchall()
+
+    def mark_followed_up(self, application_ids: Sequence[str], mark: str, now: float) -> list[str]:
+        """Set ``mark`` to ``now`` on those of ``application_ids`` where it is not set yet, still
+        unanswered; the ids this call marked (another run that marked one first keeps it)."""
+        column = FOLLOW_UP_MARKS[mark]
+        rows = self.conn.execute(
+            f"UPDATE applications SET {column} = ? WHERE id IN (SELECT value FROM json_each(?))"
+            f" AND {column} IS NULL AND status = 'nouvelle' AND answered_at IS NULL RETURNING id",
+            (now, json.dumps(list(application_ids))),
+        ).fetchall()
+        return sorted(row[0] for row in rows)
+
+    def last_digest(self, department: str) -> Mapping | None:
+        """The department's latest summary (``day``, ``sent_at``), or ``None``."""
+        return self.conn.execute(
+            "SELECT day, sent_at FROM digests WHERE department = ? ORDER BY sent_at DESC LIMIT 1", (department,)
+        ).fetchone()
+
+    def claim_digest(self, department: str, day: str, now: float) -> bool:
+        """Record the department's summary of ``day`` as sent at ``now``; ``False`` if it already was
+        (by this run before, or by another one now): then nothing is to be sent."""
+        return bool(
+            self.conn.execute(
+                "INSERT INTO digests (department, day, sent_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (department, day, now),
+            ).rowcount
+        )
+
+    def events_between(self, since: float, until: float) -> list[Mapping]:
+        """The states applications took after ``since`` and at ``until`` or before, in order."""
+        return self.conn.execute(
+            "SELECT application_id, mission_id, status, actor, created_at FROM application_events"
+            " WHERE created_at > ? AND created_at <= ? ORDER BY created_at, id",
+            (since, until),
+        ).fetchall()
+
+    def applications_made_between(self, since: float, until: float) -> list[Mapping]:
+        """The applications (id, mission, state, waiting list) made after ``since`` and at ``until`` or before."""
+        return self.conn.execute(
+            "SELECT id, mission_id, status, waiting_list, created_at FROM applications"
+            " WHERE created_at > ? AND created_at <= ? ORDER BY created_at",
+            (since, until),
+        ).fetchall()
+
+    def unanswered_since(self, before: float) -> list[Mapping]:
+        """Applications still « nouvelle », never answered, waiting since ``before`` or earlier."""
+        return self.conn.execute(
+            f"SELECT id, mission_id, created_at, {WAITING_SINCE} AS waiting_since, reminded_at FROM applications"
+            f" WHERE status = 'nouvelle' AND answered_at IS NULL AND {WAITING_SINCE} <= ?"
+            f" ORDER BY {WAITING_SINCE}",
+            (before,),
+        ).fetchall()
+
+    def mission_states_changed(self, since: float, until: float) -> list[Mapping]:
+        """Missions the structure said complete, or reopened, after ``since`` and at ``until`` or before."""
+        return self.conn.execute(
+            "SELECT mission_id, complete, changed_at FROM mission_states WHERE changed_at > ? AND changed_at <= ?",
+            (since, until),
+        ).fetchall()
+
+    def statistics_rows(self) -> tuple[list[Mapping], list[Mapping]]:
+        """What the statistics are made of: every application's mission, state and times (no identity),
+        and every event (those of erased applications included), in order."""
+        applications = self.conn.execute(
+            "SELECT id, mission_id, status, created_at, answered_at FROM applications ORDER BY created_at"
+        ).fetchall()
+        events = self.conn.execute(
+            "SELECT application_id, mission_id, status, actor, created_at FROM application_events ORDER BY created_at, id"
+        ).fetchall()
+        return applications, events
+
+
+# the follow-up marks of an application, by name (never a column name from elsewhere in SQL)
+FOLLOW_UP_MARKS = {"reminded_at": "reminded_at", "escalated_at": "escalated_at"}
+# since when an application waits for its structure's answer (status_at, set since version 3)
+WAITING_SINCE = "COALESCE(status_at, created_at)"

@@ -1,8 +1,8 @@
 """Coordinators' and operators' commands: ``flask --app formhandler …``.
 
-applications list [--mission ID]      the applications, newest first (flagged: sent too fast)
+applications list [--mission ID] [--status S]  the applications, newest first, with their state
 applications export [-o FILE]         CSV (formula cells neutralised)
-applications stats                    counts per mission and per domain
+applications stats                    counts by state, mission, structure, domain; answer rate, median time
 outbox show [--failed]                pending and failed mails
 outbox run                            deliver mails (a separate worker)
 outbox resend ID                      queue a mail again (same Message-ID)
@@ -11,9 +11,11 @@ purge [--days N]                      erase applications and proposals older tha
 erase EMAIL                           erase everything about one address
 db upgrade|version|copy|scrub         the schema, a copy to another database (SQLite to PostgreSQL)
 exports write                         the files the site's build reads (places taken, volunteers waiting)
+reminders send                        remind structures of unanswered applications, then tell coordinators
+digest send [--day AAAA-MM-JJ]        each department's daily summary to its coordinators
 
 One module per group (:mod:`.applications`, :mod:`.outbox`, :mod:`.proposals`, :mod:`.data`
-for ``purge`` and ``erase``, :mod:`.db` for the database itself, :mod:`.exports`); every line that may hold a visitor's text goes through
+for ``purge`` and ``erase``, :mod:`.db` for the database itself, :mod:`.exports`, :mod:`.followup`); every line that may hold a visitor's text goes through
 :func:`.output.echo`, and a command fails with :class:`.output.CommandError`.
 """
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import applications, data, db, exports, outbox, proposals
+from . import applications, data, db, exports, followup, outbox, proposals
 
 
 def init_app(app: Flask) -> None:
@@ -33,3 +35,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(data.erase)
     app.cli.add_command(db.group)
     app.cli.add_command(exports.group)
+    app.cli.add_command(followup.reminders)
+    app.cli.add_command(followup.digest)

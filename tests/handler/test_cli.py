@@ -88,9 +88,9 @@ def test_outbox_show_run_and_resend(app, post, smtp, runner):
 def test_db_version_and_upgrade_name_the_database_and_its_schema(app, runner, backend):
     version = runner.invoke(args=["db", "version"]).output
     assert version.startswith("SQLite, fichier " if backend == "sqlite" else "PostgreSQL, base ")
-    assert "schéma en version 2" in version
+    assert "schéma en version 3" in version
     result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0 and "schéma déjà en version 2" in result.output
+    assert result.exit_code == 0 and "schéma déjà en version 3" in result.output
 
 
 def test_db_copy_to_a_sqlite_file_and_back_out(app, post, smtp, runner, rows, tmp_path):

@@ -51,29 +51,46 @@ def schema_version(url: str) -> int | None:
 
 
 def test_a_database_of_the_previous_version_is_upgraded_at_start_without_losing_a_row(
-    make_app, empty_postgres_database, smtp, monkeypatch
+    make_app, empty_postgres_database, smtp, monkeypatch, tmp_path
 ):
+    """From version 1 to the current one (through every upgrade); version 2 to 3 on both databases:
+    tests/test_schema_v3.py."""
+    from tests.handler.test_schema_v3 import OLD_TABLES, old_columns
+
     url = empty_postgres_database
+    # the rows, as the handler writes them (in a SQLite file: this code no longer runs on version 1)
+    source_path = str(tmp_path / "source.sqlite3")
+    source = make_app(DATABASE=source_path, MAIL_PORT=free_port(), RATELIMIT_STORAGE_URI="memory://")  # mails wait
+    client = source.test_client()
+    assert [apply(client, n) for n in range(3)] == [201] * 3
+    assert propose(client) == 201
+    assert deliver_due(source)["pending"] == 8
+    source_tables = Tables(source_path)
+    columns = {table: old_columns(source_tables, table) for table in OLD_TABLES}
     # the previous version of the handler: schema version 1, no rate-limit counters in the database
     monkeypatch.setattr(postgres_schema, "UPGRADES", {1: postgres_schema.UPGRADES[1]})
     monkeypatch.setattr(postgres_schema, "SCHEMA_VERSION", 1)
-    old = make_app(DATABASE=url, MAIL_PORT=free_port(), RATELIMIT_STORAGE_URI="memory://")  # SMTP down: mails wait
-    client = old.test_client()
-    assert [apply(client, n) for n in range(3)] == [201] * 3
-    assert propose(client) == 201
-    assert deliver_due(old)["pending"] == 8
+    make_app(DATABASE=url, RATELIMIT_STORAGE_URI="memory://")
     tables = Tables(url)
+    for table in OLD_TABLES:
+        for row in source_tables(f"SELECT {', '.join(columns[table])} FROM {table}"):
+            tables.execute(
+                f"INSERT INTO {table} ({', '.join(columns[table])}) VALUES ({', '.join('?' * len(row))})", *row
+            )
     assert tables("SELECT version FROM schema_version") == [(1,)]
-    before = everything(tables)
+    before = {table: tables(f"SELECT * FROM {table} ORDER BY 1") for table in OLD_TABLES}
     monkeypatch.undo()
 
     new = make_app(DATABASE=url)  # this version starts on it
-    assert tables("SELECT version FROM schema_version") == [(postgres_schema.SCHEMA_VERSION,)] == [(2,)]
-    assert everything(tables) == before  # every row, every column
+    assert tables("SELECT version FROM schema_version") == [(postgres_schema.SCHEMA_VERSION,)] == [(3,)]
+    after = {table: tables(f"SELECT {', '.join(columns[table])} FROM {table} ORDER BY 1") for table in OLD_TABLES}
+    assert after == before  # every row, every column
     assert tables("SELECT COUNT(*) FROM ratelimit_counters") == [(0,)]
     assert deliver_due(new, now=time.time() + 3600) == {"sent": 8, "pending": 0, "failed": 0}
     assert {m.message["Message-ID"] for m in smtp.mails} == {r["message_id"] for r in before["outbox"]}
+    tables.execute("SELECT setval(pg_get_serial_sequence('outbox', 'id'), 100)")
     assert apply(new.test_client(), 9) == 201
+    source_tables.close()
     tables.close()
 
 
@@ -108,17 +125,17 @@ def test_an_upgrade_that_would_disturb_running_instances_waits_for_db_upgrade(
     make_app, postgres_database, monkeypatch, caplog
 ):
     extra = postgres_schema.Upgrade("ALTER TABLE applications ADD COLUMN note text", online=False)
-    monkeypatch.setitem(postgres_schema.UPGRADES, 3, extra)
-    monkeypatch.setattr(postgres_schema, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(postgres_schema.UPGRADES, 4, extra)
+    monkeypatch.setattr(postgres_schema, "SCHEMA_VERSION", 4)
     app = make_app(DATABASE=postgres_database)
     assert "flask --app formhandler db upgrade" in caplog.text  # said at start-up
     client = app.test_client()
     assert apply(client, 1) == 503  # nothing stored on a schema this code does not expect
-    assert schema_version(postgres_database) == 2
+    assert schema_version(postgres_database) == 3
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0 and "version 2 → version 3" in result.output
+    assert result.exit_code == 0 and "version 3 → version 4" in result.output
     assert apply(client, 2) == 201
-    assert "version 3" in app.test_cli_runner().invoke(args=["db", "version"]).output
+    assert "version 4" in app.test_cli_runner().invoke(args=["db", "version"]).output
 
 
 def test_a_database_newer_than_the_code_is_used_with_a_warning(make_app, postgres_database, caplog):
@@ -169,7 +186,8 @@ def test_db_copy_moves_a_sqlite_database_to_postgresql_with_its_pending_mails(
     source = _department(make_app, tmp_path, smtp)
     before = everything(Tables(source.config["DATABASE"]))  # SQLite: nothing kept open
     assert {table: len(found) for table, found in before.items()} == {
-        "applications": 6, "proposals": 1, "outbox": 15, "heartbeat": 0,
+        "applications": 6, "proposals": 1, "outbox": 15, "heartbeat": 0, "application_events": 6,
+        "mission_states": 0, "digests": 0,
     }  # fmt: skip
     result = source.test_cli_runner().invoke(args=["db", "copy", "--to", postgres_database])
     assert result.exit_code == 0, result.output

@@ -86,7 +86,7 @@ def test_the_database_server_lines_make_a_role_that_owns_its_database(postgres_s
             cwd=ROOT, env={**os.environ, "FLASK_DATABASE": url, "FLASK_SECRET_KEY": "k" * 64}, capture_output=True, text=True,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
-        assert "schéma déjà en version 2" in result.stdout  # made as the app started: no superuser needed
+        assert "schéma déjà en version 3" in result.stdout  # made as the app started: no superuser needed
         with Tables(url) as tables:
             assert tables("SELECT rolsuper FROM pg_roles WHERE rolname = current_user") == [(False,)]
     finally:
@@ -208,7 +208,7 @@ def test_a_backup_taken_while_two_instances_write_restores_every_application(
     ]
     with Tables(database) as tables:
         restored = [row[0] for row in tables("SELECT email FROM applications")]
-        assert tables("SELECT version FROM schema_version") == [(2,)]
+        assert tables("SELECT version FROM schema_version") == [(3,)]
     assert before <= set(restored) <= everything  # every application acknowledged before the backup, none invented
     assert len(restored) == len(set(restored)) and len(before) >= 20
 
