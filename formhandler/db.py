@@ -31,7 +31,10 @@ from flask import Flask, current_app
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # Every table of the handler's rows, in the order ``db copy`` copies them (rate-limit counters,
 # worth nothing after their window, are not copied).
-COPIED_TABLES = ("applications", "proposals", "outbox", "heartbeat")
+COPIED_TABLES = (
+    "applications", "proposals", "outbox", "heartbeat",
+    "alert_subscriptions", "alert_announced", "alert_runs",
+)  # fmt: skip
 SQLITE_SCHEME = "sqlite://"
 
 

@@ -14,6 +14,8 @@ as they are. Versions are PostgreSQL's own:
 2. the rate-limit counters (:mod:`formhandler.ratelimits`), an ``UNLOGGED`` table: shared by every
    host, not written to the write-ahead log (nor, then, to replicas and archived logs), emptied
    after a crash of the server — counters are worth nothing after their window.
+4. volunteers waiting for a mission: their subscriptions, what was announced to whom, the runs of
+   ``alerts send`` (version 3 is issue 15's).
 
 An upgrade is *online* when instances still running the previous version are not disturbed by
 it (tables, columns or indexes added); only those run at an instance's start-up. Any other
@@ -101,6 +103,48 @@ CREATE UNLOGGED TABLE ratelimit_counters (
 CREATE INDEX ratelimit_counters_expiry ON ratelimit_counters (expires_at);
 """
 
+# Volunteers waiting for a mission (formhandler/alerts.py; SQLite's version 4 too).
+VERSION_4 = """
+CREATE TABLE alert_subscriptions (
+    id text PRIMARY KEY,
+    email text NOT NULL,
+    email_ascii text NOT NULL,
+    email_key text NOT NULL UNIQUE,
+    first_name text NOT NULL,
+    birth_date text NOT NULL,
+    postal_code text NOT NULL,
+    departments text NOT NULL,
+    domains text NOT NULL,
+    remote integer NOT NULL DEFAULT 0,
+    status text NOT NULL DEFAULT 'pending',
+    created_at double precision NOT NULL,
+    confirmed_at double precision,
+    expires_at double precision,
+    renewal_offered_at double precision,
+    last_alert_day text,
+    alerts_sent integer NOT NULL DEFAULT 0
+);
+CREATE INDEX alert_subscriptions_status ON alert_subscriptions (status, expires_at);
+CREATE INDEX alert_subscriptions_created ON alert_subscriptions (created_at);
+
+CREATE TABLE alert_announced (
+    subscription_id text NOT NULL,
+    mission_id text NOT NULL,
+    announced_at double precision NOT NULL,
+    PRIMARY KEY (subscription_id, mission_id)
+);
+CREATE INDEX alert_announced_mission ON alert_announced (mission_id);
+
+CREATE TABLE alert_runs (
+    id text PRIMARY KEY,
+    started_at double precision NOT NULL,
+    finished_at double precision,
+    missions integer NOT NULL DEFAULT 0,
+    mails integer NOT NULL DEFAULT 0,
+    renewals integer NOT NULL DEFAULT 0
+);
+"""
+
 
 @dataclass(frozen=True)
 class Upgrade:
@@ -113,9 +157,13 @@ class Upgrade:
 UPGRADES: dict[int, Upgrade] = {
     1: Upgrade(VERSION_1, online=True),
     2: Upgrade(VERSION_2, online=True),
+    4: Upgrade(VERSION_4, online=True),
 }
 SCHEMA_VERSION = max(UPGRADES)
-TABLES = {"applications", "outbox", "proposals", "heartbeat", "ratelimit_counters"}
+TABLES = {
+    "applications", "outbox", "proposals", "heartbeat", "ratelimit_counters",
+    "alert_subscriptions", "alert_announced", "alert_runs",
+}  # fmt: skip
 
 
 class UpgradeNeeded(Exception):

@@ -11,6 +11,8 @@ purge [--days N]                      erase applications and proposals older tha
 erase EMAIL                           erase everything about one address
 db upgrade|version|copy|scrub         the schema, a copy to another database (SQLite to PostgreSQL)
 exports write                         the files the site's build reads (places taken, volunteers waiting)
+alerts send                           after each publication: mail waiting volunteers the new missions
+pool stats [--json]                   volunteers waiting for a mission, and what the alerts led to
 
 One module per group (:mod:`.applications`, :mod:`.outbox`, :mod:`.proposals`, :mod:`.data`
 for ``purge`` and ``erase``, :mod:`.db` for the database itself, :mod:`.exports`); every line that may hold a visitor's text goes through
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import applications, data, db, exports, outbox, proposals
+from . import alerts, applications, data, db, exports, outbox, proposals
 
 
 def init_app(app: Flask) -> None:
@@ -33,3 +35,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(data.erase)
     app.cli.add_command(db.group)
     app.cli.add_command(exports.group)
+    app.cli.add_command(alerts.alerts_group)
+    app.cli.add_command(alerts.pool_group)

@@ -26,6 +26,7 @@ from .planning import Plan
 from .resources import load_resources
 from .settings import PluginSettings
 from .views import Site
+from .waiting import read_waiting
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,10 @@ class CatalogGenerator(Generator):
             latest=options.latest,
             resources=load_resources(content_dir),
             url=self.settings.get("SITEURL", ""),
+        )
+        # what only the form handler knows: read at each build, shown by pages that are made at each build
+        self.site.waiting = read_waiting(
+            Path(self.settings["PATH"]).parent, options.handler_exports, options.handler_exports_max_age
         )
         self.context["rc"] = self.site.model
 

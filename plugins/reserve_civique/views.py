@@ -153,6 +153,7 @@ class Site:
     url: str  # the site's address, without a final slash
     date: dt.datetime  # the newest mission's publication: the pages' date in the sitemap
     model: SiteView  # what every template sees as ``rc``
+    waiting: list[str] = ()  # « N bénévoles attendent une mission dans l'Aisne » (the handler's export)
 
     @classmethod
     def of(cls, catalog: Catalog, today: dt.date, handler_path: str, latest: int, resources: list, url: str) -> Site:
