@@ -9,8 +9,8 @@ import shutil
 import time
 
 import pytest
-from conftest import SITE
 
+from conftest import SITE
 from formhandler import alerting, exports
 from formhandler.outbox import deliver_due
 
@@ -70,9 +70,7 @@ def alerts_to(smtp, address, app):
     return [m for m in mails_to(smtp, address, app) if "nouvelle" in m["Subject"]]
 
 
-def test_sign_up_confirm_then_one_alert_per_new_mission_and_one_click_unsubscription(
-    make_app, smtp, rows, content_dir
-):
+def test_sign_up_confirm_then_one_alert_per_new_mission_and_one_click_unsubscription(make_app, smtp, rows, content_dir):
     app = make_app(CONTENT_RELOAD_SECONDS=0)  # a mission added is seen at once
     client = app.test_client()
     answer = client.post("/api/alerts", data=SIGN_UP, headers={"Origin": SITE})
@@ -142,7 +140,9 @@ def test_json_answers_and_field_errors(sign_up, rows):
     # the widest range of the missions: appels-distance takes volunteers from 16 to 99
     assert "de 16 à 99 ans" in errors["birth_date"] and "vous avez 14 ans" in errors["birth_date"]
     assert "Choisissez des départements" in errors["departments"]
-    older = sign_up(json_api=True, email="b@exemple.fr", birth_date="1940-01-01", domains=["garde-exceptionnelle-enfants"])
+    older = sign_up(
+        json_api=True, email="b@exemple.fr", birth_date="1940-01-01", domains=["garde-exceptionnelle-enfants"]
+    )
     assert older.status_code == 422 and "de 21 à 65 ans" in older.json["errors"]["birth_date"]
     assert rows("SELECT COUNT(*) FROM alert_subscriptions") == [(1,)]
 
@@ -231,7 +231,7 @@ def test_renewal_a_month_before_the_end_and_deletion_at_the_end(app, client, sig
     rows.execute(f"UPDATE alert_subscriptions SET expires_at = {now + 20 * 86400}")
     assert send(app).renewals == 1
     assert send(app).renewals == 0  # offered once
-    offer = [m for m in mails_to(smtp, ADDRESS, app) if "se termine" in m["Subject"]][0]
+    offer = next(m for m in mails_to(smtp, ADDRESS, app) if "se termine" in m["Subject"])
     assert offer["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     renew_url = local(links(offer)["renew"])
     assert "Prolonger" in client.get(renew_url).text

@@ -149,7 +149,7 @@ class Plan:
                 self._plan(jobs, functools.partial(pages.page, template, relpath, url, **extra), relpath, key, url)
 
         # always made: there are few, and some show what the handler exported (read at each build)
-    for template, url, indexed, shows in SINGLE_PAGES:
+        for template, url, indexed, shows in SINGLE_PAGES:
             relpath = relpath_of(url)
             self.manifest.record(relpath, "")
             self.announced.append((relpath, url, indexed))
