@@ -8,6 +8,8 @@ listing the new open missions that match their choices.
 - Each person's mail is queued in the outbox, and their missions marked as announced, in the same
   transaction (people are written in batches, each in one transaction): a run killed half-way
   leaves every person either told, or not and told at the next run; a second run finds nothing new.
+  Two runs at once (a publication during another) send one mail: the transaction that marks a
+  person as written to today is the one that queues their mail.
 - The runs also offer renewal a month before a subscription ends, and delete the subscriptions
   that are over (:func:`expire`, which ``purge`` runs too).
 
@@ -88,12 +90,10 @@ def send_alerts(now: float | None = None, batch: int = BATCH) -> RunReport:
         mail = alert(row, [summaries[m.id] for m in new[:LISTED_MAX]], len(new), _more_url(site, choices), now)
         pending.append((row["id"], mail, [m.id for m in new]))
         if len(pending) >= batch:
-            _record(pending, day, now)
-            report.mails += len(pending)
+            report.mails += _record(pending, day, now)
             pending = []
     if pending:
-        _record(pending, day, now)
-        report.mails += len(pending)
+        report.mails += _record(pending, day, now)
 
     ending = db.store().subscriptions_ending(now + RENEWAL_NOTICE_DAYS * 86400, now)
     if ending:
@@ -107,6 +107,7 @@ def send_alerts(now: float | None = None, batch: int = BATCH) -> RunReport:
     return report
 
 
-def _record(alerts: list, day: dt.date, now: float) -> None:
+def _record(alerts: list, day: dt.date, now: float) -> int:
+    """Queue a batch of alerts in one transaction; how many (another run may have told some already)."""
     with db.transaction() as store:
-        store.record_alerts(alerts, day.isoformat(), now)
+        return store.record_alerts(alerts, day.isoformat(), now)

@@ -474,18 +474,26 @@ class PostgresStore:
             told.setdefault(subscription_id, set()).add(mission_id)
         return told
 
-    def record_alerts(self, alerts: Iterable[tuple[str, object, list[str]]], day: str, now: float) -> None:
+    def record_alerts(self, alerts: Iterable[tuple[str, object, list[str]]], day: str, now: float) -> int:
+        """See :meth:`formhandler.store.Store.record_alerts`: the ``UPDATE … WHERE`` waits for another
+        run's transaction on the same rows, then reads their latest version (``READ COMMITTED``)."""
         alerts = list(alerts)
+        claimed = {
+            row[0]
+            for row in self._run(
+                "UPDATE alert_subscriptions SET last_alert_day = %s, alerts_sent = alerts_sent + 1"
+                " WHERE id = ANY(%s) AND (last_alert_day IS NULL OR last_alert_day <> %s) RETURNING id",
+                (day, [subscription_id for subscription_id, _, _ in alerts], day),
+            ).fetchall()
+        }
+        alerts = [alert for alert in alerts if alert[0] in claimed]
         self.add_mails([mail for _, mail, _ in alerts], now)
         self._queue_many(
             "INSERT INTO alert_announced (subscription_id, mission_id, announced_at) VALUES (%s, %s, %s)"
             " ON CONFLICT DO NOTHING",
             [(subscription_id, mission_id, now) for subscription_id, _, missions in alerts for mission_id in missions],
         )
-        self._queue_many(
-            "UPDATE alert_subscriptions SET last_alert_day = %s, alerts_sent = alerts_sent + 1 WHERE id = %s",
-            [(day, subscription_id) for subscription_id, _, _ in alerts],
-        )
+        return len(alerts)
 
     def subscriptions_ending(self, before: float, now: float) -> list[Mapping]:
         return self._run(

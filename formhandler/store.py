@@ -369,19 +369,28 @@ class Store:
             told.setdefault(subscription_id, set()).add(mission_id)
         return told
 
-    def record_alerts(self, alerts: Iterable[tuple[str, object, list[str]]], day: str, now: float) -> None:
+    def record_alerts(self, alerts: Iterable[tuple[str, object, list[str]]], day: str, now: float) -> int:
         """Queue each (subscription id, mail, mission ids) alert and mark its missions as announced to
-        that person, in the caller's transaction: a run killed half-way sends each alert once."""
+        that person, in the caller's transaction: a run killed half-way sends each alert once. A person
+        another run wrote to on ``day`` meanwhile is left out (two runs at once send one mail); how
+        many alerts were queued."""
         alerts = list(alerts)
+        claimed = {
+            row[0]
+            for row in self.conn.execute(
+                "UPDATE alert_subscriptions SET last_alert_day = ?, alerts_sent = alerts_sent + 1"
+                " WHERE id IN (SELECT value FROM json_each(?)) AND (last_alert_day IS NULL OR last_alert_day <> ?)"
+                " RETURNING id",
+                (day, json.dumps([subscription_id for subscription_id, _, _ in alerts]), day),
+            ).fetchall()
+        }
+        alerts = [alert for alert in alerts if alert[0] in claimed]
         self.add_mails([mail for _, mail, _ in alerts], now)
         self.conn.executemany(
             "INSERT OR IGNORE INTO alert_announced (subscription_id, mission_id, announced_at) VALUES (?, ?, ?)",
             [(subscription_id, mission_id, now) for subscription_id, _, missions in alerts for mission_id in missions],
         )
-        self.conn.executemany(
-            "UPDATE alert_subscriptions SET last_alert_day = ?, alerts_sent = alerts_sent + 1 WHERE id = ?",
-            [(day, subscription_id) for subscription_id, _, _ in alerts],
-        )
+        return len(alerts)
 
     def subscriptions_ending(self, before: float, now: float) -> list[Mapping]:
         """Confirmed subscriptions ending before ``before``, not offered a renewal yet."""

@@ -280,7 +280,7 @@ def test_a_run_killed_between_two_people_tells_everyone_once_when_run_again(app,
         if calls:
             raise SystemExit("killed")  # what a kill between two transactions leaves behind
         calls.append(1)
-        record(*args)
+        return record(*args)
 
     monkeypatch.setattr(alerting, "_record", dies_after_the_first_person)
     with pytest.raises(SystemExit), app.app_context():
@@ -344,3 +344,14 @@ def test_a_database_of_version_2_is_upgraded_keeping_its_rows(tmp_path):
     assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     assert conn.execute("SELECT id FROM applications").fetchall() == [("a",)]
     assert conn.execute("SELECT COUNT(*) FROM alert_subscriptions").fetchone() == (0,)
+
+
+def test_db_copy_takes_the_subscriptions_and_what_was_announced(app, client, sign_up, smtp, runner, tmp_path):
+    sign_up()
+    confirm(client, smtp, app)
+    send(app)
+    target = tmp_path / "copy.sqlite3"
+    result = runner.invoke(args=["db", "copy", "--to", str(target)])
+    assert result.exit_code == 0, result.output
+    for table, count in (("alert_subscriptions", 1), ("alert_announced", 1), ("alert_runs", 1)):
+        assert f"{table} : {count} ligne(s)" in result.output
