@@ -30,7 +30,12 @@ SERVER = "/srv/reserve-civique"  # the checkout on the server (deploy/, docs/pro
 ARRIVED = "var/site"  # where a new site arrives on the server before it replaces output/
 # The handler's commands run on the server after each publication, in the checkout, with the
 # services' environment (the handler itself reads the published content every FLASK_CONTENT_RELOAD_SECONDS).
-AFTER_PUBLICATION: list[str] = [f"{PY} -m flask --app formhandler proposals published"]
+# ``alerts send`` mails the volunteers waiting for a mission the new ones (and writes the counts the
+# next build shows); run again, it sends nothing new.
+AFTER_PUBLICATION: list[str] = [
+    f"{PY} -m flask --app formhandler proposals published",
+    f"{PY} -m flask --app formhandler alerts send",
+]
 
 
 @task
