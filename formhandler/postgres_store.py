@@ -145,18 +145,29 @@ class PostgresStore:
         self, application_id: str, mission_id: str, application, *, created_at: float, waiting_list: bool,
         fill_seconds: float | None,
     ) -> None:  # fmt: skip
-        """Store a checked application (:class:`catalog.application.Application`)."""
+        """Store a checked application (:class:`catalog.application.Application`): « nouvelle », or on
+        the waiting list (``waiting_list``), with the first event of its history."""
+        status = "attente" if waiting_list else "nouvelle"
         self._queue(
             "INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email, email_key, phone,"
-            " birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds, status, status_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 application_id, mission_id, created_at, application.first_name, application.last_name,
                 application.email, application.email_key, application.phone, application.birth_date.isoformat(),
                 application.postal_code, application.message, int(application.accepted_requirements),
-                int(waiting_list), fill_seconds,
+                int(waiting_list), fill_seconds, status, created_at,
             ),
         )  # fmt: skip
+        self.add_event(application_id, mission_id, status, "volunteer", created_at)
+
+    def add_event(self, application_id: str, mission_id: str, status: str, actor: str, now: float) -> None:
+        """One step of an application's history (``actor``: ``structure``, ``volunteer`` or ``system``)."""
+        self._queue(
+            "INSERT INTO application_events (application_id, mission_id, status, actor, created_at)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (application_id, mission_id, status, actor, now),
+        )
 
     def count_applications(self, mission_id: str) -> int:
         return self._run("SELECT COUNT(*) FROM applications WHERE mission_id = %s", (mission_id,)).fetchone()[0]
@@ -379,7 +390,7 @@ class PostgresStore:
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
         """Insert rows as they are, ids included (``COPY``); the outbox's id sequence then follows the
-        largest id. Text where PostgreSQL wants bytes (a rendered mail an older SQLite stored as
+        largest id (the events' likewise). Text where PostgreSQL wants bytes (a rendered mail an older SQLite stored as
         text) is encoded."""
         binary = [position for position, column in enumerate(columns) if (table, column) == ("outbox", "message")]
         with self.conn.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -390,9 +401,9 @@ class PostgresStore:
                         if isinstance(row[position], str):
                             row[position] = row[position].encode("utf-8")
                 copy.write_row(row)
-        if table == "outbox":
+        if table in ("outbox", "application_events"):
             self._run(
-                "SELECT setval(pg_get_serial_sequence('outbox', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM outbox"
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {table}"
             )
 
     # -- volunteers waiting for a mission (formhandler/alerts.py) ------------------------------

@@ -13,7 +13,21 @@ from email.utils import parseaddr
 
 from catalog.emails import mailbox_key
 
-SCHEMA = """
+# An application's history, without identity: what statistics keep once the application is erased.
+EVENTS_TABLE = """
+CREATE TABLE IF NOT EXISTS application_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    application_id TEXT NOT NULL,
+    mission_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+"""
+
+SCHEMA = (
+    EVENTS_TABLE
+    + """
 CREATE TABLE IF NOT EXISTS applications (
     id TEXT PRIMARY KEY,
     mission_id TEXT NOT NULL,
@@ -28,7 +42,12 @@ CREATE TABLE IF NOT EXISTS applications (
     message TEXT,
     accepted_requirements INTEGER NOT NULL DEFAULT 0,
     waiting_list INTEGER NOT NULL DEFAULT 0,
-    fill_seconds REAL
+    fill_seconds REAL,
+    status TEXT NOT NULL DEFAULT 'nouvelle',
+    status_at REAL,
+    answered_at REAL,
+    reminded_at REAL,
+    escalated_at REAL
 );
 CREATE INDEX IF NOT EXISTS applications_mission ON applications (mission_id, email_key, created_at);
 CREATE INDEX IF NOT EXISTS applications_email ON applications (email_key);
@@ -76,7 +95,24 @@ CREATE TABLE IF NOT EXISTS heartbeat (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     written_at REAL NOT NULL
 );
+
+CREATE INDEX IF NOT EXISTS application_events_mission ON application_events (mission_id, created_at);
+CREATE INDEX IF NOT EXISTS application_events_created ON application_events (created_at);
+
+CREATE TABLE IF NOT EXISTS mission_states (
+    mission_id TEXT PRIMARY KEY,
+    complete INTEGER NOT NULL DEFAULT 0,
+    changed_at REAL NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS digests (
+    department TEXT NOT NULL,
+    day TEXT NOT NULL,
+    sent_at REAL NOT NULL,
+    PRIMARY KEY (department, day)
+);
 """
+)
 
 # Version 4: volunteers waiting for a mission (formhandler/alerts.py). A subscription is one per
 # mailbox (email_key); what was announced to whom is kept per person and mission, so that a mission
@@ -124,7 +160,10 @@ CREATE TABLE IF NOT EXISTS alert_runs (
 SCHEMA += ALERTS_SCHEMA
 SCHEMA_VERSION = 4
 
-TABLES = {"applications", "outbox", "proposals", "heartbeat", "alert_subscriptions", "alert_announced", "alert_runs"}
+TABLES = {
+    "applications", "outbox", "proposals", "heartbeat", "application_events", "mission_states", "digests",
+    "alert_subscriptions", "alert_announced", "alert_runs",
+}  # fmt: skip
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
@@ -155,7 +194,28 @@ def _to_2(conn: sqlite3.Connection, tables: set[str]) -> None:
 
 
 def _to_3(conn: sqlite3.Connection, tables: set[str]) -> None:
-    """Placeholder until the branch that owns version 3 (issue 15) is merged: its upgrade replaces this."""
+    """Applications have a state the structure changes (issue 15), and a history without identity
+    (``application_events``, created by SCHEMA): every application stored so far is « nouvelle »
+    since its arrival — nobody had answered it (``waiting_list`` keeps meaning « sent while the
+    mission was full », which counted applications then, not accepted volunteers)."""
+    _add_columns(
+        conn,
+        tables,
+        [
+            ("applications", "status TEXT NOT NULL DEFAULT 'nouvelle'"),
+            ("applications", "status_at REAL"),
+            ("applications", "answered_at REAL"),
+            ("applications", "reminded_at REAL"),
+            ("applications", "escalated_at REAL"),
+        ],
+    )
+    if "applications" in tables:
+        conn.execute("UPDATE applications SET status_at = created_at WHERE status_at IS NULL")
+        conn.execute(EVENTS_TABLE)
+        conn.execute(
+            "INSERT INTO application_events (application_id, mission_id, status, actor, created_at)"
+            " SELECT id, mission_id, 'nouvelle', 'volunteer', created_at FROM applications ORDER BY created_at"
+        )
 
 
 def _to_4(conn: sqlite3.Connection, tables: set[str]) -> None:

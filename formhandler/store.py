@@ -59,18 +59,29 @@ class Store:
         self, application_id: str, mission_id: str, application, *, created_at: float, waiting_list: bool,
         fill_seconds: float | None,
     ) -> None:  # fmt: skip
-        """Store a checked application (:class:`catalog.application.Application`)."""
+        """Store a checked application (:class:`catalog.application.Application`): « nouvelle », or on
+        the waiting list (``waiting_list``), with the first event of its history."""
+        status = "attente" if waiting_list else "nouvelle"
         self.conn.execute(
             "INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email, email_key, phone,"
-            " birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds, status, status_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 application_id, mission_id, created_at, application.first_name, application.last_name,
                 application.email, application.email_key, application.phone, application.birth_date.isoformat(),
                 application.postal_code, application.message, int(application.accepted_requirements),
-                int(waiting_list), fill_seconds,
+                int(waiting_list), fill_seconds, status, created_at,
             ),
         )  # fmt: skip
+        self.add_event(application_id, mission_id, status, "volunteer", created_at)
+
+    def add_event(self, application_id: str, mission_id: str, status: str, actor: str, now: float) -> None:
+        """One step of an application's history (``actor``: ``structure``, ``volunteer`` or ``system``)."""
+        self.conn.execute(
+            "INSERT INTO application_events (application_id, mission_id, status, actor, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (application_id, mission_id, status, actor, now),
+        )
 
     def count_applications(self, mission_id: str) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM applications WHERE mission_id = ?", (mission_id,)).fetchone()[0]

@@ -326,7 +326,7 @@ def test_pool_stats_and_the_export(make_app, smtp, rows, tmp_path):
     assert "claire" not in json.dumps(written)
 
 
-def test_a_database_of_version_2_is_upgraded_keeping_its_rows(tmp_path):
+def test_a_database_of_version_3_is_upgraded_keeping_its_rows(tmp_path):
     """The subscription tables come to an existing database (SQLite), its applications kept."""
     import sqlite3
 
@@ -335,7 +335,7 @@ def test_a_database_of_version_2_is_upgraded_keeping_its_rows(tmp_path):
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path, isolation_level=None)
     old = schema.SCHEMA.replace(schema.ALERTS_SCHEMA, "")
-    conn.executescript(old + "PRAGMA user_version = 2;")
+    conn.executescript(old + "PRAGMA user_version = 3;")
     conn.execute(
         "INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email, email_key, birth_date,"
         " postal_code) VALUES ('a', 'colis-laon', 1, 'J', 'D', 'j@e.fr', 'j@e.fr', '1990-01-01', '02000')"

@@ -40,12 +40,8 @@ def propose(client) -> int:
     return post_proposal(client).status_code
 
 
-def everything(tables: Tables, only=COPIED_TABLES) -> dict[str, list]:
-    return {table: tables(f"SELECT * FROM {table} ORDER BY 1") for table in only}
-
-
-# the tables of schema version 1, which the upgrade test starts from
-VERSION_1_TABLES = ("applications", "proposals", "outbox", "heartbeat")
+def everything(tables: Tables) -> dict[str, list]:
+    return {table: tables(f"SELECT * FROM {table} ORDER BY 1") for table in COPIED_TABLES}
 
 
 def schema_version(url: str) -> int | None:
@@ -56,30 +52,46 @@ def schema_version(url: str) -> int | None:
 
 
 def test_a_database_of_the_previous_version_is_upgraded_at_start_without_losing_a_row(
-    make_app, empty_postgres_database, smtp, monkeypatch
+    make_app, empty_postgres_database, smtp, monkeypatch, tmp_path
 ):
+    """From version 1 to the current one (through every upgrade); version 2 to 3 on both databases:
+    tests/test_schema_v3.py."""
+    from test_schema_v3 import OLD_TABLES, old_columns
+
     url = empty_postgres_database
+    # the rows, as the handler writes them (in a SQLite file: this code no longer runs on version 1)
+    source_path = str(tmp_path / "source.sqlite3")
+    source = make_app(DATABASE=source_path, MAIL_PORT=free_port(), RATELIMIT_STORAGE_URI="memory://")  # mails wait
+    client = source.test_client()
+    assert [apply(client, n) for n in range(3)] == [201] * 3
+    assert propose(client) == 201
+    assert deliver_due(source)["pending"] == 8
+    source_tables = Tables(source_path)
+    columns = {table: old_columns(source_tables, table) for table in OLD_TABLES}
     # the previous version of the handler: schema version 1, no rate-limit counters in the database
     monkeypatch.setattr(postgres_schema, "UPGRADES", {1: postgres_schema.UPGRADES[1]})
     monkeypatch.setattr(postgres_schema, "SCHEMA_VERSION", 1)
-    old = make_app(DATABASE=url, MAIL_PORT=free_port(), RATELIMIT_STORAGE_URI="memory://")  # SMTP down: mails wait
-    client = old.test_client()
-    assert [apply(client, n) for n in range(3)] == [201] * 3
-    assert propose(client) == 201
-    assert deliver_due(old)["pending"] == 8
+    make_app(DATABASE=url, RATELIMIT_STORAGE_URI="memory://")
     tables = Tables(url)
+    for table in OLD_TABLES:
+        for row in source_tables(f"SELECT {', '.join(columns[table])} FROM {table}"):
+            tables.execute(
+                f"INSERT INTO {table} ({', '.join(columns[table])}) VALUES ({', '.join('?' * len(row))})", *row
+            )
     assert tables("SELECT version FROM schema_version") == [(1,)]
-    before = everything(tables, VERSION_1_TABLES)
+    before = {table: tables(f"SELECT * FROM {table} ORDER BY 1") for table in OLD_TABLES}
     monkeypatch.undo()
 
     new = make_app(DATABASE=url)  # this version starts on it
     assert tables("SELECT version FROM schema_version") == [(postgres_schema.SCHEMA_VERSION,)]
-    assert postgres_schema.SCHEMA_VERSION > 1
-    assert everything(tables, VERSION_1_TABLES) == before  # every row, every column
+    after = {table: tables(f"SELECT {', '.join(columns[table])} FROM {table} ORDER BY 1") for table in OLD_TABLES}
+    assert after == before  # every row, every column
     assert tables("SELECT COUNT(*) FROM ratelimit_counters") == [(0,)]
     assert deliver_due(new, now=time.time() + 3600) == {"sent": 8, "pending": 0, "failed": 0}
     assert {m.message["Message-ID"] for m in smtp.mails} == {r["message_id"] for r in before["outbox"]}
+    tables.execute("SELECT setval(pg_get_serial_sequence('outbox', 'id'), 100)")
     assert apply(new.test_client(), 9) == 201
+    source_tables.close()
     tables.close()
 
 
@@ -176,8 +188,8 @@ def test_db_copy_moves_a_sqlite_database_to_postgresql_with_its_pending_mails(
     source = _department(make_app, tmp_path, smtp)
     before = everything(Tables(source.config["DATABASE"]))  # SQLite: nothing kept open
     assert {table: len(found) for table, found in before.items()} == {
-        "applications": 6, "proposals": 1, "outbox": 15, "heartbeat": 0,
-        "alert_subscriptions": 0, "alert_announced": 0, "alert_runs": 0,
+        "applications": 6, "proposals": 1, "outbox": 15, "heartbeat": 0, "application_events": 6,
+        "mission_states": 0, "digests": 0, "alert_subscriptions": 0, "alert_announced": 0, "alert_runs": 0,
     }  # fmt: skip
     result = source.test_cli_runner().invoke(args=["db", "copy", "--to", postgres_database])
     assert result.exit_code == 0, result.output
