@@ -197,9 +197,10 @@ def reliability(c, posts=1000, seconds=60):
 
 @task
 def benchmark(c, missions=10000):
-    """The build and handler benchmarks (docs/benchmarks.md)."""
+    """The build, handler and alerts benchmarks (docs/benchmarks.md)."""
     c.run(f"{PY} bench/build.py --missions {missions}", pty=False)
     c.run(f"{PY} bench/handler.py", pty=False)
+    c.run(f"{PY} bench/alerts.py", pty=False)
 
 
 @task
