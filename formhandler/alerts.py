@@ -26,6 +26,7 @@ import time
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
 
 from catalog.alerts import FIELDS, Choices, SignUp, check_new_choices, form_model, validate_signup
+from catalog.application import iso_date
 
 from . import db, outbox, signing
 from .alert_mails import confirmation
@@ -66,8 +67,10 @@ def _thanks():
 
 
 def _values(data: dict) -> dict:
-    """What the form shows again with its errors (a date field cannot show another text)."""
+    """What the form shows again with its errors (a date field cannot show another text: browsers empty it)."""
     values = {k: data.get(k) for k in FIELDS if isinstance(data.get(k), (str, list))}
+    if iso_date(values.get("birth_date")) is None:
+        values.pop("birth_date", None)
     return values
 
 
