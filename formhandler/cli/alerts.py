@@ -23,7 +23,10 @@ def send():
     """Après chaque publication : un e-mail à chaque bénévole inscrit avec les nouvelles missions ouvertes qui
     lui correspondent (au plus un par jour et par personne ; une mission n'est jamais annoncée deux fois)."""
     report = send_alerts()
-    exports.write(["pool"])  # the counts the next build shows
+    try:
+        exports.write(["pool"])  # the counts the next build shows
+    except OSError as error:  # the alerts are queued: say it, the build will show nothing of the counts
+        echo(f"attention : les comptes pour le site n'ont pas pu être écrits ({error.strerror})", err=True)
     echo(
         f"{report.missions} mission(s) ouverte(s) ; {report.mails} e-mail(s) de nouvelles missions et"
         f" {report.renewals} proposition(s) de prolongation mis en file ; {report.deleted} inscription(s)"
