@@ -263,3 +263,10 @@ def _json(text: str) -> list:
 def alert_form(current, *, values: dict, errors: dict | None = None, choices_only: bool = False) -> dict:
     """What the theme's form partial (``_alert_form.html``) shows, as the site's page shows it."""
     return form_model(current, values=values, errors=errors or {}, choices_only=choices_only)
+
+
+@bp.errorhandler(StorageError)
+def _storage_down(error):
+    """A confirmation, a choice or an unsubscription that cannot be stored is said so, to be tried again."""
+    log.error("inscription : base indisponible (%s)", type(error).__name__)
+    return _problem(503, "Votre demande n'a pas pu être enregistrée : réessayez dans quelques minutes.")
