@@ -355,3 +355,31 @@ def test_db_copy_takes_the_subscriptions_and_what_was_announced(app, client, sig
     assert result.exit_code == 0, result.output
     for table, count in (("alert_subscriptions", 1), ("alert_announced", 1), ("alert_runs", 1)):
         assert f"{table} : {count} ligne(s)" in result.output
+
+
+def test_at_most_one_mail_a_day_the_rest_waits_for_the_next_day(make_app, smtp, content_dir):
+    app = make_app(CONTENT_RELOAD_SECONDS=0)
+    client = app.test_client()
+    client.post("/api/alerts", data=SIGN_UP, headers={"Origin": SITE})
+    confirm(client, smtp, app)
+    assert send(app).mails == 1
+    shutil.copy(content_dir / "missions" / "colis-laon.yaml", content_dir / "missions" / "colis-chauny.yaml")
+    assert send(app).mails == 0  # published the same day: told tomorrow
+    app.config["TODAY"] = "2026-11-30"
+    assert send(app).mails == 1
+    [_, second] = alerts_to(smtp, ADDRESS, app)
+    assert "/missions/colis-chauny/" in second.get_content() and "/missions/colis-laon/" not in second.get_content()
+
+
+def test_unsubscribing_drops_the_alert_not_sent_yet(app, client, sign_up, smtp, rows):
+    sign_up()
+    confirm(client, smtp, app)
+    assert send(app).mails == 1  # queued, not delivered yet
+    with app.app_context():
+        from formhandler import signing
+
+        [(subscription_id,)] = rows("SELECT id FROM alert_subscriptions")
+        token = signing.make("alert-unsubscribe", {"s": subscription_id})
+    assert client.post(f"/api/alerts/unsubscribe/{token}").status_code == 200
+    assert alerts_to(smtp, ADDRESS, app) == []
+    assert rows("SELECT COUNT(*) FROM outbox WHERE kind = 'alert-missions'") == [(0,)]
