@@ -191,7 +191,7 @@ def run(c, port=8000):
 @task
 def reliability(c, posts=1000, seconds=60):
     """Full-size fault tests (1,000 posts) and the 60 s load test; results go in docs/reliability.md by hand."""
-    c.run(f"RELIABILITY_POSTS={posts} {PY} -m pytest -q tests/test_reliability.py", pty=False)
+    c.run(f"RELIABILITY_POSTS={posts} {PY} -m pytest -q tests/system/test_reliability.py", pty=False)
     c.run(f"{PY} bench/load.py --seconds {seconds}", pty=False)
 
 

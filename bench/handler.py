@@ -123,7 +123,7 @@ def start_outbox_worker(env: dict) -> subprocess.Popen:
 def postgres_server():
     """A PostgreSQL server of its own in a temporary folder (as the tests start theirs), or ``None``
     without PostgreSQL installed."""
-    from tests.databases import PostgresServer, postgres_bin
+    from tests.helpers import PostgresServer, postgres_bin
 
     bindir = postgres_bin()
     return PostgresServer(bindir).start() if bindir else None

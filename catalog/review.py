@@ -29,12 +29,10 @@ from pathlib import Path
 
 from .geo import department_name
 from .loader import LoadResult, load_content
-from .models import DEFAULT_AGE_MAX, DEFAULT_AGE_MIN, Catalog, Mission, Structure
+from .models import Catalog, Mission, Structure
 from .problems import ERROR, Problem
 from .text import date_range, number, plural
 
-# The circular on the réserve civique: volunteers from 18 to 70 years old (the domains' defaults).
-CIRCULAR_AGES = (DEFAULT_AGE_MIN, DEFAULT_AGE_MAX)
 SIRET_LOOKUP = "https://annuaire-entreprises.data.gouv.fr/etablissement/{}"
 RNA_LOOKUP = "https://annuaire-entreprises.data.gouv.fr/rechercher?terme={}"
 
@@ -186,13 +184,6 @@ def _warnings_of(path: str, problems: list[Problem]) -> list[str]:
             for p in problems if p.path == path and p.severity != ERROR]  # fmt: skip
 
 
-def _age_warning(mission: Mission) -> str | None:
-    low, high = CIRCULAR_AGES
-    if mission.age_min >= low and mission.age_max <= high:
-        return None
-    return f"âges {_ages(mission)} : la circulaire ouvre la réserve civique de {low} à {high} ans"
-
-
 def _structure_warnings(structure: Structure) -> list[str]:
     """A structure's eligibility: what makes it admissible is to be checked."""
     warnings = []
@@ -220,9 +211,7 @@ def _mission_item(mission: Mission, catalog: Catalog, problems: list[Problem], n
         f"places : {number(mission.places)} ; âges : {_ages(mission)}",
         f"consignes sanitaires : {len(domain.health_guidelines)} du domaine{own}",
     ]
-    item.warnings = _warnings_of(mission.source, problems)
-    if (warning := _age_warning(mission)) is not None:
-        item.warnings.append(warning)
+    item.warnings = _warnings_of(mission.source, problems)  # the circular's ages among them (catalog.rules)
     return item
 
 
@@ -340,8 +329,6 @@ def _compare_missions(review: Review, old: Catalog, new: Catalog, problems, pres
         if not changes:
             continue
         item = Item(now.title, now.source, changes=changes, warnings=_warnings_of(now.source, problems))
-        if (was.age_min, was.age_max) != (now.age_min, now.age_max) and (warning := _age_warning(now)):
-            item.warnings.append(warning)  # unchanged ages were reviewed before
         if now.closed and not was.closed:
             item.changes = [change for change in changes if change[0] != "close"]
             item.facts = ["close : sa page reste, sans formulaire ; elle quitte les listes, la recherche et les flux"]

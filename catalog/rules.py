@@ -17,6 +17,8 @@ from .problems import ProblemList
 from .text import line_fault, name_fault, raw_html
 
 MANY_PLACES = 70
+# The prefect's circular on the réserve civique: volunteers from 18 to 70 years old (the defaults).
+CIRCULAR_AGES = (DEFAULT_AGE_MIN, DEFAULT_AGE_MAX)
 # How much of commitments and health guidelines (the domain's and the mission's) surely fits on the
 # printed A4 sheet beside a description cut at ten lines: characters, plus PRINTED_ITEM for each item
 # (its bullet, and the end of its last line). Measured in Chromium, two columns of lists: 1,800 already
@@ -191,6 +193,31 @@ def _check_ages(data: dict, path: str, problems: ProblemList, domain: Domain | N
         problems.add(
             path, data.line_of(key), key, f"l'âge minimal ({eff_low}) dépasse l'âge maximal ({eff_high}){suffix}"
         )
+        return
+    _hint_circular_ages(data, path, problems, domain, eff_low, eff_high)
+
+
+def _hint_circular_ages(data: dict, path: str, problems: ProblemList, domain: Domain | None, low: int, high: int):
+    """A moderation warning when the ages go beyond the circular's: on the first bound outside it
+    that the file sets, or on its domain line when both come from the domain's defaults."""
+    lowest, highest = CIRCULAR_AGES
+    outside = [key for key, out in (("age_min", low < lowest), ("age_max", high > highest)) if out]
+    if not outside:
+        return
+    own = [key for key in outside if key in data]
+    where = ""
+    if own:
+        field, line = own[0], data.line_of(own[0])
+    else:
+        field, line = "domain", data.line_of("domain")
+        where = f" (âge par défaut du domaine « {domain.label} »)" if domain else ""
+    problems.warn(
+        path,
+        line,
+        field,
+        f"âges de {low} à {high} ans{where}, hors des {lowest} à {highest} ans de la circulaire du préfet sur la"
+        " réserve civique : vérifiez que la structure les a demandés et que la mission s'y prête",
+    )
 
 
 # What `make new-mission`'s template leaves to fill in (catalog/templates/mission.yaml): published

@@ -102,6 +102,22 @@ def number(value: int | float) -> str:
     return format_decimal(value, locale=LOCALE)
 
 
+NNBSP, NBSP = "\u202f", "\u00a0"
+_BEFORE_THIN = re.compile(r" ([;!?])")
+_BEFORE_COLON = re.compile(r" :")
+_QUOTED = re.compile(r"« ?(.*?) ?»")
+
+
+def french_typography(text: str) -> str:
+    """Plain text set as French print sets it: the apostrophe ’, a narrow no-break space before
+    « ; ! ? », a no-break space before « : » and inside « guillemets » (for drawn files, PDF and
+    images, where no browser wraps and no stylesheet helps)."""
+    text = " ".join(text.split()).replace("'", "’")
+    text = _BEFORE_THIN.sub(NNBSP + r"\1", text)
+    text = _BEFORE_COLON.sub(NBSP + ":", text)
+    return _QUOTED.sub("«" + NBSP + r"\1" + NBSP + "»", text)
+
+
 def render_markdown(text: str) -> str:
     """Markdown (CommonMark, by the C library cmark-gfm) to HTML, then sanitised.
 

@@ -15,7 +15,7 @@ and rewrites, from its ``dist/`` folder:
   bloc-marque (the logo component), the Marianne fonts the site uses (woff2) with their
   ``@font-face`` rules, and the favicon;
 - ``theme/dsfr.json``: the version, the tarball's SHA-256, and each vendored file's size and
-  SHA-256 (``tests/test_dsfr_vendored.py`` checks the files against it).
+  SHA-256 (``tests/site/test_dsfr_vendored.py`` checks the files against it).
 
 The site's own needs (colours, spacing) come from the core's variables; what the DSFR does not
 do is in ``theme/static/css/site.css``. Nothing here runs at build time: `make run` needs no npm.

@@ -9,6 +9,7 @@ plan (:mod:`.planning`) says are missing or out of date, with
 
 from __future__ import annotations
 
+import functools
 import logging
 import operator
 import os
@@ -18,12 +19,12 @@ from jinja2 import FileSystemBytecodeCache
 from markupsafe import Markup
 from pelican.generators import Generator
 
-from catalog import load_content, pool
+from catalog import cache, load_content, pool
 
-from . import speedups, writing
-from .incremental import Manifest, code_key
+from . import kit, ogimages, speedups, writing
+from .incremental import Manifest, code_key, digest
 from .planning import Plan
-from .resources import load_resources
+from .resources import Resource, load_resources, with_data
 from .settings import PluginSettings
 from .views import Site
 from .waiting import read_waiting
@@ -78,12 +79,13 @@ class CatalogGenerator(Generator):
         if result.errors:
             lines = "\n".join(str(p) for p in result.errors)
             raise CatalogBuildError(f"reserve_civique: le contenu a {len(result.errors)} erreur(s) :\n{lines}")
+        self.code = code_key(self.settings)
         self.site = Site.of(
             result.catalog,
             today=options.today,
             handler_path=options.handler_path,
             latest=options.latest,
-            resources=load_resources(content_dir),
+            resources=with_data(load_resources(content_dir), self._made),
             url=self.settings.get("SITEURL", ""),
         )
         # what only the form handler knows: read at each build, shown by pages that are made at each build
@@ -91,6 +93,39 @@ class CatalogGenerator(Generator):
             Path(self.settings["PATH"]).parent, options.handler_exports, options.handler_exports_max_age
         )
         self.context["rc"] = self.site.model
+        self._share_images(result.catalog.domains.values())
+
+    def _share_images(self, domains) -> None:
+        """The Open Graph images to draw (:mod:`.ogimages`) and what each page's ``<head>`` says of them."""
+        identity = self.settings.get("IDENTITY", "etat")
+        if identity not in ogimages.FONTS:
+            raise CatalogBuildError(f"reserve_civique: IDENTITY doit valoir « etat » ou « neutre » (reçu {identity!r})")
+        operator_name = (self.settings.get("OPERATOR") or {}).get("name", "")
+        cards = ogimages.cards(domains, self.settings["SITENAME"], operator_name, identity)
+        theme = self.settings["THEME"]
+        fonts = ogimages.fonts_digest(theme, identity)
+        self.drawn = [
+            (card.relpath, digest(self.code, card, fonts), functools.partial(ogimages.draw, card, theme))
+            for card in cards
+        ]
+        self.context["share_images"] = {card.slug: card.share() for card in cards}
+
+    def _made(self, resource: Resource) -> bytes:
+        """A resource made at build (the kit's PDF), kept in the cache by the key of its inputs."""
+        theme = self.settings["THEME"]
+        fonts = [(Path(theme) / name).read_bytes() for name in kit.FONT_FILES.values()]
+        key = digest(self.code, resource.path.read_bytes(), fonts)
+        folder = self._cache_folder("made")
+        path = Path(folder, f"{resource.file}-{key}.marshal") if folder else None
+        kept = cache.read(path) if path else None
+        if isinstance(kept, bytes):
+            return kept
+        data = kit.make_pdf(resource.path, theme, self.settings["SITENAME"], self.settings.get("SITEURL", ""))
+        if path and cache.write(path, data):
+            for older in path.parent.glob(f"{resource.file}-*.marshal"):  # the versions before this one
+                if older != path:
+                    older.unlink(missing_ok=True)
+        return data
 
     def _cache_folder(self, name: str) -> str | None:
         if not self.options.incremental:
@@ -109,7 +144,7 @@ class CatalogGenerator(Generator):
         options, site = self.options, self.site
         manifest = Manifest(self.settings["CACHE_PATH"], self.output_path, enabled=options.incremental)
         pages = writing.Pages(site, self.get_template, self.context, self.output_path, options.speedups)
-        plan = Plan(site, pages, manifest, code_key(self.settings), options.per_page, options.feed_items)
+        plan = Plan(site, pages, manifest, self.code, options.per_page, options.feed_items, self.drawn)
         todo, fragments = plan.missions()
         made = pool.run(pages.mission, todo, options.processes, parallel_from=PARALLEL_FROM)
         fragments.update(zip(todo, made, strict=True))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from catalog import cache
 
-PACKAGES = ("jinja2", "cmarkgfm", "nh3", "babel", "segno", "feedgenerator", "pelican")
+PACKAGES = ("jinja2", "cmarkgfm", "nh3", "babel", "segno", "feedgenerator", "pelican", "fpdf2", "pillow")
 _SIMPLE = (str, int, float, bool, type(None))
 HOW_NOT_WHAT = ("processes", "speedups")  # settings that change how the build runs, never what it writes
 

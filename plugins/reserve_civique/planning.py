@@ -79,8 +79,10 @@ def _paginate(items: list, per_page: int) -> list[list]:
 class Plan:
     """What a build makes, stage by stage, and which pages it announces (``announced``)."""
 
-    def __init__(self, site: Site, pages: Pages, manifest: Manifest, code: str, per_page: int, feed_items: int):
+    def __init__(self, site: Site, pages: Pages, manifest: Manifest, code: str, per_page: int, feed_items: int,
+                 drawn: list = ()):  # fmt: skip
         self.site, self.pages, self.manifest = site, pages, manifest
+        self.drawn = drawn  # pictures drawn at build: (relpath, key, a function that makes the bytes)
         self.code, self.per_page, self.feed_items = code, per_page, feed_items
         structures = site.catalog.structures
         # a mission's page is made from its file, its structure's file (with what their rules saw) and its status
@@ -154,10 +156,12 @@ class Plan:
             self.manifest.record(relpath, "")
             self.announced.append((relpath, url, indexed))
             jobs.append(functools.partial(_single_page, pages, template, relpath, url, shows))
-        for resource in site.resources:  # copied as they are
+        for resource in site.resources:  # copied as they are, or made (the kit's PDF) before the pages
             relpath = f"ressources/{resource.file}"
             self.manifest.record(relpath, "")
-            jobs.append(functools.partial(pages.data, relpath, resource.path.read_bytes))
+            jobs.append(functools.partial(pages.data, relpath, resource.content))
+        for relpath, key, make in self.drawn:  # the Open Graph images: drawn again only when their inputs change
+            self._plan(jobs, functools.partial(pages.data, relpath, make), relpath, key)
         robots = f"User-agent: *\nAllow: /\nSitemap: {site.url}/sitemap.xml\n"
         self.manifest.record("robots.txt", "")
         jobs.append(functools.partial(pages.data, "robots.txt", functools.partial(str, robots)))

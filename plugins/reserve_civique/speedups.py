@@ -2,7 +2,7 @@
 
 ``RESERVE_CIVIQUE["speedups"]`` (default ``True``) turns them on; with ``False``
 the build makes the same files the plain way, through the public API of
-Pelican, Jinja and segno, more slowly. ``tests/test_speedups.py`` builds a site
+Pelican, Jinja and segno, more slowly. ``tests/site/test_speedups.py`` builds a site
 both ways and compares every byte, and pins each trick to the version of the
 library it was written for: an upgrade fails that test until the trick is
 checked again (or removed).

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import TODAY
+from tests.helpers import TODAY
 
 
 def wait_for_mails(live_site, address, count=1, timeout=10.0):

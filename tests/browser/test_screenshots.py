@@ -8,7 +8,7 @@ import struct
 
 import pytest
 
-from .conftest import ARTIFACTS
+from tests.helpers import ARTIFACTS
 
 SHOTS = [
     ("accueil", "/"),
