@@ -138,6 +138,15 @@ def published(c, commit=""):
         c.run(command)
 
 
+def handler_exports(c) -> None:
+    """The handler's exports (places taken, waiting lists: ``flask exports write``) for the build that
+    follows, in FLASK_EXPORTS_DIR (the rebuild's unit points it at var/exports, where the build reads).
+    Optional: without the handler's database the build goes on and shows what it shows without them."""
+    result = c.run(f"{PY} -m flask --app formhandler exports write", warn=True, pty=False)
+    if not result.ok:
+        print("exports du formulaire non écrits : le site est construit sans (docs/production.md)", file=sys.stderr)
+
+
 @task
 def rebuild(c):
     """On the server, each night (deploy/reserve-civique-rebuild.timer): the last commit of the branch
@@ -146,6 +155,7 @@ def rebuild(c):
     _site_url()
     _git("fetch", "--quiet", "origin")
     _fast_forward("@{upstream}")
+    handler_exports(c)
     build(c, settings="publishconf.py", output=ARRIVED)
     published(c)
 
@@ -182,6 +192,9 @@ def run(c, port=8000):
     """Build the site, then serve it with the form handler and a local mail catcher (``--port``)."""
     # the pages name their own address (canonical links, QR codes, structured data): this port's
     os.environ.setdefault("SITEURL", f"http://127.0.0.1:{port}")
+    from devtools.server import write_exports
+
+    write_exports(port=int(port))  # the places the handler knows, for the listings and search (optional)
     build(c)
     # the server takes this process's place: Ctrl-C reaches it (and its watching build) directly,
     # rather than through invoke, which then tried to forward it to a pipe already closed

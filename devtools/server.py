@@ -29,7 +29,7 @@ from formhandler.settings import local_config
 from . import watch
 from .mailcatcher import MailCatcher, free_port
 
-API_PREFIXES = ("/api/", "/healthz")
+API_PREFIXES = ("/api/", "/healthz", "/candidatures/")  # as deploy/nginx.conf routes them
 mimetypes.add_type("application/atom+xml", ".atom")
 mimetypes.add_type("text/calendar", ".ics")
 mimetypes.add_type("application/wasm", ".wasm")
@@ -93,6 +93,42 @@ def _site_look() -> dict:
     return {"IDENTITY": settings.get("IDENTITY", "etat"), "OPERATOR_NAME": operator.get("name", "")}
 
 
+def handler_config(host: str, port: int, mail_port: int, folder: str = "var") -> dict:
+    """The handler's settings under ``make run``: its database and files in ``folder`` (var/)."""
+    site_url = f"http://{host}:{port}"
+    config = local_config(
+        folder,
+        site_url,
+        mail_port,
+        rate_limits=True,  # as in production: a developer sees a 429 coming
+        ALLOWED_ORIGINS=f"{site_url},http://localhost:{port}",
+        OUTBOX_RETRY_BASE=10,
+        CONTENT_RELOAD_SECONDS=5,
+        **_site_look(),
+    )
+    if "FLASK_DATABASE" in os.environ:
+        config["DATABASE"] = os.environ["FLASK_DATABASE"]
+    return config
+
+
+def write_exports(host: str = "127.0.0.1", port: int = 8000, folder: str = "var") -> bool:
+    """Write the handler's exports (var/exports/: places taken, waiting lists) for the build that
+    follows; optional: whatever fails, the build goes on and shows what it shows without them."""
+    from formhandler import exports
+
+    try:
+        app = create_app(handler_config(host, port, 8025, folder))
+        try:
+            with app.app_context():
+                exports.write(app=app)
+        finally:
+            app.extensions["database"].close()
+    except Exception as error:  # no database yet, a database server down…: the site is built without
+        print(f"Exports du formulaire non écrits ({type(error).__name__}) : le site est construit sans.", flush=True)
+        return False
+    return True
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Site + formulaire + courrier local, pour le développement.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
@@ -111,19 +147,7 @@ def main(argv=None) -> None:
         mail_port = free_port()
         catcher = MailCatcher(port=mail_port, folder="var/mail", echo=True).start()
     site_url = f"http://{args.host}:{args.port}"
-    config = local_config(
-        "var",
-        site_url,
-        mail_port,
-        rate_limits=True,  # as in production: a developer sees a 429 coming
-        ALLOWED_ORIGINS=f"{site_url},http://localhost:{args.port}",
-        OUTBOX_RETRY_BASE=10,
-        CONTENT_RELOAD_SECONDS=5,
-        **_site_look(),
-    )
-    if "FLASK_DATABASE" in os.environ:
-        config["DATABASE"] = os.environ["FLASK_DATABASE"]
-    api = create_app(config)
+    api = create_app(handler_config(args.host, args.port, mail_port))
     print(f"Site et formulaire : {site_url}/")
     print(f"Courrier : serveur local sur le port {mail_port}, messages rangés dans var/mail/")
     watcher = watch.start(args.output, search_index=True) if args.watch else None

@@ -131,15 +131,30 @@ def apply(mission_id: str):
 
 @bp.get("/missions/<mission_id:mission_id>")
 def status(mission_id: str):
-    """``{"open": bool, "places": P, "applications": N}`` for the page's live availability."""
+    """The mission's live availability: ``{"open", "places", "accepted", "applications", "waiting",
+    "complete", "full"}``. ``full``: new applications go to the waiting list (accepted volunteers
+    reach the places, or the structure said the mission is complete)."""
     mission = catalog_for(mission_id).missions.get(mission_id)
     if mission is None:
         return jsonify({"error": "Cette mission n'existe pas."}), 404
     try:
-        count = db.store().count_applications(mission_id)
+        store = db.store()
+        counts = store.mission_counts(mission_id)
+        complete = store.mission_complete(mission_id)
     except Exception:
         abort(503)
-    return jsonify({"open": mission.is_open(today()), "places": mission.places, "applications": count})
+    accepted = counts.get("acceptee", 0)
+    return jsonify(
+        {
+            "open": mission.is_open(today()),
+            "places": mission.places,
+            "accepted": accepted,
+            "applications": sum(n for state, n in counts.items() if state != "offered"),
+            "waiting": counts.get("attente", 0),
+            "complete": complete,
+            "full": complete or accepted >= mission.places,
+        }
+    )
 
 
 def mission_page(current, mission):

@@ -30,6 +30,7 @@ from catalog.emails import check_address
 from catalog.public import PublicMission
 from catalog.text import date_range
 
+from . import links
 from .content import today
 
 STRUCTURE, VOLUNTEER, OPERATOR = "structure", "volunteer", "operator"
@@ -169,6 +170,8 @@ def application_mails(
         "site_name": config["SITE_NAME"],
         "coordinators": config["COORDINATORS_EMAIL"],
         "date": now,
+        # the structure's page to answer, the volunteer's to withdraw (issue 15)
+        **links.for_application(application_id, mission.end, now),
     }
     sender = _envelope_sender()
     text = json.dumps(context, ensure_ascii=False)
@@ -251,6 +254,10 @@ def render(kind: str, message_id: str, context_json: str, recipients: list[str])
         draft = render_alert(kind, c, recipients)
     elif kind.startswith("proposal-"):
         draft = _render_proposal(kind, c, recipients)
+    elif kind.startswith("answer-"):
+        from .answer_mails import render_answer  # it builds on this module
+
+        draft = render_answer(kind, c, recipients)
     else:
         draft = _render_application(kind, c, recipients)
     return compose(draft, message_id)

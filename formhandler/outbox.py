@@ -30,6 +30,7 @@ from .smtp import DeliveryError, SmtpSender, classify
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+ERASE_ONCE_SENT = "answer-structure-withdrawn"  # formhandler.answer_mails.STRUCTURE_WITHDRAWN
 
 
 def retry_delay(attempts: int, base: int, cap: int) -> float:
@@ -136,6 +137,7 @@ def _deliver_batch(database, rows, sender: SmtpSender, config, counts, now) -> N
     """
     remaining = list(rows)
     sent: list[tuple[int, float]] = []
+    erase: list[str] = []  # withdrawn volunteers whose structure has now been told
     marked = time.monotonic()
 
     def mark() -> None:
@@ -143,8 +145,12 @@ def _deliver_batch(database, rows, sender: SmtpSender, config, counts, now) -> N
         if sent:
             with database.transaction() as store:
                 store.mark_sent(sent)
+                # the volunteer's identity goes with the mail that told the structure (its row included):
+                # only the application's history, without identity, stays
+                store.erase_applications(erase)
         counts[SENT] += len(sent)
         sent.clear()
+        erase.clear()
         marked = time.monotonic()
 
     def failed(row, problem: DeliveryError) -> None:
@@ -177,6 +183,8 @@ def _deliver_batch(database, rows, sender: SmtpSender, config, counts, now) -> N
                 continue
             remaining.pop(0)
             sent.append((row["id"], now or time.time()))
+            if row["kind"] == ERASE_ONCE_SENT and row["application_id"]:
+                erase.append(row["application_id"])
             log.info("courrier %s envoyé (%s)", row["id"], row["kind"])
             if len(sent) >= MARK_BATCH or time.monotonic() - marked >= MARK_EVERY:
                 mark()

@@ -49,11 +49,13 @@ class Store:
         ).fetchone()  # fmt: skip
 
     def places_taken(self, mission_id: str, places: int) -> bool:
-        """Whether ``mission_id`` has ``places`` applications or more (counted no further)."""
+        """Whether new applications to ``mission_id`` go to the waiting list: its accepted volunteers
+        reach ``places`` (counted no further), or its structure said it is complete."""
         taken = self.conn.execute(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = ? LIMIT ?)", (mission_id, places)
+            "SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = ? AND status = 'acceptee' LIMIT ?)",
+            (mission_id, places),
         ).fetchone()[0]
-        return taken >= places
+        return taken >= places or self.mission_complete(mission_id)
 
     def add_application(
         self, application_id: str, mission_id: str, application, *, created_at: float, waiting_list: bool,
@@ -101,6 +103,84 @@ class Store:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         order = " DESC" if newest_first else ""
         return self.conn.execute(f"SELECT * FROM applications{where} ORDER BY created_at{order}", args).fetchall()
+
+    # -- answers: states, history, a mission's places (formhandler.answers) ------------------
+
+    def hold_mission(self, mission_id: str) -> None:
+        """Nothing to do: SQLite's single writer serialises every transaction already."""
+
+    def find_application(self, application_id: str) -> Mapping | None:
+        return self.conn.execute("SELECT * FROM applications WHERE id = ?", (application_id,)).fetchone()
+
+    def history(self, application_id: str) -> list[Mapping]:
+        """An application's events, oldest first (they outlive its erasure)."""
+        return self.conn.execute(
+            "SELECT status, actor, created_at FROM application_events WHERE application_id = ? ORDER BY created_at, id",
+            (application_id,),
+        ).fetchall()
+
+    def change_status(self, application_id: str, before: str, after: str, now: float, *, answer: bool) -> bool:
+        """Move an application from ``before`` to ``after`` (``answer``: the structure's first answer
+        is dated); false when it was no longer ``before`` (another click came first)."""
+        return bool(
+            self.conn.execute(
+                "UPDATE applications SET status = ?, status_at = ?,"
+                " answered_at = CASE WHEN ? THEN COALESCE(answered_at, ?) ELSE answered_at END"
+                " WHERE id = ? AND status = ?",
+                (after, now, int(answer), now, application_id, before),
+            ).rowcount
+        )
+
+    def mission_complete(self, mission_id: str) -> bool:
+        row = self.conn.execute("SELECT complete FROM mission_states WHERE mission_id = ?", (mission_id,)).fetchone()
+        return bool(row and row[0])
+
+    def set_mission_complete(self, mission_id: str, complete: bool, now: float) -> None:
+        self.conn.execute(
+            "INSERT INTO mission_states (mission_id, complete, changed_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (mission_id) DO UPDATE SET complete = excluded.complete, changed_at = excluded.changed_at",
+            (mission_id, int(complete), now),
+        )
+
+    def mission_counts(self, mission_id: str) -> dict[str, int]:
+        """How many applications to ``mission_id`` in each state, and ``offered``: those taken from the
+        waiting list that the structure has not answered yet."""
+        counts: dict[str, int] = {}
+        for status, waiting_list, count in self.conn.execute(
+            "SELECT status, waiting_list, COUNT(*) FROM applications WHERE mission_id = ? GROUP BY status, waiting_list",
+            (mission_id,),
+        ):
+            counts[status] = counts.get(status, 0) + count
+            if status == "nouvelle" and waiting_list:
+                counts["offered"] = counts.get("offered", 0) + count
+        return counts
+
+    def first_waiting(self, mission_id: str, limit: int) -> list[Mapping]:
+        """The ``limit`` first applications on ``mission_id``'s waiting list (first come, first offered)."""
+        return self.conn.execute(
+            "SELECT * FROM applications WHERE mission_id = ? AND status = 'attente' ORDER BY created_at, id LIMIT ?",
+            (mission_id, limit),
+        ).fetchall()
+
+    def missions_places(self) -> dict[str, dict]:
+        """For every mission with applications or a state: its counts (``accepted``, ``applications``,
+        ``waiting``) and ``complete`` (the ``missions`` export)."""
+        found: dict[str, dict] = {}
+        for mission_id, accepted, applications, waiting in self.conn.execute(
+            "SELECT mission_id, SUM(status = 'acceptee'), COUNT(*), SUM(status = 'attente') FROM applications"
+            " GROUP BY mission_id"
+        ):
+            found[mission_id] = {"accepted": accepted, "applications": applications, "waiting": waiting}
+        for mission_id, complete in self.conn.execute("SELECT mission_id, complete FROM mission_states"):
+            found.setdefault(mission_id, {"accepted": 0, "applications": 0, "waiting": 0})["complete"] = bool(complete)
+        for counts in found.values():
+            counts.setdefault("complete", False)
+        return found
+
+    def erase_applications(self, application_ids: Iterable[str]) -> None:
+        """Delete applications and their mails (a withdrawn volunteer's, once the structure was told);
+        their history stays, without identity."""
+        self._delete_people(list(application_ids), [])
 
     def applications_per_mission(self) -> dict[str, int]:
         return dict(self.conn.execute("SELECT mission_id, COUNT(*) FROM applications GROUP BY mission_id").fetchall())

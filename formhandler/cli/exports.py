@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 from .. import exports
 from .output import CommandError
@@ -15,6 +16,7 @@ def group() -> None:
 
 @group.command("write", help="Écrit les fichiers (tous, ou ceux nommés) dans EXPORTS_DIR.")
 @click.argument("names", nargs=-1)
+@with_appcontext
 def write(names: tuple[str, ...]) -> None:
     unknown = sorted(set(names) - set(exports.PRODUCERS))
     if unknown:

@@ -22,6 +22,7 @@ from pelican.generators import Generator
 from catalog import cache, load_content, pool
 
 from . import kit, ogimages, speedups, writing
+from .exports import exports_folder, read_export
 from .incremental import Manifest, code_key, digest
 from .planning import Plan
 from .resources import Resource, load_resources, with_data
@@ -80,8 +81,13 @@ class CatalogGenerator(Generator):
             lines = "\n".join(str(p) for p in result.errors)
             raise CatalogBuildError(f"reserve_civique: le contenu a {len(result.errors)} erreur(s) :\n{lines}")
         self.code = code_key(self.settings)
+        site_folder = Path(self.settings["PATH"]).parent
+        places = read_export(
+            exports_folder(site_folder, options.handler_exports), "missions", options.handler_exports_max_age
+        )
         self.site = Site.of(
             result.catalog,
+            places=places,
             today=options.today,
             handler_path=options.handler_path,
             latest=options.latest,
@@ -89,9 +95,7 @@ class CatalogGenerator(Generator):
             url=self.settings.get("SITEURL", ""),
         )
         # what only the form handler knows: read at each build, shown by pages that are made at each build
-        self.site.waiting = read_waiting(
-            Path(self.settings["PATH"]).parent, options.handler_exports, options.handler_exports_max_age
-        )
+        self.site.waiting = read_waiting(site_folder, options.handler_exports, options.handler_exports_max_age)
         self.context["rc"] = self.site.model
         self._share_images(result.catalog.domains.values())
 

@@ -85,9 +85,12 @@ class Plan:
         self.drawn = drawn  # pictures drawn at build: (relpath, key, a function that makes the bytes)
         self.code, self.per_page, self.feed_items = code, per_page, feed_items
         structures = site.catalog.structures
-        # a mission's page is made from its file, its structure's file (with what their rules saw) and its status
+        # a mission's page is made from its file, its structure's file (with what their rules saw), its status
+        # and whether it is full (the handler's export): its card, and every listing showing it, with it
         self.mission_keys = {
-            mission_id: digest(code, (v.mission.fingerprint, structures[v.mission.structure].fingerprint, v.status))
+            mission_id: digest(
+                code, (v.mission.fingerprint, structures[v.mission.structure].fingerprint, v.status, v.full)
+            )
             for mission_id, v in site.views.items()
         }
         self.announced: list[tuple[str, str, bool]] = [

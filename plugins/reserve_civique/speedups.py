@@ -168,8 +168,8 @@ FORM_URL = "\x00applications-url\x00"  # stands for a mission's form action in a
 class SharedForms:
     """Mission pages' application forms, rendered once per text they share.
 
-    The form shows the structure's name, the ages and the commitments, and is
-    sent to the mission's own address: missions that agree on the first three
+    The form shows the structure's name, the ages, the commitments and whether the mission
+    is full, and is sent to the mission's own address: missions that agree on the first four
     share one rendering (a few hundred for 10,000 missions), made with a
     marker for the address, which each page's copy replaces — escaped as the
     template escapes it. ``render(mission)`` renders the form template.
@@ -180,7 +180,8 @@ class SharedForms:
         self.made: dict[tuple, str] = {}
 
     def __call__(self, view) -> Markup:
-        key = (view.structure["name"], view.age_min, view.age_max, view.requirements)
+        full = getattr(view, "full", False)  # the form says when an application goes to the waiting list
+        key = (view.structure["name"], view.age_min, view.age_max, view.requirements, full)
         if key not in self.made:
             shared = SimpleNamespace(
                 structure=view.structure,
@@ -188,6 +189,7 @@ class SharedForms:
                 age_max=view.age_max,
                 requirements=view.requirements,
                 applications_url=FORM_URL,
+                full=full,
             )
             self.made[key] = self.render(shared)
         return Markup(self.made[key].replace(FORM_URL, escape(view.applications_url)))

@@ -31,6 +31,18 @@ class MissionView(PublicMission):
     """A mission's public shape (see :mod:`catalog.public`), with its card in listings."""
 
     card: str = ""  # rendered once by the build, with the mission's page
+    # new applications go to the waiting list (the handler's ``missions`` export: accepted volunteers
+    # reach the places, or the structure said the mission is complete); False without the export
+    full: bool = False
+
+
+def is_full(places: int, counts) -> bool:
+    """Whether a mission of ``places`` is full by its counts in the handler's ``missions`` export
+    (``None`` or a shape not understood: not full, as a build without the export shows it)."""
+    if not isinstance(counts, dict):
+        return False
+    accepted = counts.get("accepted")
+    return counts.get("complete") is True or (isinstance(accepted, int) and accepted >= places)
 
 
 def build_mission_views(catalog: Catalog, today: dt.date, handler_path: str) -> dict[str, MissionView]:
@@ -156,9 +168,16 @@ class Site:
     waiting: list[str] = ()  # « N bénévoles attendent une mission dans l'Aisne » (the handler's export)
 
     @classmethod
-    def of(cls, catalog: Catalog, today: dt.date, handler_path: str, latest: int, resources: list, url: str) -> Site:
-        """The views, listings and site model of ``catalog`` on ``today``."""
+    def of(
+        cls, catalog: Catalog, today: dt.date, handler_path: str, latest: int, resources: list, url: str,
+        places: dict | None = None,
+    ) -> Site:  # fmt: skip
+        """The views, listings and site model of ``catalog`` on ``today``; ``places``: the handler's
+        ``missions`` export (mission id -> counts), when there is one."""
         views = build_mission_views(catalog, today, handler_path)
+        if isinstance(places, dict):
+            for mission_id, view in views.items():
+                view.full = view.is_open and is_full(view.places, places.get(mission_id))
         ordered = sort_open(views.values())
         listings = build_listings(catalog, views, ordered)
         recent = sorted(ordered, key=recency, reverse=True)

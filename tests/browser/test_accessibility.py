@@ -1,7 +1,6 @@
 """axe-core (WCAG 2.1 A/AA) on every page type, and the keyboard path through the form."""
 
 import json
-import urllib.request
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -50,16 +49,10 @@ def test_no_wcag_violation(open_page, path, javascript):
 
 
 def test_full_mission_page(open_page, live_site):
-    mission = "garde-enfants-soignants-chauny"  # 4 places
-    for n in range(4):
-        data = {"first_name": "Plein", "last_name": f"N{n}", "email": f"a11y{n}@exemple.fr", "birth_date": "1980-01-01",
-                "postal_code": "02300", "consent": True, "accept_requirements": True}  # fmt: skip
-        request = urllib.request.Request(
-            f"{live_site.url}/api/missions/{mission}/applications",
-            data=json.dumps(data).encode(),
-            headers={"Content-Type": "application/json", "Accept": "application/json", "Origin": live_site.url},
-        )
-        urllib.request.urlopen(request).close()
+    from .test_answers_journeys import accept_volunteers
+
+    mission = "garde-enfants-soignants-chauny"  # 4 places, taken by 4 accepted volunteers
+    accept_volunteers(live_site, mission, 4, "a11y")
     page = open_page(f"/missions/{mission}/")
     page.wait_for_selector(".rc-availability:not(:empty)")
     assert "liste d'attente" in page.inner_text(".rc-availability")

@@ -302,31 +302,14 @@ def test_closed_mission_shows_no_form(open_page):
 
 
 def test_full_mission_says_waiting_list(open_page, live_site):
-    import json
-    import urllib.request
+    from .test_answers_journeys import accept_volunteers
 
-    mission = "accueil-periscolaire-soissons"  # 3 places
-    for n in range(3):
-        request = urllib.request.Request(
-            f"{live_site.url}/api/missions/{mission}/applications",
-            data=json.dumps(
-                {
-                    "first_name": "Plein",
-                    "last_name": f"N{n}",
-                    "email": f"plein{n}@exemple.fr",
-                    "birth_date": "1980-01-01",
-                    "postal_code": "02200",
-                    "consent": True,
-                    "accept_requirements": True,
-                }
-            ).encode(),
-            headers={"Content-Type": "application/json", "Accept": "application/json", "Origin": live_site.url},
-        )
-        with urllib.request.urlopen(request) as response:
-            assert response.status == 201
+    mission = "accueil-periscolaire-soissons"  # 3 places, taken by 3 accepted volunteers
+    accept_volunteers(live_site, mission, 3, "plein")
     page = open_page(f"/missions/{mission}/")
     wait_until(page, "document.querySelector('.rc-availability').textContent.length > 0")
     assert "Complet — liste d'attente" in page.inner_text(".rc-availability")
+    assert page.locator("[data-waiting-note]").is_visible()  # the form says so before sending
     fill_form(page, "attente@exemple.fr")
     page.click("button:has-text('Envoyer ma candidature')")
     page.wait_for_url("**/merci/liste-attente/")

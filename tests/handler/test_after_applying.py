@@ -1,7 +1,7 @@
 """Defect 8 of issue 18, the handler's half: the mail a volunteer gets after applying says one true thing.
 
-The confirmation of an application on the waiting list promises one thing (the structure writes
-if a place frees up), not also that the structure will get in touch within days. (The pages read
+The confirmation of an application on the waiting list promises one thing (a mail if a place
+frees up), not also that the structure will get in touch within days. (The pages read
 while and after applying: tests/site/test_after_applying.py.)
 """
 
@@ -13,7 +13,11 @@ from formhandler.outbox import deliver_due
 def _volunteer_mail(app, post, smtp, edit, places):
     edit("missions/colis-laon.yaml", "places: 6", f"places: {places}")
     app.extensions["content"].reload_seconds = 0
+    from tests.helpers.answers import click, structure_link
+
     post(email="premier@exemple.fr")
+    # accepted volunteers take the places (issue 15)
+    assert click(app.test_client(), structure_link(app, smtp, "premier@exemple.fr"), "accepter").status_code == 303
     post()
     deliver_due(app)
     mail = next(m.message for m in smtp.mails if "jeanne.dupre@exemple.fr" in m.rcpt_tos)

@@ -180,10 +180,15 @@ def test_same_person_may_apply_to_another_mission(post, rows):
     assert len(rows("SELECT * FROM applications")) == 2
 
 
-def test_beyond_the_places_applications_go_to_the_waiting_list(app, post, smtp, edit):
+def test_beyond_the_places_applications_go_to_the_waiting_list(app, client, post, smtp, edit):
+    from tests.helpers.answers import click, structure_link
+
     edit("missions/colis-laon.yaml", "places: 6", "places: 1")
     app.extensions["content"].reload_seconds = 0
     assert post(json=True).json["waiting_list"] is False
+    assert post(email="encore@exemple.fr", json=True).json["waiting_list"] is False  # nobody accepted yet
+    # the place is taken when the structure accepts a volunteer (issue 15)
+    assert click(client, structure_link(app, smtp, "jeanne.dupre@exemple.fr"), "accepter").status_code == 303
     second = post(email="autre@exemple.fr")
     assert second.status_code == 303
     assert second.headers["Location"] == f"{SITE}/merci/liste-attente/"
@@ -193,11 +198,21 @@ def test_beyond_the_places_applications_go_to_the_waiting_list(app, post, smtp, 
     assert mails_of(smtp)["secret-contact@example.org"]["Subject"].startswith("[Liste d'attente]")
 
 
-def test_applications_at_the_same_moment_fill_the_places_exactly_and_a_double_send_is_stored_once(app, rows, edit):
-    """Several workers (or hosts) storing at once: SQLite's single writer, PostgreSQL's lock on the mission."""
+def test_applications_at_the_same_moment_are_each_stored_once_and_a_full_mission_takes_them_on_its_waiting_list(
+    app, rows, edit
+):
+    """Several workers (or hosts) storing at once: SQLite's single writer, PostgreSQL's lock on the
+    mission. Since issue 15 accepted volunteers take the places, not applications: the mission is
+    full (its three places accepted) while they arrive."""
     edit("missions/colis-laon.yaml", "places: 6", "places: 3")
     app.extensions["content"].reload_seconds = 0
     forms = [{**VALID, "email": f"v{n}@exemple.fr"} for n in range(8)] + [VALID] * 4  # one form sent 4 times
+    client = app.test_client()
+    for n in range(3):
+        response = client.post("/api/missions/colis-laon/applications", json={**VALID, "email": f"a{n}@exemple.fr"},
+                               headers={"Origin": SITE, "Accept": "application/json"})  # fmt: skip
+        assert response.json["waiting_list"] is False
+    rows.execute("UPDATE applications SET status = 'acceptee'")
     start = threading.Barrier(len(forms))
     answers = []
 
@@ -213,16 +228,26 @@ def test_applications_at_the_same_moment_fill_the_places_exactly_and_a_double_se
     for thread in threads:
         thread.join(30)
     assert sorted(answer.status_code for answer in answers) == [201] * len(forms)
-    stored = rows("SELECT email, waiting_list FROM applications")
+    stored = rows("SELECT email, waiting_list, status FROM applications WHERE status <> 'acceptee'")
     assert len(stored) == 9  # 8 people, and the form sent 4 times once
-    assert sum(1 for row in stored if not row["waiting_list"]) == 3  # the places, no more
+    assert {(row["waiting_list"], row["status"]) for row in stored} == {(1, "attente")}
+    assert all(answer.json["waiting_list"] for answer in answers)
     assert len({answer.json["id"] for answer in answers if answer.json["id"]}) == 9
 
 
 def test_status_endpoint_counts_applications(client, post):
-    assert client.get("/api/missions/colis-laon").json == {"open": True, "places": 6, "applications": 0}
+    empty = {
+        "open": True,
+        "places": 6,
+        "accepted": 0,
+        "applications": 0,
+        "waiting": 0,
+        "complete": False,
+        "full": False,
+    }
+    assert client.get("/api/missions/colis-laon").json == empty
     post()
-    assert client.get("/api/missions/colis-laon").json == {"open": True, "places": 6, "applications": 1}
+    assert client.get("/api/missions/colis-laon").json == {**empty, "applications": 1}
     assert client.get("/api/missions/maraude-close").json["open"] is False
     assert client.get("/api/missions/inconnue").status_code == 404
 

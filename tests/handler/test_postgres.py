@@ -55,7 +55,7 @@ def test_a_database_of_the_previous_version_is_upgraded_at_start_without_losing_
 ):
     """From version 1 to the current one (through every upgrade); version 2 to 3 on both databases:
     tests/test_schema_v3.py."""
-    from test_schema_v3 import OLD_TABLES, old_columns
+    from tests.handler.test_schema_v3 import OLD_TABLES, old_columns
 
     url = empty_postgres_database
     # the rows, as the handler writes them (in a SQLite file: this code no longer runs on version 1)

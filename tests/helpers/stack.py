@@ -54,13 +54,15 @@ class Stack:
         )  # fmt: skip
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", "/healthz")
                 conn.getresponse().read()
                 return self
             except OSError:
                 time.sleep(0.1)
+            finally:
+                conn.close()  # a socket left to the garbage collector is a ResourceWarning, an error here
         raise RuntimeError("gunicorn did not start")
 
     def start_worker(self):
@@ -85,8 +87,8 @@ class Stack:
         import json
 
         body = json.dumps({**VALID, "email": f"v{n}@exemple.fr", "last_name": f"Fiable{n}"})
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
             conn.request("POST", f"/api/missions/{mission}/applications", body,
                          {"Content-Type": "application/json", "Accept": "application/json", "Origin": self.url})  # fmt: skip
             response = conn.getresponse()
@@ -94,18 +96,22 @@ class Stack:
             return response.status
         except (OSError, http.client.HTTPException):
             return None  # a worker killed mid-answer: not acknowledged
+        finally:
+            conn.close()
 
     def get(self, path: str, timeout=10) -> tuple[int | None, bytes]:
         """GET ``path``: (status, body), or (None, b"") if the connection failed."""
         import http.client
 
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
             conn.request("GET", path)
             response = conn.getresponse()
             return response.status, response.read()
         except (OSError, http.client.HTTPException):
             return None, b""
+        finally:
+            conn.close()
 
     def rows(self, sql, *args):
         """Rows of the stack's database, in SQLite's dialect whatever the backend (:class:`Tables`)."""

@@ -15,10 +15,13 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (s) {
         if (!s || !s.open) { return; }
-        var left = s.places - s.applications;
-        status.textContent = left > 0
+        // accepted volunteers take the places; the structure may also say the mission is complete
+        var left = s.places - s.accepted;
+        status.textContent = !s.full
           ? (left === 1 ? "1 place encore libre" : left + " places encore libres")
           : "Complet — liste d'attente : vous pouvez encore candidater.";
+        var note = form.querySelector("[data-waiting-note]");
+        if (note) { note.hidden = !s.full; }
       })
       .catch(function () {});
   }

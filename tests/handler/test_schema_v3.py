@@ -12,12 +12,11 @@ import sqlite3
 import time
 
 import psycopg
-from databases import Tables
 
-from conftest import SITE, VALID
 from devtools.mailcatcher import free_port
 from formhandler import postgres_schema, schema
 from formhandler.outbox import deliver_due
+from tests.helpers import SITE, VALID, Tables
 
 # SQLite's tables at version 2 (formhandler/schema.py before issue 15)
 SQLITE_VERSION_2 = """
@@ -93,7 +92,7 @@ def test_a_version_2_database_is_upgraded_without_losing_a_row(make_app, databas
     source = make_app(DATABASE=source_path, MAIL_PORT=free_port(), RATELIMIT_STORAGE_URI="memory://")
     client = source.test_client()
     assert [apply(client, n) for n in range(3)] == [201] * 3
-    from test_proposals import post as post_proposal
+    from tests.handler.test_proposals import post as post_proposal
 
     assert post_proposal(client).status_code == 201
     assert deliver_due(source)["pending"] == 8
