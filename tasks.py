@@ -30,7 +30,12 @@ SERVER = "/srv/reserve-civique"  # the checkout on the server (deploy/, docs/pro
 ARRIVED = "var/site"  # where a new site arrives on the server before it replaces output/
 # The handler's commands run on the server after each publication, in the checkout, with the
 # services' environment (the handler itself reads the published content every FLASK_CONTENT_RELOAD_SECONDS).
-AFTER_PUBLICATION: list[str] = [f"{PY} -m flask --app formhandler proposals published"]
+# ``alerts send`` mails the volunteers waiting for a mission the new ones (and writes the counts the
+# next build shows); run again, it sends nothing new.
+AFTER_PUBLICATION: list[str] = [
+    f"{PY} -m flask --app formhandler proposals published",
+    f"{PY} -m flask --app formhandler alerts send",
+]
 
 
 @task
@@ -205,9 +210,10 @@ def reliability(c, posts=1000, seconds=60):
 
 @task
 def benchmark(c, missions=10000):
-    """The build and handler benchmarks (docs/benchmarks.md)."""
+    """The build, handler and alerts benchmarks (docs/benchmarks.md)."""
     c.run(f"{PY} bench/build.py --missions {missions}", pty=False)
     c.run(f"{PY} bench/handler.py", pty=False)
+    c.run(f"{PY} bench/alerts.py", pty=False)
 
 
 @task

@@ -121,6 +121,12 @@ def iso_date(value) -> dt.date | None:
 
 
 def _check_birth_date(data, mission: Mission, today: dt.date, errors) -> dt.date | None:
+    return check_birth_date(data, today, errors, mission.age_min, mission.age_max, "Cette mission est ouverte")
+
+
+def check_birth_date(data, today: dt.date, errors, age_min: int, age_max: int, who: str) -> dt.date | None:
+    """The posted ``birth_date`` of a person aged ``age_min`` to ``age_max`` on ``today``; else ``None`` and
+    a message in ``errors`` (``who``: what is open to that range, « Cette mission est ouverte »)."""
     value, error = _text(data, "birth_date")
     if error or value is None:
         errors["birth_date"] = "Saisissez votre date de naissance, par exemple 1985-04-27"
@@ -138,10 +144,9 @@ def _check_birth_date(data, mission: Mission, today: dt.date, errors) -> dt.date
     if age > 120:
         errors["birth_date"] = "Vérifiez l'année de votre date de naissance"
         return None
-    if not mission.age_min <= age <= mission.age_max:
+    if not age_min <= age <= age_max:
         errors["birth_date"] = (
-            f"Cette mission est ouverte aux personnes de {mission.age_min} à {mission.age_max} ans ; "
-            f"d'après votre date de naissance, vous avez {age} ans"
+            f"{who} aux personnes de {age_min} à {age_max} ans ; d'après votre date de naissance, vous avez {age} ans"
         )
         return None
     return birth
@@ -178,6 +183,10 @@ def _check_message(data, errors) -> str | None:
         errors["message"] = "Le message contient des caractères non autorisés (caractères de contrôle ou invisibles)"
         return None
     return value or None
+
+
+# The checks another form of the same person shares (formhandler's alert sign-up, catalog.alerts).
+check_name, check_email, check_postal_code, checkbox = _check_name, _check_email, _check_postal_code, _checkbox
 
 
 def validate_application(data: dict, mission: Mission, today: dt.date) -> tuple[Application | None, dict[str, str]]:

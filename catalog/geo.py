@@ -144,3 +144,22 @@ def is_valid_siret(siret: str) -> bool:
                 digit -= 9
         total += digit
     return total % 10 == 0
+
+
+# How French says « in » a department: « dans l'Aisne », « dans le Nord », « en Savoie »… (by code).
+_IN = {
+    "dans l'": "01 02 03 10 11 27 34 36 60 61 89 91",
+    "dans le ": "14 15 18 25 29 30 32 39 41 45 46 56 59 62 63 67 68 69 81 83 84 90 94 95",
+    "dans la ": "23 26 42 50 51 55 58 72 80 86",
+    "dans les ": "04 05 06 08 13 22 40 64 65 66 78 79 88 92",
+    "à ": "75 974 976",
+}
+_IN_BY_CODE = {code: prefix for prefix, codes in _IN.items() for code in codes.split()}
+
+
+def in_department(code: str) -> str:
+    """« dans l'Aisne », « dans le Nord », « en Savoie », « à Paris »: ``code`` after « in »."""
+    name = department_name(code)
+    if code == "974":
+        return "à La Réunion"
+    return _IN_BY_CODE.get(code, "en ") + name

@@ -54,10 +54,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
 
-    from . import answers, applications, health, proposals
+    from . import alerts, answers, applications, health, pool, proposals  # noqa: F401 (pool: registers its export)
 
     app.register_blueprint(applications.bp)
     app.register_blueprint(answers.bp)
     app.register_blueprint(proposals.bp)
+    app.register_blueprint(alerts.bp)
     app.register_blueprint(health.bp)
     return app

@@ -40,7 +40,6 @@ NOTICES = {
     "declinee": "Candidature déclinée : le ou la bénévole est prévenu(e) par e-mail.",
     "complete": "La mission est indiquée complète : les nouvelles candidatures vont en liste d'attente.",
     "rouverte": "Des places sont rouvertes : la liste d'attente, s'il y en a une, est prévenue dans l'ordre.",
-    "inchange": "Rien n'a changé : c'était déjà fait.",
 }
 ACTIONS = {"accepter": states.ACCEPTED, "decliner": states.DECLINED}
 
@@ -125,6 +124,18 @@ def show(token: str):
     if problem:
         return problem
     return _page(token, application_id, notice=NOTICES.get(request.args.get("fait", "")))
+
+
+@bp.errorhandler(StorageError)
+def unavailable(error):
+    """The database cannot be read: say so, and when to come back (the link still works then)."""
+    log.error("page de réponse indisponible : %s", type(error).__name__)
+    return render_template(
+        "handler_error.html",
+        status=503,
+        mission_id=None,
+        message="La candidature ne peut pas être lue pour le moment : réessayez dans quelques minutes avec le même lien.",
+    ), 503
 
 
 @bp.post("/<token>/")

@@ -32,14 +32,9 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # Every table of the handler's rows, in the order ``db copy`` copies them (rate-limit counters,
 # worth nothing after their window, are not copied).
 COPIED_TABLES = (
-    "applications",
-    "proposals",
-    "outbox",
-    "heartbeat",
-    "application_events",
-    "mission_states",
-    "digests",
-)
+    "applications", "proposals", "outbox", "heartbeat", "application_events", "mission_states", "digests",
+    "alert_subscriptions", "alert_announced", "alert_runs",
+)  # fmt: skip
 SQLITE_SCHEME = "sqlite://"
 
 

@@ -78,6 +78,7 @@ class Draft:
     reply_to: tuple[str, str] | str | None = None
     html: str | None = None
     attachments: dict[str, bytes] = field(default_factory=dict)  # file name -> YAML bytes
+    headers: dict[str, str] = field(default_factory=dict)  # more headers (List-Unsubscribe…)
 
 
 def _sender() -> str:
@@ -120,7 +121,7 @@ def compose(draft: Draft, message_id: str) -> bytes:
         msg["Reply-To"] = _address(draft.reply_to)
     msg["Date"] = formatdate(draft.date, localtime=True)
     msg["Message-ID"] = message_id
-    for name, value in AUTOMATIC.items():
+    for name, value in {**AUTOMATIC, **draft.headers}.items():
         msg[name] = value
     msg.set_content(draft.text, cte=BODY_ENCODING)
     if draft.html is not None:
@@ -247,6 +248,10 @@ def render(kind: str, message_id: str, context_json: str, recipients: list[str])
     c = json.loads(context_json)
     if kind == OPERATOR:
         draft = _render_operator(kind, c, recipients)
+    elif kind.startswith("alert-"):
+        from .alert_mails import render_alert  # volunteers waiting for a mission
+
+        draft = render_alert(kind, c, recipients)
     elif kind.startswith("proposal-"):
         draft = _render_proposal(kind, c, recipients)
     elif kind.startswith("answer-"):

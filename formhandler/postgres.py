@@ -43,7 +43,8 @@ POOL_WAIT = 3.0  # seconds a request waits for a connection (the server down: th
 DOWN_PAUSE = 2.0  # seconds during which, once no connection could be had, others fail at once
 CONNECT_TIMEOUT = 5  # seconds
 BROKEN_RETRIES = 3  # connections the pool hands out that turn out dropped, replaced at the start of a transaction
-SCRUBBED = ("applications", "outbox", "proposals", "ratelimit_counters")  # where a person's data may be
+# where a person's data may be
+SCRUBBED = ("applications", "outbox", "proposals", "ratelimit_counters", "alert_subscriptions", "alert_announced")
 OLD_TRANSACTION = 2.0  # seconds: a transaction open longer keeps VACUUM from removing what was just deleted
 
 

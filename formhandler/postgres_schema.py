@@ -17,6 +17,8 @@ as they are. Versions are PostgreSQL's own:
 3. applications' states (SQLite's version 3, issue 15): their columns, their history without
    identity (``application_events``), the structures' « complète » (``mission_states``), the
    days' summaries sent (``digests``). Every application stored so far is « nouvelle ».
+4. volunteers waiting for a mission: their subscriptions, what was announced to whom, the runs of
+   ``alerts send``.
 
 An upgrade is *online* when instances still running the previous version are not disturbed by
 it (tables, columns or indexes added); only those run at an instance's start-up. Any other
@@ -140,6 +142,48 @@ CREATE TABLE digests (
 );
 """
 
+# Volunteers waiting for a mission (formhandler/alerts.py; SQLite's version 4 too).
+VERSION_4 = """
+CREATE TABLE alert_subscriptions (
+    id text PRIMARY KEY,
+    email text NOT NULL,
+    email_ascii text NOT NULL,
+    email_key text NOT NULL UNIQUE,
+    first_name text NOT NULL,
+    birth_date text NOT NULL,
+    postal_code text NOT NULL,
+    departments text NOT NULL,
+    domains text NOT NULL,
+    remote integer NOT NULL DEFAULT 0,
+    status text NOT NULL DEFAULT 'pending',
+    created_at double precision NOT NULL,
+    confirmed_at double precision,
+    expires_at double precision,
+    renewal_offered_at double precision,
+    last_alert_day text,
+    alerts_sent integer NOT NULL DEFAULT 0
+);
+CREATE INDEX alert_subscriptions_status ON alert_subscriptions (status, expires_at);
+CREATE INDEX alert_subscriptions_created ON alert_subscriptions (created_at);
+
+CREATE TABLE alert_announced (
+    subscription_id text NOT NULL,
+    mission_id text NOT NULL,
+    announced_at double precision NOT NULL,
+    PRIMARY KEY (subscription_id, mission_id)
+);
+CREATE INDEX alert_announced_mission ON alert_announced (mission_id);
+
+CREATE TABLE alert_runs (
+    id text PRIMARY KEY,
+    started_at double precision NOT NULL,
+    finished_at double precision,
+    missions integer NOT NULL DEFAULT 0,
+    mails integer NOT NULL DEFAULT 0,
+    renewals integer NOT NULL DEFAULT 0
+);
+"""
+
 
 @dataclass(frozen=True)
 class Upgrade:
@@ -154,18 +198,14 @@ UPGRADES: dict[int, Upgrade] = {
     2: Upgrade(VERSION_2, online=True),
     # columns with a default and new tables: instances of version 2 go on writing applications
     3: Upgrade(VERSION_3, online=True),
+    4: Upgrade(VERSION_4, online=True),
 }
 SCHEMA_VERSION = max(UPGRADES)
 TABLES = {
-    "applications",
-    "outbox",
-    "proposals",
-    "heartbeat",
-    "ratelimit_counters",
-    "application_events",
-    "mission_states",
-    "digests",
-}
+    "applications", "outbox", "proposals", "heartbeat", "ratelimit_counters",
+    "application_events", "mission_states", "digests",
+    "alert_subscriptions", "alert_announced", "alert_runs",
+}  # fmt: skip
 
 
 class UpgradeNeeded(Exception):

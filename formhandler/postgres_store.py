@@ -21,6 +21,8 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 
+from .store import choice_values, subscription_values
+
 # Advisory locks of the handler: (namespace, key) pairs, so as not to meet another program's.
 LOCK_NAMESPACE = 0x52435631  # "RCV1"
 MISSION_LOCKS = 0x52434D31  # "RCM1": one lock per mission, keyed by hashtext(mission id)
@@ -575,6 +577,159 @@ class PostgresStore:
             "SELECT application_id, mission_id, status, actor, created_at FROM application_events ORDER BY created_at, id"
         ).fetchall()
         return applications, events
+
+    # -- volunteers waiting for a mission (formhandler/alerts.py) ------------------------------
+    # :class:`formhandler.store.Store`'s methods of the same block, in PostgreSQL's SQL.
+
+    def save_pending_subscription(self, subscription_id: str, signup, now: float) -> Mapping:
+        """A sign-up for a mailbox: a new pending subscription, or a pending one's details replaced.
+        A confirmed subscription is left as it is. The mailbox's subscription row."""
+        self._run(
+            "INSERT INTO alert_subscriptions AS s (id, email, email_ascii, email_key, first_name, birth_date,"
+            " postal_code, departments, domains, remote, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (email_key) DO UPDATE SET email = EXCLUDED.email, email_ascii = EXCLUDED.email_ascii,"
+            " first_name = EXCLUDED.first_name, birth_date = EXCLUDED.birth_date, postal_code = EXCLUDED.postal_code,"
+            " departments = EXCLUDED.departments, domains = EXCLUDED.domains, remote = EXCLUDED.remote,"
+            " created_at = EXCLUDED.created_at WHERE s.status = 'pending'",
+            subscription_values(subscription_id, signup, now),
+        )
+        return self._run("SELECT * FROM alert_subscriptions WHERE email_key = %s", (signup.email_key,)).fetchone()
+
+    def find_subscription(self, subscription_id: str) -> Mapping | None:
+        return self._run("SELECT * FROM alert_subscriptions WHERE id = %s", (subscription_id,)).fetchone()
+
+    def confirm_subscription(self, subscription_id: str, now: float, expires_at: float, signup=None) -> None:
+        """Confirmed from the address, until ``expires_at``; with the details of a new sign-up when given."""
+        self._queue(
+            "UPDATE alert_subscriptions SET status = 'confirmed', confirmed_at = %s, expires_at = %s,"
+            " renewal_offered_at = NULL WHERE id = %s",
+            (now, expires_at, subscription_id),
+        )
+        if signup is not None:
+            self._queue(
+                "UPDATE alert_subscriptions SET first_name = %s, birth_date = %s, postal_code = %s, departments = %s,"
+                " domains = %s, remote = %s WHERE id = %s",
+                (signup.first_name, signup.birth_date.isoformat(), signup.postal_code, *choice_values(signup.choices),
+                 subscription_id),
+            )  # fmt: skip
+
+    def change_subscription_choices(self, subscription_id: str, choices) -> bool:
+        return bool(
+            self._run(
+                "UPDATE alert_subscriptions SET departments = %s, domains = %s, remote = %s WHERE id = %s",
+                (*choice_values(choices), subscription_id),
+            ).rowcount
+        )
+
+    def renew_subscription(self, subscription_id: str, expires_at: float) -> bool:
+        return bool(
+            self._run(
+                "UPDATE alert_subscriptions SET expires_at = %s, renewal_offered_at = NULL"
+                " WHERE id = %s AND status = 'confirmed'",
+                (expires_at, subscription_id),
+            ).rowcount
+        )
+
+    def delete_subscriptions(self, subscriptions: Iterable[Mapping]) -> int:
+        subscriptions = list(subscriptions)
+        if not subscriptions:
+            return 0
+        ids = [s["id"] for s in subscriptions]
+        self._run("DELETE FROM alert_announced WHERE subscription_id = ANY(%s)", (ids,))
+        self._run(
+            "DELETE FROM outbox WHERE kind LIKE 'alert%%' AND status IN ('pending', 'sending') AND recipients = ANY(%s)",
+            ([json.dumps([s["email_ascii"]]) for s in subscriptions],),
+        )
+        return self._run("DELETE FROM alert_subscriptions WHERE id = ANY(%s)", (ids,)).rowcount
+
+    def subscriptions_due(self, day: str, now: float) -> list[Mapping]:
+        return self._run(
+            "SELECT id, email_ascii, first_name, birth_date, departments, domains, remote FROM alert_subscriptions"
+            " WHERE status = 'confirmed' AND expires_at > %s AND (last_alert_day IS NULL OR last_alert_day <> %s)",
+            (now, day),
+        ).fetchall()
+
+    def announced_missions(self, mission_ids: Iterable[str]) -> dict[str, set[str]]:
+        told: dict[str, set[str]] = {}
+        for subscription_id, mission_id in self._run(
+            "SELECT subscription_id, mission_id FROM alert_announced WHERE mission_id = ANY(%s)", (list(mission_ids),)
+        ).fetchall():
+            told.setdefault(subscription_id, set()).add(mission_id)
+        return told
+
+    def record_alerts(self, alerts: Iterable[tuple[str, object, list[str]]], day: str, now: float) -> int:
+        """See :meth:`formhandler.store.Store.record_alerts`: the ``UPDATE … WHERE`` waits for another
+        run's transaction on the same rows, then reads their latest version (``READ COMMITTED``)."""
+        alerts = list(alerts)
+        claimed = {
+            row[0]
+            for row in self._run(
+                "UPDATE alert_subscriptions SET last_alert_day = %s, alerts_sent = alerts_sent + 1"
+                " WHERE id = ANY(%s) AND (last_alert_day IS NULL OR last_alert_day <> %s) RETURNING id",
+                (day, [subscription_id for subscription_id, _, _ in alerts], day),
+            ).fetchall()
+        }
+        alerts = [alert for alert in alerts if alert[0] in claimed]
+        self.add_mails([mail for _, mail, _ in alerts], now)
+        self._queue_many(
+            "INSERT INTO alert_announced (subscription_id, mission_id, announced_at) VALUES (%s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            [(subscription_id, mission_id, now) for subscription_id, _, missions in alerts for mission_id in missions],
+        )
+        return len(alerts)
+
+    def subscriptions_ending(self, before: float, now: float) -> list[Mapping]:
+        return self._run(
+            "SELECT id, email_ascii, first_name, expires_at FROM alert_subscriptions WHERE status = 'confirmed'"
+            " AND expires_at > %s AND expires_at <= %s AND renewal_offered_at IS NULL",
+            (now, before),
+        ).fetchall()
+
+    def record_renewal_offers(self, offers: Iterable[tuple[str, object]], now: float) -> None:
+        offers = list(offers)
+        self.add_mails([mail for _, mail in offers], now)
+        self._queue_many(
+            "UPDATE alert_subscriptions SET renewal_offered_at = %s WHERE id = %s", [(now, i) for i, _ in offers]
+        )
+
+    def subscriptions_over(self, now: float, unconfirmed_before: float) -> list[Mapping]:
+        return self._run(
+            "SELECT id, email_ascii FROM alert_subscriptions WHERE (status = 'confirmed' AND expires_at <= %s)"
+            " OR (status = 'pending' AND created_at < %s)",
+            (now, unconfirmed_before),
+        ).fetchall()
+
+    def find_subscriptions_of(self, key: str) -> list[Mapping]:
+        return self._run(
+            "SELECT id, email_ascii, status FROM alert_subscriptions WHERE email_key = %s OR lower(email) = %s",
+            (key, key),
+        ).fetchall()
+
+    def waiting_volunteers(self) -> list[Mapping]:
+        return self._run(
+            "SELECT departments, domains, remote FROM alert_subscriptions WHERE status = 'confirmed'"
+        ).fetchall()
+
+    def alert_applications(self) -> int:
+        return self._run(
+            "SELECT COUNT(DISTINCT a.id) FROM applications a JOIN alert_subscriptions s ON s.email_key = a.email_key"
+            " JOIN alert_announced n ON n.subscription_id = s.id AND n.mission_id = a.mission_id"
+            " WHERE a.created_at >= n.announced_at"
+        ).fetchone()[0]
+
+    def add_alert_run(self, run_id: str, started_at: float) -> None:
+        self._queue("INSERT INTO alert_runs (id, started_at) VALUES (%s, %s)", (run_id, started_at))
+
+    def finish_alert_run(self, run_id: str, now: float, missions: int, mails: int, renewals: int) -> None:
+        self._queue(
+            "UPDATE alert_runs SET finished_at = %s, missions = %s, mails = %s, renewals = %s WHERE id = %s",
+            (now, missions, mails, renewals, run_id),
+        )
+
+    def alert_run_totals(self) -> Mapping:
+        return self._run(
+            "SELECT COUNT(*) AS runs, COALESCE(SUM(mails), 0) AS mails, MAX(finished_at) AS last FROM alert_runs"
+        ).fetchone()
 
 
 # the follow-up marks of an application, by name (never a column name from elsewhere in SQL)

@@ -113,9 +113,57 @@ CREATE TABLE IF NOT EXISTS digests (
 );
 """
 )
-SCHEMA_VERSION = 3
 
-TABLES = {"applications", "outbox", "proposals", "heartbeat", "application_events", "mission_states", "digests"}
+# Version 4: volunteers waiting for a mission (formhandler/alerts.py). A subscription is one per
+# mailbox (email_key); what was announced to whom is kept per person and mission, so that a mission
+# is never announced twice; a run of `alerts send` leaves a row without any personal data.
+ALERTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS alert_subscriptions (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    email_ascii TEXT NOT NULL,
+    email_key TEXT NOT NULL UNIQUE,
+    first_name TEXT NOT NULL,
+    birth_date TEXT NOT NULL,
+    postal_code TEXT NOT NULL,
+    departments TEXT NOT NULL,
+    domains TEXT NOT NULL,
+    remote INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'pending',
+    created_at REAL NOT NULL,
+    confirmed_at REAL,
+    expires_at REAL,
+    renewal_offered_at REAL,
+    last_alert_day TEXT,
+    alerts_sent INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS alert_subscriptions_status ON alert_subscriptions (status, expires_at);
+CREATE INDEX IF NOT EXISTS alert_subscriptions_created ON alert_subscriptions (created_at);
+
+CREATE TABLE IF NOT EXISTS alert_announced (
+    subscription_id TEXT NOT NULL,
+    mission_id TEXT NOT NULL,
+    announced_at REAL NOT NULL,
+    PRIMARY KEY (subscription_id, mission_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS alert_announced_mission ON alert_announced (mission_id);
+
+CREATE TABLE IF NOT EXISTS alert_runs (
+    id TEXT PRIMARY KEY,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    missions INTEGER NOT NULL DEFAULT 0,
+    mails INTEGER NOT NULL DEFAULT 0,
+    renewals INTEGER NOT NULL DEFAULT 0
+);
+"""
+SCHEMA += ALERTS_SCHEMA
+SCHEMA_VERSION = 4
+
+TABLES = {
+    "applications", "outbox", "proposals", "heartbeat", "application_events", "mission_states", "digests",
+    "alert_subscriptions", "alert_announced", "alert_runs",
+}  # fmt: skip
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
@@ -170,8 +218,12 @@ def _to_3(conn: sqlite3.Connection, tables: set[str]) -> None:
         )
 
 
+def _to_4(conn: sqlite3.Connection, tables: set[str]) -> None:
+    """Volunteers waiting for a mission: new tables only, which SCHEMA creates after the upgrades."""
+
+
 # Each upgrade takes a database from the version before it to its own (PRAGMA user_version).
-UPGRADES = {2: _to_2, 3: _to_3}
+UPGRADES = {2: _to_2, 3: _to_3, 4: _to_4}
 # After these, the file is rewritten (VACUUM): older versions deleted rows without zeroing them.
 REWRITE_AFTER = {2}
 

@@ -71,7 +71,7 @@ def posted_data() -> dict:
 
 
 # Each form and the field holding the address its limit counts (see :func:`address_limit_keys`).
-ADDRESS_FIELDS = {"applications.apply": "email", "proposals.propose": "contact_email"}
+ADDRESS_FIELDS = {"applications.apply": "email", "proposals.propose": "contact_email", "alerts.sign_up": "email"}
 
 
 def _address_key(field: str, value) -> str:

@@ -458,8 +458,189 @@ class Store:
         ).fetchall()
         return applications, events
 
+    # -- volunteers waiting for a mission (formhandler/alerts.py) ------------------------------
+    # One subscription per mailbox; what was announced to whom, per person and mission; the runs
+    # of `alerts send` (no personal data). Alert mails are found by their recipient, like an
+    # address's other mails (erase_address).
+
+    def save_pending_subscription(self, subscription_id: str, signup, now: float) -> Mapping:
+        """A sign-up for a mailbox: a new pending subscription, or a pending one's details replaced
+        (nothing was confirmed from it yet). A confirmed subscription is left as it is: its new
+        choices wait for a confirmation from the address. The mailbox's subscription row."""
+        self.conn.execute(
+            "INSERT INTO alert_subscriptions (id, email, email_ascii, email_key, first_name, birth_date, postal_code,"
+            " departments, domains, remote, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (email_key) DO UPDATE SET email = excluded.email, email_ascii = excluded.email_ascii,"
+            " first_name = excluded.first_name, birth_date = excluded.birth_date, postal_code = excluded.postal_code,"
+            " departments = excluded.departments, domains = excluded.domains, remote = excluded.remote,"
+            " created_at = excluded.created_at WHERE alert_subscriptions.status = 'pending'",
+            subscription_values(subscription_id, signup, now),
+        )
+        return self.conn.execute(
+            "SELECT * FROM alert_subscriptions WHERE email_key = ?", (signup.email_key,)
+        ).fetchone()
+
+    def find_subscription(self, subscription_id: str) -> Mapping | None:
+        return self.conn.execute("SELECT * FROM alert_subscriptions WHERE id = ?", (subscription_id,)).fetchone()
+
+    def confirm_subscription(self, subscription_id: str, now: float, expires_at: float, signup=None) -> None:
+        """Confirmed from the address, until ``expires_at``; with the details of a new sign-up when given."""
+        self.conn.execute(
+            "UPDATE alert_subscriptions SET status = 'confirmed', confirmed_at = ?, expires_at = ?,"
+            " renewal_offered_at = NULL WHERE id = ?",
+            (now, expires_at, subscription_id),
+        )
+        if signup is not None:
+            self.conn.execute(
+                "UPDATE alert_subscriptions SET first_name = ?, birth_date = ?, postal_code = ?, departments = ?,"
+                " domains = ?, remote = ? WHERE id = ?",
+                (signup.first_name, signup.birth_date.isoformat(), signup.postal_code, *choice_values(signup.choices),
+                 subscription_id),
+            )  # fmt: skip
+
+    def change_subscription_choices(self, subscription_id: str, choices) -> bool:
+        """New departments, domains and remote choice (:class:`catalog.alerts.Choices`)."""
+        return bool(
+            self.conn.execute(
+                "UPDATE alert_subscriptions SET departments = ?, domains = ?, remote = ? WHERE id = ?",
+                (*choice_values(choices), subscription_id),
+            ).rowcount
+        )
+
+    def renew_subscription(self, subscription_id: str, expires_at: float) -> bool:
+        return bool(
+            self.conn.execute(
+                "UPDATE alert_subscriptions SET expires_at = ?, renewal_offered_at = NULL"
+                " WHERE id = ? AND status = 'confirmed'",
+                (expires_at, subscription_id),
+            ).rowcount
+        )
+
+    def delete_subscriptions(self, subscriptions: Iterable[Mapping]) -> int:
+        """Delete subscriptions (rows with ``id`` and ``email_ascii``), what was announced to them and
+        their alert mails not sent yet; how many subscriptions."""
+        subscriptions = list(subscriptions)
+        ids = [(s["id"],) for s in subscriptions]
+        self.conn.executemany("DELETE FROM alert_announced WHERE subscription_id = ?", ids)
+        self.conn.executemany(
+            "DELETE FROM outbox WHERE kind LIKE 'alert%' AND status IN ('pending', 'sending') AND recipients = ?",
+            [(json.dumps([s["email_ascii"]]),) for s in subscriptions],
+        )
+        return sum(self.conn.execute("DELETE FROM alert_subscriptions WHERE id = ?", i).rowcount for i in ids)
+
+    def subscriptions_due(self, day: str, now: float) -> list[Mapping]:
+        """Confirmed subscriptions still running that were sent no alert on ``day``."""
+        return self.conn.execute(
+            "SELECT id, email_ascii, first_name, birth_date, departments, domains, remote FROM alert_subscriptions"
+            " WHERE status = 'confirmed' AND expires_at > ? AND (last_alert_day IS NULL OR last_alert_day <> ?)",
+            (now, day),
+        ).fetchall()
+
+    def announced_missions(self, mission_ids: Iterable[str]) -> dict[str, set[str]]:
+        """For each subscription, which of ``mission_ids`` it was told of already."""
+        told: dict[str, set[str]] = {}
+        for subscription_id, mission_id in self.conn.execute(
+            "SELECT subscription_id, mission_id FROM alert_announced WHERE mission_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(mission_ids)),),
+        ):
+            told.setdefault(subscription_id, set()).add(mission_id)
+        return told
+
+    def record_alerts(self, alerts: Iterable[tuple[str, object, list[str]]], day: str, now: float) -> int:
+        """Queue each (subscription id, mail, mission ids) alert and mark its missions as announced to
+        that person, in the caller's transaction: a run killed half-way sends each alert once. A person
+        another run wrote to on ``day`` meanwhile is left out (two runs at once send one mail); how
+        many alerts were queued."""
+        alerts = list(alerts)
+        claimed = {
+            row[0]
+            for row in self.conn.execute(
+                "UPDATE alert_subscriptions SET last_alert_day = ?, alerts_sent = alerts_sent + 1"
+                " WHERE id IN (SELECT value FROM json_each(?)) AND (last_alert_day IS NULL OR last_alert_day <> ?)"
+                " RETURNING id",
+                (day, json.dumps([subscription_id for subscription_id, _, _ in alerts]), day),
+            ).fetchall()
+        }
+        alerts = [alert for alert in alerts if alert[0] in claimed]
+        self.add_mails([mail for _, mail, _ in alerts], now)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO alert_announced (subscription_id, mission_id, announced_at) VALUES (?, ?, ?)",
+            [(subscription_id, mission_id, now) for subscription_id, _, missions in alerts for mission_id in missions],
+        )
+        return len(alerts)
+
+    def subscriptions_ending(self, before: float, now: float) -> list[Mapping]:
+        """Confirmed subscriptions ending before ``before``, not offered a renewal yet."""
+        return self.conn.execute(
+            "SELECT id, email_ascii, first_name, expires_at FROM alert_subscriptions WHERE status = 'confirmed'"
+            " AND expires_at > ? AND expires_at <= ? AND renewal_offered_at IS NULL",
+            (now, before),
+        ).fetchall()
+
+    def record_renewal_offers(self, offers: Iterable[tuple[str, object]], now: float) -> None:
+        offers = list(offers)
+        self.add_mails([mail for _, mail in offers], now)
+        self.conn.executemany(
+            "UPDATE alert_subscriptions SET renewal_offered_at = ? WHERE id = ?", [(now, i) for i, _ in offers]
+        )
+
+    def subscriptions_over(self, now: float, unconfirmed_before: float) -> list[Mapping]:
+        """Subscriptions to delete: ended (no renewal), or never confirmed since ``unconfirmed_before``."""
+        return self.conn.execute(
+            "SELECT id, email_ascii FROM alert_subscriptions WHERE (status = 'confirmed' AND expires_at <= ?)"
+            " OR (status = 'pending' AND created_at < ?)",
+            (now, unconfirmed_before),
+        ).fetchall()
+
+    def find_subscriptions_of(self, key: str) -> list[Mapping]:
+        """The subscriptions of the mailbox ``key`` (see :func:`catalog.emails.mailbox_key`)."""
+        return self.conn.execute(
+            "SELECT id, email_ascii, status FROM alert_subscriptions WHERE email_key = ? OR lower(email) = ?",
+            (key, key),
+        ).fetchall()
+
+    def waiting_volunteers(self) -> list[Mapping]:
+        """The choices of every confirmed subscription still running (for the counts)."""
+        return self.conn.execute(
+            "SELECT departments, domains, remote FROM alert_subscriptions WHERE status = 'confirmed'"
+        ).fetchall()
+
+    def alert_applications(self) -> int:
+        """Applications made to a mission after it was announced to the same mailbox."""
+        return self.conn.execute(
+            "SELECT COUNT(DISTINCT a.id) FROM applications a JOIN alert_subscriptions s ON s.email_key = a.email_key"
+            " JOIN alert_announced n ON n.subscription_id = s.id AND n.mission_id = a.mission_id"
+            " WHERE a.created_at >= n.announced_at"
+        ).fetchone()[0]
+
+    def add_alert_run(self, run_id: str, started_at: float) -> None:
+        self.conn.execute("INSERT INTO alert_runs (id, started_at) VALUES (?, ?)", (run_id, started_at))
+
+    def finish_alert_run(self, run_id: str, now: float, missions: int, mails: int, renewals: int) -> None:
+        self.conn.execute(
+            "UPDATE alert_runs SET finished_at = ?, missions = ?, mails = ?, renewals = ? WHERE id = ?",
+            (now, missions, mails, renewals, run_id),
+        )
+
+    def alert_run_totals(self) -> Mapping:
+        return self.conn.execute(
+            "SELECT COUNT(*) AS runs, COALESCE(SUM(mails), 0) AS mails, MAX(finished_at) AS last FROM alert_runs"
+        ).fetchone()
+
 
 # the follow-up marks of an application, by name (never a column name from elsewhere in SQL)
 FOLLOW_UP_MARKS = {"reminded_at": "reminded_at", "escalated_at": "escalated_at"}
 # since when an application waits for its structure's answer (status_at, set since version 3)
 WAITING_SINCE = "COALESCE(status_at, created_at)"
+
+
+def choice_values(choices) -> tuple:
+    """The columns of :class:`catalog.alerts.Choices`: departments and domains as JSON lists, remote 0 or 1."""
+    return json.dumps(list(choices.departments)), json.dumps(list(choices.domains)), int(choices.remote)
+
+
+def subscription_values(subscription_id: str, signup, now: float) -> tuple:
+    return (
+        subscription_id, signup.email, signup.email_ascii, signup.email_key, signup.first_name,
+        signup.birth_date.isoformat(), signup.postal_code, *choice_values(signup.choices), now,
+    )  # fmt: skip

@@ -13,9 +13,12 @@ db upgrade|version|copy|scrub         the schema, a copy to another database (SQ
 exports write                         the files the site's build reads (places taken, volunteers waiting)
 reminders send                        remind structures of unanswered applications, then tell coordinators
 digest send [--day AAAA-MM-JJ]        each department's daily summary to its coordinators
+alerts send                           after each publication: mail waiting volunteers the new missions
+pool stats [--json]                   volunteers waiting for a mission, and what the alerts led to
 
 One module per group (:mod:`.applications`, :mod:`.outbox`, :mod:`.proposals`, :mod:`.data`
-for ``purge`` and ``erase``, :mod:`.db` for the database itself, :mod:`.exports`, :mod:`.followup`); every line that may hold a visitor's text goes through
+for ``purge`` and ``erase``, :mod:`.db` for the database itself, :mod:`.exports`, :mod:`.followup`, :mod:`.alerts`); every line
+that may hold a visitor's text goes through
 :func:`.output.echo`, and a command fails with :class:`.output.CommandError`.
 """
 
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import applications, data, db, exports, followup, outbox, proposals
+from . import alerts, applications, data, db, exports, followup, outbox, proposals
 
 
 def init_app(app: Flask) -> None:
@@ -37,3 +40,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(exports.group)
     app.cli.add_command(followup.reminders)
     app.cli.add_command(followup.digest)
+    app.cli.add_command(alerts.alerts_group)
+    app.cli.add_command(alerts.pool_group)

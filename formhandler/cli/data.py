@@ -16,6 +16,7 @@ from flask.cli import with_appcontext
 from catalog.emails import mailbox_key
 
 from .. import db
+from ..alerting import expire
 from ..ratelimits import SQLiteStorage
 from ..security import address_limit_keys, limiter
 from .output import echo
@@ -40,12 +41,14 @@ def purge(days):
     days = current_app.config["RETENTION_DAYS"] if days is None else days
     with db.transaction() as store:
         applications, proposals, others = store.purge_before(time.time() - days * 86400)
+        subscriptions = expire(store, time.time())  # volunteers waiting: ended, or never confirmed
     if hasattr(limiter.storage, "sweep"):  # SQLite's and PostgreSQL's counters
         limiter.storage.sweep()
     _scrub()
     echo(
         f"{applications} candidature(s) et {proposals} proposition(s) de plus de {days} jours effacée(s),"
-        f" avec leur courrier ({others} autre(s) e-mail(s) ancien(s))"
+        f" avec leur courrier ({others} autre(s) e-mail(s) ancien(s)) ; {subscriptions} inscription(s) de"
+        " bénévole en attente terminée(s) ou jamais confirmée(s)"
     )
 
 
@@ -55,18 +58,21 @@ def purge(days):
 @click.option("--yes", is_flag=True, help="ne pas demander de confirmation")
 def erase(email, yes):
     """Effacer tout ce qui concerne une adresse e-mail (droit à l'effacement) : candidatures,
-    propositions, leur courrier, les compteurs d'envois."""
+    propositions, inscription aux nouvelles missions, leur courrier, les compteurs d'envois."""
     key = mailbox_key(email)
     applications, proposals = db.store().find_address(key)
-    if not applications and not proposals:
+    subscriptions = db.store().find_subscriptions_of(key)
+    if not applications and not proposals and not subscriptions:
         echo("aucune candidature ni proposition pour cette adresse")
     elif not yes:
         click.confirm(
-            f"Effacer {len(applications)} candidature(s), {len(proposals)} proposition(s) et leur courrier ?",
+            f"Effacer {len(applications)} candidature(s), {len(proposals)} proposition(s),"
+            f" {len(subscriptions)} inscription(s) aux nouvelles missions et leur courrier ?",
             abort=True,
         )
     with db.transaction() as store:
         erased_applications, erased_proposals = store.erase_address(key)
+        erased_subscriptions = store.delete_subscriptions(store.find_subscriptions_of(key))
     for limit_key in address_limit_keys(email):
         limiter.storage.clear(limit_key)
     _scrub()
@@ -74,6 +80,8 @@ def erase(email, yes):
         echo(
             f"{erased_applications} candidature(s) et {erased_proposals} proposition(s) effacée(s), avec leur courrier"
         )
+    if erased_subscriptions:
+        echo("inscription aux nouvelles missions effacée, avec ce qui lui a été annoncé et son courrier")
     accepted = [p["id"] for p in proposals if p["status"] == "accepted"]
     if accepted:
         echo(

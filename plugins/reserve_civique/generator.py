@@ -28,6 +28,7 @@ from .planning import Plan
 from .resources import Resource, load_resources, with_data
 from .settings import PluginSettings
 from .views import Site
+from .waiting import read_waiting
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ class CatalogGenerator(Generator):
             resources=with_data(load_resources(content_dir), self._made),
             url=self.settings.get("SITEURL", ""),
         )
+        # what only the form handler knows: read at each build, shown by pages that are made at each build
+        self.site.waiting = read_waiting(site_folder, options.handler_exports, options.handler_exports_max_age)
         self.context["rc"] = self.site.model
         self._share_images(result.catalog.domains.values())
 

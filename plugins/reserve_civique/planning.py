@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 from importlib import resources as importlib_resources
 
+from catalog.alerts import form_model
+
 from . import opendata
 from .incremental import Manifest, digest
 from .stats import build_stats
@@ -32,7 +34,15 @@ def _listings(site: Site, kind: str) -> dict:
 
 
 def _stats(site: Site) -> dict:
-    return {"stats": build_stats(site.open)}
+    return {"stats": build_stats(site.open), "waiting": site.waiting}
+
+
+def _waiting(site: Site) -> dict:
+    return {"waiting": site.waiting}
+
+
+def _alert_form(site: Site) -> dict:
+    return {"form": form_model(site.catalog)}
 
 
 def _resources(site: Site) -> dict:
@@ -46,7 +56,9 @@ SINGLE_PAGES = [
     ("stats", "/statistiques/", True, _stats),
     ("resources", "/ressources/", True, _resources),
     ("search", "/recherche/", True, None),
-    ("proposal", "/proposer-une-mission/", True, None),
+    ("proposal", "/proposer-une-mission/", True, _waiting),
+    ("alerts", "/etre-prevenu/", True, _alert_form),
+    ("alerts_thanks", "/etre-prevenu/merci/", False, None),
     ("proposal_thanks", "/proposer-une-mission/merci/", False, None),
     ("thanks", "/merci/", False, None),
     ("thanks_waiting", "/merci/liste-attente/", False, None),
@@ -141,7 +153,8 @@ class Plan:
                     extra["listing"] = listing
                 self._plan(jobs, functools.partial(pages.page, template, relpath, url, **extra), relpath, key, url)
 
-        for template, url, indexed, shows in SINGLE_PAGES:  # always made: there are few
+        # always made: there are few, and some show what the handler exported (read at each build)
+        for template, url, indexed, shows in SINGLE_PAGES:
             relpath = relpath_of(url)
             self.manifest.record(relpath, "")
             self.announced.append((relpath, url, indexed))

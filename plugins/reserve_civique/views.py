@@ -165,6 +165,7 @@ class Site:
     url: str  # the site's address, without a final slash
     date: dt.datetime  # the newest mission's publication: the pages' date in the sitemap
     model: SiteView  # what every template sees as ``rc``
+    waiting: list[str] = ()  # « N bénévoles attendent une mission dans l'Aisne » (the handler's export)
 
     @classmethod
     def of(

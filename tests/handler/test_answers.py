@@ -377,3 +377,21 @@ def test_clicks_at_the_same_moment_change_the_state_once(app, client, smtp, rows
     application_id = state(rows, "jeanne@exemple.fr")["id"]
     assert events(rows, application_id) == [("nouvelle", "volunteer"), ("acceptee", "structure")]
     assert deliver_due(app)["sent"] == 1
+
+
+def test_a_database_that_cannot_be_read_is_a_503_that_says_to_come_back(make_app, smtp, backend, tmp_path, request):
+    app = make_app()
+    apply(app.test_client(), "jeanne@exemple.fr")
+    path = structure_link(app, smtp, "jeanne@exemple.fr")
+    withdraw = withdraw_link(app, smtp, "jeanne@exemple.fr")
+    # the same deployment (its key) on a database that cannot be reached
+    if backend == "sqlite":
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_text("a file where the database folder should be", encoding="utf-8")
+        unreachable = str(blocker / "db.sqlite3")
+    else:
+        unreachable = request.getfixturevalue("postgres_server").url("pas_de_base")
+    client = make_app(DATABASE=unreachable).test_client()
+    for response in (client.get(path), client.get(withdraw), click(client, path, "accepter")):
+        assert response.status_code == 503
+        assert "réessayez dans quelques minutes avec le même lien" in shown(response)

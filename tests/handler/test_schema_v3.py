@@ -113,9 +113,9 @@ def test_a_version_2_database_is_upgraded_without_losing_a_row(make_app, databas
 
     app = make_app(DATABASE=database)  # this version starts on it
     if backend == "sqlite":
-        assert target("PRAGMA user_version") == [(schema.SCHEMA_VERSION,)] == [(3,)]
+        assert target("PRAGMA user_version") == [(schema.SCHEMA_VERSION,)]
     else:
-        assert target("SELECT version FROM schema_version") == [(postgres_schema.SCHEMA_VERSION,)] == [(3,)]
+        assert target("SELECT version FROM schema_version") == [(postgres_schema.SCHEMA_VERSION,)]
     assert everything(target, columns) == before  # every row, every column it had
     states = target(
         "SELECT id, status, status_at, created_at, answered_at, reminded_at, escalated_at FROM applications"

@@ -160,6 +160,7 @@ def test_a_pipeline_publishes_the_site_and_the_servers_checkout_follows(forge, t
     assert f'<meta property="og:url" content="{SITEURL}/missions/nouvelle/">' in page  # built for the public address
     assert "Le code a changé" not in result.stderr
     assert "personne(s) prévenue(s) que leur mission est en ligne" in result.stdout  # the handler's commands ran
+    assert "e-mail(s) de nouvelles missions" in result.stdout  # alerts send, after each publication
 
     second = forge.commit("Le thème", **{"theme/NOTE.txt": "une note\n"})
     newer = tmp_path / "newer"

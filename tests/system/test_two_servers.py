@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from devtools.mailcatcher import free_port
+from formhandler import postgres_schema
 from tests.helpers import ROOT, Tables, wait_for
 
 from .test_deploy import NGINX, application, needs_nginx, request
@@ -86,7 +87,9 @@ def test_the_database_server_lines_make_a_role_that_owns_its_database(postgres_s
             cwd=ROOT, env={**os.environ, "FLASK_DATABASE": url, "FLASK_SECRET_KEY": "k" * 64}, capture_output=True, text=True,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
-        assert "schéma déjà en version 3" in result.stdout  # made as the app started: no superuser needed
+        assert (
+            f"schéma déjà en version {postgres_schema.SCHEMA_VERSION}" in result.stdout
+        )  # made as the app started: no superuser needed
         with Tables(url) as tables:
             assert tables("SELECT rolsuper FROM pg_roles WHERE rolname = current_user") == [(False,)]
     finally:
@@ -208,7 +211,7 @@ def test_a_backup_taken_while_two_instances_write_restores_every_application(
     ]
     with Tables(database) as tables:
         restored = [row[0] for row in tables("SELECT email FROM applications")]
-        assert tables("SELECT version FROM schema_version") == [(3,)]
+        assert tables("SELECT version FROM schema_version") == [(postgres_schema.SCHEMA_VERSION,)]
     assert before <= set(restored) <= everything  # every application acknowledged before the backup, none invented
     assert len(restored) == len(set(restored)) and len(before) >= 20
 

@@ -1,4 +1,5 @@
-/* Progressive enhancement of the application form: inline errors via the JSON API,
+/* Progressive enhancement of the application form (and of the sign-up to be told of new missions,
+   whose form names its own thanks page in data-thanks): inline errors via the JSON API,
    fill-time measure, live availability. Without this file the form posts normally. */
 (function () {
   "use strict";
@@ -95,7 +96,7 @@
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
           if (response.status === 201) {
-            window.location.assign(data.waiting_list ? "/merci/liste-attente/" : "/merci/");
+            window.location.assign(form.getAttribute("data-thanks") || (data.waiting_list ? "/merci/liste-attente/" : "/merci/"));
           } else if (response.status === 422 && data.errors) {
             showErrors(data.errors);
           } else {

@@ -10,6 +10,7 @@
   if (!form || !window.rcResults) { return; }
   var input = form.querySelector("input[name=q]");
   var statusEl = document.querySelector("[data-search-status]");
+  var emptyEl = document.querySelector("[data-search-empty]");
   var facetsEl = document.querySelector("[data-search-facets]");
   var refine = document.querySelector("[data-search-refine]");
   var results = window.rcResults.listing(document.querySelector("[data-search-results]"), "h2", true);
@@ -122,6 +123,7 @@
           if (mine !== searches) { return; }
           var n = search.results.length;
           statusEl.textContent = n === 0 ? "Aucune mission ne correspond." : (n === 1 ? "1 mission trouvée." : n + " missions trouvées.");
+          if (emptyEl) { emptyEl.hidden = n !== 0; }
           refine.hidden = false;
           if (facetsWanted) { renderFacets(search.filters || {}); }
         });
