@@ -52,8 +52,11 @@ def test_the_alert_links_work_through_nginx_and_its_access_log_keeps_no_token(ma
     assert status == 200
     assert stack.rows("SELECT COUNT(*) FROM alert_subscriptions") == [(0,)]
 
-    log = (tmp_path / "reserve-civique.access.log").read_text(encoding="utf-8")
-    assert '"GET /api/alerts/confirm/..." 200' in log and '"POST /api/alerts/unsubscribe/..." 200' in log
+    access_log = tmp_path / "reserve-civique.access.log"
+    # nginx writes a request's line once its answer has left: the client may read before it is there
+    assert wait_for(lambda: '"POST /api/alerts/unsubscribe/..." 200' in access_log.read_text(encoding="utf-8"))
+    log = access_log.read_text(encoding="utf-8")
+    assert '"GET /api/alerts/confirm/..." 200' in log
     for secret in (token, unsubscribe):
         assert secret not in log
         assert secret not in (tmp_path / "error.log").read_text(encoding="utf-8", errors="replace")

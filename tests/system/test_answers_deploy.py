@@ -32,7 +32,10 @@ def test_the_links_work_through_nginx_and_its_access_log_keeps_no_token(make_sta
     assert request(site.https_port, "GET", withdraw_path)[0] == 200
     assert request(site.https_port, "GET", "/candidatures/pas-un-jeton.AAAAAAAAAAAAAAAAAAAA/")[0] == 404
 
-    log = (tmp_path / "reserve-civique.access.log").read_text(encoding="utf-8")
+    access_log = tmp_path / "reserve-civique.access.log"
+    # nginx writes a request's line once its answer has left: the client may read before it is there
+    assert wait_for(lambda: '" 404 ' in access_log.read_text(encoding="utf-8"))  # the last request's line
+    log = access_log.read_text(encoding="utf-8")
     assert '"GET /candidatures/.../" 200' in log and '"POST /candidatures/.../" 303' in log
     assert '"GET /candidatures/retrait/.../" 200' in log
     for token in tokens:
