@@ -7,6 +7,11 @@ then measures:
   PostgreSQL (a throwaway server of this machine, its defaults: fsync and synchronous_commit on),
   each against a bare Flask view inserting one row into the same database, and with two
   instances on PostgreSQL (two gunicorn masters, one database);
+- the delivery layouts (:func:`compare_layouts`): applications stored per second by the default
+  layout (a delivery thread in each web process), by `flask outbox run` beside gunicorn, and by
+  the handler with no delivery (the ceiling), each against the bare view measured in the same
+  round; the mail delay at 100 applications per second in the default layout;
+- throughput: valid applications stored per second (wrk, 16 connections, 10 s);
 - latency at a steady 100 requests per second (p50, p99), with delivery on;
 - delay from the answer to the mail's arrival at the SMTP server (p95);
 - start-up with 10,000 missions (from process start to a first answer about a mission).
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -39,11 +45,14 @@ from formhandler.settings import environ, local_config  # noqa: E402
 MISSION = "appels-convivialite-saint-quentin"  # open, remote, one requirement
 TODAY = "2026-11-29"
 
+# Every address is new: wrk's Lua starts each run from the same random seed and the same counter,
+# so each run tags its addresses (a run repeating the warm-up's forms found them all as duplicates,
+# answered without writing anything: an easier load than the bare view's inserts).
 WRK_SCRIPT = """
 counter = 0
 request = function()
   counter = counter + 1
-  local body = "first_name=Jeanne&last_name=Charge&email=w" .. counter .. "-" .. math.random(1, 1000000000) ..
+  local body = "first_name=Jeanne&last_name=Charge&email=w" .. counter .. "-%s" ..
     "@exemple.fr&birth_date=1980-01-01&postal_code=02000&consent=oui&accept_requirements=oui"
   return wrk.format("POST", "/api/missions/%s/applications", {
     ["Content-Type"] = "application/x-www-form-urlencoded",
@@ -131,7 +140,7 @@ def postgres_server():
 
 def throughput(port: int, origin: str, seconds: int) -> tuple[float, str]:
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(WRK_SCRIPT % (MISSION, origin), encoding="utf-8")
+    script.write_text(WRK_SCRIPT % (secrets.token_hex(6), MISSION, origin), encoding="utf-8")
     out = subprocess.run(
         ["wrk", "-t", "1", "-c", "16", "-d", f"{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"],
         capture_output=True, text=True, check=True,
@@ -314,11 +323,109 @@ def startup_time(missions: int) -> tuple[float, float]:
     return times[0], times[1]
 
 
+# -- the delivery layouts against the bare view (issue 20, « full speed in the default layout ») --
+
+LAYOUTS = ("bare", "none", "thread", "process")
+
+
+def start_layout(layout: str, work: Path, smtp: SinkProcess, port: int) -> list[subprocess.Popen]:
+    """Serve ``layout`` on ``port`` with a fresh database in ``work``: ``bare`` the bare view;
+    ``none`` the handler with no delivery at all (its ceiling: mail stays queued); ``thread`` the
+    default (each gunicorn worker delivers in a thread, as `make run` and the README's gunicorn
+    command do); ``process`` delivery by `flask outbox run` at Nice=10 beside gunicorn with
+    ``FLASK_OUTBOX_WORKER=none`` (deploy/)."""
+    origin = f"http://127.0.0.1:{port}"
+    env = handler_env(work, origin, smtp.port)
+    if layout == "bare":
+        bare = {**env, "BARE_DATABASE": str(work / "bare.sqlite3")}
+        return [start_gunicorn(bare, port, "bench.bare_app:create_app()")]
+    if layout == "thread":
+        return [start_gunicorn({**env, "FLASK_OUTBOX_WORKER": "thread"}, port)]
+    env = {**env, "FLASK_OUTBOX_WORKER": "none"}
+    return [start_gunicorn(env, port)] + ([start_outbox_worker(env)] if layout == "process" else [])
+
+
+def layout_throughput(layout: str, smtp: SinkProcess, seconds: int, warmup: int) -> tuple[float, int]:
+    """Applications stored per second in ``layout`` (wrk as in :func:`throughput`, after ``warmup``
+    seconds of the same load), and the mails that reached the SMTP server during the measure."""
+    work, port = Path(tempfile.mkdtemp()), free_port()
+    processes = start_layout(layout, work, smtp, port)
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        throughput(port, origin, warmup)
+        before = smtp.count()
+        rate, _ = throughput(port, origin, seconds)
+        return rate, smtp.count() - before
+    finally:
+        for proc in processes:
+            proc.terminate()
+            proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def default_layout_delays(smtp: SinkProcess, rate: int, seconds: int) -> tuple[list[float], list[float], int]:
+    """Latencies (ms) and every mail's delay (s) at ``rate`` applications per second in the default
+    layout (delivery threads in the web processes), and the number of applications answered."""
+    work, port = Path(tempfile.mkdtemp()), free_port()
+    processes = start_layout("thread", work, smtp, port)
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        paced(port, origin, rate, 3, prefix="Echauffement")
+        latencies, answered, _ = paced(port, origin, rate, seconds, prefix="Fil")
+        deadline = time.time() + 60
+        while len(mail_delays(smtp.arrivals(), answered)) < 2 * len(answered) and time.time() < deadline:
+            time.sleep(0.5)
+    finally:
+        for proc in processes:
+            proc.terminate()
+            proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    return latencies, mail_delays(smtp.arrivals(), answered), len(answered)
+
+
+def compare_layouts(rounds: int, seconds: int = 10, warmup: int = 10, rate: int = 100) -> None:
+    """The delivery layouts against the bare view, each on a fresh gunicorn and database, in turn,
+    ``rounds`` times (the order rotates: the machine's speed drifts), unique addresses as in
+    :func:`throughput`; then the mail delay at ``rate`` per second in the default layout. Prints
+    each round's rates and ratios to the bare view, and their medians."""
+    smtp = SinkProcess()
+    order, ratios = list(LAYOUTS), {"none": [], "thread": [], "process": []}
+    print(
+        "\n| tour | vue nue | service sans envoi (plafond) | fil d'envoi (défaut) | processus d'envoi à part"
+        " | ratio sans envoi | ratio fil | ratio processus |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    try:
+        for n in range(rounds):
+            found = {layout: layout_throughput(layout, smtp, seconds, warmup) for layout in order}
+            bare = found["bare"][0]
+            cells = [f"{bare:.0f}/s", f"{found['none'][0]:.0f}/s"] + [
+                f"{found[k][0]:.0f}/s ({found[k][1]} courriers envoyés pendant les {seconds} s)"
+                for k in ("thread", "process")
+            ]
+            for k in ratios:
+                ratios[k].append(found[k][0] / bare)
+            print(f"| {n + 1} | " + " | ".join(cells + [f"**{ratios[k][-1]:.2f}**" for k in ratios]) + " |", flush=True)
+            order = order[1:] + order[:1]
+        medians = " | ".join(f"**{statistics.median(ratios[k]):.2f}**" for k in ratios)
+        print(f"| médiane | | | | | {medians} |")
+        latencies, delays, answered = default_layout_delays(smtp, rate, 20)
+        print(
+            f"\nPar défaut, à {rate} candidatures/s pendant 20 s : latence p50 {statistics.median(latencies):.1f} ms,"
+            f" p99 {percentile(latencies, 99):.1f} ms ; délai jusqu'au serveur SMTP p95 {percentile(delays, 95):.2f} s,"
+            f" max {max(delays):.2f} s ({len(delays)}/{2 * answered} courriers arrivés)"
+        )
+    finally:
+        smtp.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--postgres-only", action="store_true", help="only the throughputs on PostgreSQL")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the delivery layouts' comparison")
+    parser.add_argument("--layouts-only", action="store_true", help="only compare the delivery layouts")
     args = parser.parse_args()
     if args.postgres_only:
         work = Path(tempfile.mkdtemp())
@@ -326,6 +433,9 @@ def main() -> None:
         origin = f"http://127.0.0.1:{port}"
         print_postgres(measure_postgres(handler_env(work, origin, free_port()), port, origin))
         shutil.rmtree(work)
+        return
+    compare_layouts(args.rounds, rate=args.rate)
+    if args.layouts_only:
         return
     work = Path(tempfile.mkdtemp())
     smtp = SinkProcess()
