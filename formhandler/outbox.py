@@ -276,9 +276,12 @@ class OutboxWorker:
         pace = self.traffic.pacer(longest=self.app.config["OUTBOX_LEASE_SECONDS"] / 200) if self.traffic else _no_pace
         try:
             while not self.stop_event.is_set():
+                if self.turn is not None and not self.turn.take():
+                    # another process of the host delivers: look again in a poll, not woken by each request
+                    self.stop_event.wait(poll)
+                    continue
                 self.wake.clear()
-                # not this process's turn (another of the host delivers): look again at the next poll
-                busy = (self.turn is None or self.turn.take()) and _deliver_logged(self.app, pace)
+                busy = _deliver_logged(self.app, pace)
                 if self.stop_event.is_set():
                     break
                 self.wake.wait(self.busy_poll if busy and self.busy_poll is not None else poll)
