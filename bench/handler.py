@@ -40,17 +40,29 @@ from formhandler.settings import environ, local_config  # noqa: E402
 
 MISSION = "appels-convivialite-saint-quentin"  # open, remote, one requirement
 TODAY = "2026-11-29"
+# The demo content's missions open on TODAY: a call for volunteers spreads its applications over
+# them (each mission is held during its application's transaction, for its count of places)
+OPEN_MISSIONS = (
+    "accueil-epicerie-solidaire-saint-quentin", "accueil-periscolaire-soissons", "aide-devoirs-distance-soissons",
+    "appels-convivialite-saint-quentin", "collecte-supermarches-saint-quentin", "courses-voisins-soissons",
+    "distribution-colis-alimentaires-laon", "garde-animaux-soignants-chauny", "garde-enfants-soignants-chauny",
+    "lettres-residents-ehpad-guise", "livraison-courses-domicile-laon", "masques-tissu-chateau-thierry",
+    "portage-medicaments-saint-quentin", "soutien-commerces-hirson", "standard-telephonique-mairie-soissons",
+    "tri-dons-ressourcerie-hirson", "visio-residents-hopital-chateau-thierry",
+)  # fmt: skip
 
 # Every address is new: wrk's Lua starts each run from the same random seed and the same counter,
 # so each run tags its addresses (a run repeating the warm-up's forms found them all as duplicates,
 # answered without writing anything: an easier load than the bare view's inserts).
 WRK_SCRIPT = """
 counter = 0
+missions = {%s}
 request = function()
   counter = counter + 1
   local body = "first_name=Jeanne&last_name=Charge&email=w" .. counter .. "-%s" ..
     "@exemple.fr&birth_date=1980-01-01&postal_code=02000&consent=oui&accept_requirements=oui"
-  return wrk.format("POST", "/api/missions/%s/applications", {
+  local mission = missions[counter %% #missions + 1]
+  return wrk.format("POST", "/api/missions/" .. mission .. "/applications", {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Accept"] = "application/json",
     ["Origin"] = "%s"}, body)
@@ -141,9 +153,12 @@ def postgres_server():
     return PostgresServer(bindir).start() if bindir else None
 
 
-def throughput(port: int, origin: str, seconds: int) -> tuple[float, str]:
+def throughput(port: int, origin: str, seconds: int, missions: tuple[str, ...] = OPEN_MISSIONS) -> tuple[float, str]:
+    """Applications answered per second (wrk, one thread, 16 connections), in turn to each of
+    ``missions``, every address new; and wrk's line about non-2xx answers, if any."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(WRK_SCRIPT % (secrets.token_hex(6), MISSION, origin), encoding="utf-8")
+    listed = ", ".join(f'"{mission}"' for mission in missions)
+    script.write_text(WRK_SCRIPT % (listed, secrets.token_hex(6), origin), encoding="utf-8")
     out = subprocess.run(
         ["wrk", "-t", "1", "-c", "16", "-d", f"{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"],
         capture_output=True, text=True, check=True,
@@ -153,12 +168,14 @@ def throughput(port: int, origin: str, seconds: int) -> tuple[float, str]:
     return rate, non2xx
 
 
-def throughput_of_two(ports: list[int], origins: list[str], seconds: int) -> tuple[float, str]:
+def throughput_of_two(
+    ports: list[int], origins: list[str], seconds: int, missions: tuple[str, ...] = OPEN_MISSIONS
+) -> tuple[float, str]:
     """:func:`throughput` of two instances at once (two wrk, one against each): the sum."""
     results: list[tuple[float, str]] = [(0.0, "")] * 2
 
     def run(k: int) -> None:
-        results[k] = throughput(ports[k], origins[k], seconds)
+        results[k] = throughput(ports[k], origins[k], seconds, missions)
 
     threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
     for thread in threads:
@@ -272,8 +289,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the layouts' comparison (bench/layouts.py)")
+    parser.add_argument("--no-layouts", action="store_true", help="skip the layouts' comparison")
     args = parser.parse_args()
-    layouts.summary(layouts.compare(args.rounds, 10, 10, ["sqlite", "postgresql"], None))
+    if not args.no_layouts:
+        layouts.summary(layouts.compare(args.rounds, 10, 10, ["sqlite", "postgresql"], None))
     smtp = SinkProcess()
     try:
         paced_runs = {layout: paced_layout(smtp, layout, args.rate, args.seconds) for layout in ("default", "process")}

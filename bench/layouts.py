@@ -11,7 +11,8 @@ Layouts, each on a fresh gunicorn -w 2 and a fresh database:
   loaded at once by two wrk.
 
 Rate limits off (``RATELIMIT_ENABLED=false``, as the issue measured: the bare view counts nothing),
-new addresses in every run, a real SMTP server (its CPU, a relay's work, is not counted). Each
+new addresses in every run, posted to the demo's 17 open missions in turn (``--one-mission``: all
+to one, which PostgreSQL serialises on that mission's lock), a real SMTP server (its CPU, a relay's work, is not counted). Each
 layout is loaded ``warmup`` seconds, then measured ``seconds``; the layouts run in turn, ``rounds``
 times, the order rotating (this machine's speed drifts within minutes): each round's ratios
 compare figures taken a minute apart. ``--baseline DIR``: the same layouts of another checkout
@@ -33,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.handler import (  # noqa: E402
+    MISSION,
+    OPEN_MISSIONS,
     SinkProcess,
     handler_env,
     postgres_server,
@@ -77,13 +80,17 @@ class Measure:
         self.rate, self.mails, self.cpu_ms, self.errors = rate, mails, cpu_ms, errors
 
 
-def start_layout(layout: str, database: str, work: Path, smtp: SinkProcess, root: Path, pg) -> tuple[list, list[int]]:
-    """Serve ``layout`` on a fresh database of ``database``'s kind: its processes, and the ports to load."""
+def start_layout(
+    layout: str, database: str, work: Path, smtp: SinkProcess, root: Path, pg
+) -> tuple[list, list[int], str]:
+    """Serve ``layout`` on a fresh database of ``database``'s kind: its processes, the ports to
+    load, and the PostgreSQL database's URL (or ``""``)."""
     ports = [free_port()] + ([free_port()] if layout == "two" else [])
     origins = ",".join(f"http://127.0.0.1:{port}" for port in ports)
     env = handler_env(work, origins.split(",")[0], smtp.port, ALLOWED_ORIGINS=origins, **LIMITS_OFF)
-    if database == "postgresql":
-        env["FLASK_DATABASE"] = pg.create_database(empty=True)
+    url = pg.create_database(empty=True) if database == "postgresql" else ""
+    if url:
+        env["FLASK_DATABASE"] = url
     if layout == "bare":
         if database == "postgresql":
             import psycopg
@@ -93,27 +100,32 @@ def start_layout(layout: str, database: str, work: Path, smtp: SinkProcess, root
             env["BARE_DATABASE"], app = env["FLASK_DATABASE"], "bench.bare_postgres:create_app()"
         else:
             env["BARE_DATABASE"], app = str(work / "bare.sqlite3"), "bench.bare_app:create_app()"
-        return [start_gunicorn(env, ports[0], app, root=root)], ports
+        return [start_gunicorn(env, ports[0], app, root=root)], ports, url
     if layout in ("none", "process"):
         env["FLASK_OUTBOX_WORKER"] = "none"
     processes = [start_gunicorn(env, port, root=root) for port in ports]
     if layout == "process":
         processes.append(start_outbox_worker(env, root=root))
-    return processes, ports
+    return processes, ports, url
 
 
-def measure(layout: str, database: str, smtp: SinkProcess, seconds: int, warmup: int, root: Path, pg) -> Measure:
+def measure(
+    layout: str, database: str, smtp: SinkProcess, seconds: int, warmup: int, root: Path, pg, missions: tuple
+) -> Measure:
     work = Path(tempfile.mkdtemp())
-    processes, ports = start_layout(layout, database, work, smtp, root, pg)
+    processes, ports, url = start_layout(layout, database, work, smtp, root, pg)
     origins = [f"http://127.0.0.1:{port}" for port in ports]
     counted = [proc.pid for proc in processes] + ([postmaster(pg)] if database == "postgresql" else [])
-    try:
-        throughput_of_two(ports, origins, warmup) if layout == "two" else throughput(ports[0], origins[0], warmup)
-        mails, cpu = smtp.count(), cpu_seconds(counted)
+
+    def load(duration: int) -> tuple[float, str]:
         if layout == "two":
-            rate, errors = throughput_of_two(ports, origins, seconds)
-        else:
-            rate, errors = throughput(ports[0], origins[0], seconds)
+            return throughput_of_two(ports, origins, duration, missions)
+        return throughput(ports[0], origins[0], duration, missions)
+
+    try:
+        load(warmup)
+        mails, cpu = smtp.count(), cpu_seconds(counted)
+        rate, errors = load(seconds)
         cpu_ms = 1000 * (cpu_seconds(counted) - cpu) / max(1.0, rate * seconds)
         return Measure(rate, smtp.count() - mails, cpu_ms, errors)
     finally:
@@ -121,11 +133,16 @@ def measure(layout: str, database: str, smtp: SinkProcess, seconds: int, warmup:
             proc.terminate()
             proc.wait()
         shutil.rmtree(work, ignore_errors=True)
+        if url:  # its rows would cost the next layouts the server's background work (autovacuum)
+            pg.drop_database(url)
 
 
-def compare(rounds: int, seconds: int, warmup: int, databases: list[str], baseline: Path | None) -> dict:
-    """Each database's layouts (and the baseline's, ``before:…``) in turn, ``rounds`` times; prints
-    each round as it ends and returns ``{database: {layout: [Measure per round]}}``."""
+def compare(
+    rounds: int, seconds: int, warmup: int, databases: list[str], baseline: Path | None, missions: tuple = OPEN_MISSIONS
+) -> dict:
+    """Each database's layouts (and the baseline's, ``before:…``) in turn, ``rounds`` times, posting
+    to ``missions`` in turn; prints each round as it ends and returns ``{database: {layout: [Measure
+    per round]}}``."""
     smtp = SinkProcess()
     pg = postgres_server() if "postgresql" in databases else None
     if "postgresql" in databases and pg is None:
@@ -142,7 +159,7 @@ def compare(rounds: int, seconds: int, warmup: int, databases: list[str], baseli
                 load = os.getloadavg()
                 for name, root in kinds[n % len(kinds) :] + kinds[: n % len(kinds)]:
                     layout = name.split(":")[-1]
-                    found[database][name].append(measure(layout, database, smtp, seconds, warmup, root, pg))
+                    found[database][name].append(measure(layout, database, smtp, seconds, warmup, root, pg, missions))
                 print_round(database, n, found[database], load)
     finally:
         smtp.stop()
@@ -189,8 +206,14 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--baseline", type=Path, help="another checkout measured in the same rounds (before/after)")
+    parser.add_argument(
+        "--one-mission",
+        action="store_true",
+        help=f"every application to {MISSION} (the open missions in turn otherwise)",
+    )
     args = parser.parse_args()
-    summary(compare(args.rounds, args.seconds, args.warmup, args.databases.split(","), args.baseline))
+    missions = (MISSION,) if args.one_mission else OPEN_MISSIONS
+    summary(compare(args.rounds, args.seconds, args.warmup, args.databases.split(","), args.baseline, missions))
 
 
 if __name__ == "__main__":
