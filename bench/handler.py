@@ -7,7 +7,8 @@ then measures:
   10 s after 10 s of warm-up), on SQLite and on PostgreSQL (a throwaway server of this machine,
   its defaults: fsync and synchronous_commit on), in the default layout, with `flask outbox run`
   beside gunicorn, with no delivery, and two instances on PostgreSQL, each against a bare Flask
-  view inserting one row into the same database, in the same rounds;
+  view inserting one row into the same database, in the same rounds; then (``bench/side_by_side.py``)
+  the bare view and the default layout loaded at the same moment, and one instance against two;
 - latency at a steady 100 requests per second (p50, p99), and the delay from the answer to each
   mail's arrival at the SMTP server (p95), in the default and in the deployed layout;
 - start-up with 10,000 missions (from process start to a first answer about a mission).
@@ -283,7 +284,7 @@ def paced_layout(smtp: SinkProcess, layout: str, rate: int, seconds: int) -> tup
 
 
 def main() -> None:
-    from bench import layouts
+    from bench import layouts, side_by_side
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20)
@@ -293,6 +294,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.no_layouts:
         layouts.summary(layouts.compare(args.rounds, 10, 10, ["sqlite", "postgresql"], None))
+        side_by_side.run(["sqlite", "postgresql"])
     smtp = SinkProcess()
     try:
         paced_runs = {layout: paced_layout(smtp, layout, args.rate, args.seconds) for layout in ("default", "process")}

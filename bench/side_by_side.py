@@ -115,26 +115,31 @@ def report(database: str, rates: dict[str, list[float]], load: tuple) -> None:
             print(f"- {name.replace('/alone', '')} / une instance, chacun seul : {spread(ratios)}")
 
 
+def run(databases: list[str], rounds: int = 10, seconds: int = 5, baseline: Path | None = None) -> None:
+    """Measure and print, database after database."""
+    smtp = SinkProcess()
+    pg = postgres_server() if "postgresql" in databases else None
+    try:
+        for database in databases:
+            if database == "postgresql" and pg is None:
+                print("PostgreSQL absent (apt-get install postgresql)")
+                continue
+            load = os.getloadavg()
+            report(database, side_by_side(database, rounds, seconds, baseline, smtp, pg), load)
+    finally:
+        smtp.stop()
+        if pg is not None:
+            pg.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=5, help="seconds of each measure")
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--baseline", type=Path, help="another checkout's default layout in the same slices")
+    parser.add_argument("--baseline", type=Path, help="another checkout's default layout in the same rounds")
     args = parser.parse_args()
-    smtp = SinkProcess()
-    pg = postgres_server() if "postgresql" in args.databases else None
-    try:
-        for database in args.databases.split(","):
-            if database == "postgresql" and pg is None:
-                print("PostgreSQL absent (apt-get install postgresql)")
-                continue
-            load = os.getloadavg()
-            report(database, side_by_side(database, args.rounds, args.seconds, args.baseline, smtp, pg), load)
-    finally:
-        smtp.stop()
-        if pg is not None:
-            pg.stop()
+    run(args.databases.split(","), args.rounds, args.seconds, args.baseline)
 
 
 if __name__ == "__main__":
