@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from conftest import SITE, VALID, wait_for
 from formhandler.background_delivery import BUSY_SHARE, HostTurn, Traffic, turn_path
+from tests.helpers import SITE, VALID, wait_for
 
 
 def turn_holders(path: str) -> set[int]:
