@@ -3,12 +3,14 @@
 Starts the real thing on loopback: gunicorn -w 2 'formhandler:create_app()'
 on a fresh SQLite file (WAL, synchronous=FULL), a real SMTP server (aiosmtpd),
 then measures:
-- throughput: valid applications stored per second (wrk, 16 connections, 10 s), on SQLite and on
-  PostgreSQL (a throwaway server of this machine, its defaults: fsync and synchronous_commit on),
-  each against a bare Flask view inserting one row into the same database, and with two
-  instances on PostgreSQL (two gunicorn masters, one database);
-- latency at a steady 100 requests per second (p50, p99), with delivery on;
-- delay from the answer to the mail's arrival at the SMTP server (p95);
+- throughput (``bench/layouts.py``): valid applications stored per second (wrk, 16 connections,
+  10 s after 10 s of warm-up), on SQLite and on PostgreSQL (a throwaway server of this machine,
+  its defaults: fsync and synchronous_commit on), in the default layout, with `flask outbox run`
+  beside gunicorn, with no delivery, and two instances on PostgreSQL, each against a bare Flask
+  view inserting one row into the same database, in the same rounds; then (``bench/side_by_side.py``)
+  the bare view and the default layout loaded at the same moment, and one instance against two;
+- latency at a steady 100 requests per second (p50, p99), and the delay from the answer to each
+  mail's arrival at the SMTP server (p95), in the default and in the deployed layout;
 - start-up with 10,000 missions (from process start to a first answer about a mission).
 Prints a Markdown table for docs/benchmarks.md.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -38,14 +41,29 @@ from formhandler.settings import environ, local_config  # noqa: E402
 
 MISSION = "appels-convivialite-saint-quentin"  # open, remote, one requirement
 TODAY = "2026-11-29"
+# The demo content's missions open on TODAY: a call for volunteers spreads its applications over
+# them (each mission is held during its application's transaction, for its count of places)
+OPEN_MISSIONS = (
+    "accueil-epicerie-solidaire-saint-quentin", "accueil-periscolaire-soissons", "aide-devoirs-distance-soissons",
+    "appels-convivialite-saint-quentin", "collecte-supermarches-saint-quentin", "courses-voisins-soissons",
+    "distribution-colis-alimentaires-laon", "garde-animaux-soignants-chauny", "garde-enfants-soignants-chauny",
+    "lettres-residents-ehpad-guise", "livraison-courses-domicile-laon", "masques-tissu-chateau-thierry",
+    "portage-medicaments-saint-quentin", "soutien-commerces-hirson", "standard-telephonique-mairie-soissons",
+    "tri-dons-ressourcerie-hirson", "visio-residents-hopital-chateau-thierry",
+)  # fmt: skip
 
+# Every address is new: wrk's Lua starts each run from the same random seed and the same counter,
+# so each run tags its addresses (a run repeating the warm-up's forms found them all as duplicates,
+# answered without writing anything: an easier load than the bare view's inserts).
 WRK_SCRIPT = """
 counter = 0
+missions = {%s}
 request = function()
   counter = counter + 1
-  local body = "first_name=Jeanne&last_name=Charge&email=w" .. counter .. "-" .. math.random(1, 1000000000) ..
+  local body = "first_name=Jeanne&last_name=Charge&email=w" .. counter .. "-%s" ..
     "@exemple.fr&birth_date=1980-01-01&postal_code=02000&consent=oui&accept_requirements=oui"
-  return wrk.format("POST", "/api/missions/%s/applications", {
+  local mission = missions[counter %% #missions + 1]
+  return wrk.format("POST", "/api/missions/" .. mission .. "/applications", {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Accept"] = "application/json",
     ["Origin"] = "%s"}, body)
@@ -80,9 +98,13 @@ class SinkProcess:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+SECRET_KEY = secrets.token_hex(32)  # one key for every process of a run, as a deployment has
+
+
 def handler_env(work: Path, origin: str, mail_port: int, **settings) -> dict:
-    """Environment of the benchmarked handler: a fresh database, the demo content, no rate limit."""
-    return {**os.environ, **environ(local_config(work, origin, mail_port, TODAY=TODAY, **settings))}
+    """Environment of the benchmarked handler: a fresh database, the demo content, limits out of reach."""
+    config = local_config(work, origin, mail_port, TODAY=TODAY, SECRET_KEY=SECRET_KEY, **settings)
+    return {**os.environ, **environ(config)}
 
 
 def mail_delays(arrivals: list[tuple[float, str]], answered: dict[str, float]) -> list[float]:
@@ -96,12 +118,14 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def start_gunicorn(env: dict, port: int, app: str = "formhandler:create_app()") -> subprocess.Popen:
+def start_gunicorn(env: dict, port: int, app: str = "formhandler:create_app()", root: Path = ROOT) -> subprocess.Popen:
+    """gunicorn -w 2 serving ``app`` of the checkout ``root`` (this one by default), once it answers."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    for _ in range(100):
+    deadline = time.monotonic() + 60  # a machine shared with other work may take its time
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             conn.request("GET", "/healthz")
@@ -109,14 +133,15 @@ def start_gunicorn(env: dict, port: int, app: str = "formhandler:create_app()") 
                 return proc
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start")
+    proc.terminate()
+    raise RuntimeError(f"gunicorn did not start ({app}, {root})")
 
 
-def start_outbox_worker(env: dict) -> subprocess.Popen:
+def start_outbox_worker(env: dict, root: Path = ROOT) -> subprocess.Popen:
     """The production layout's delivery process: `flask --app formhandler outbox run`, at Nice=10 as deployed."""
     return subprocess.Popen(
         ["nice", "-n", "10", sys.executable, "-m", "flask", "--app", "formhandler", "outbox", "run"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 
 
@@ -129,9 +154,12 @@ def postgres_server():
     return PostgresServer(bindir).start() if bindir else None
 
 
-def throughput(port: int, origin: str, seconds: int) -> tuple[float, str]:
+def throughput(port: int, origin: str, seconds: int, missions: tuple[str, ...] = OPEN_MISSIONS) -> tuple[float, str]:
+    """Applications answered per second (wrk, one thread, 16 connections), in turn to each of
+    ``missions``, every address new; and wrk's line about non-2xx answers, if any."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(WRK_SCRIPT % (MISSION, origin), encoding="utf-8")
+    listed = ", ".join(f'"{mission}"' for mission in missions)
+    script.write_text(WRK_SCRIPT % (listed, secrets.token_hex(6), origin), encoding="utf-8")
     out = subprocess.run(
         ["wrk", "-t", "1", "-c", "16", "-d", f"{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"],
         capture_output=True, text=True, check=True,
@@ -141,25 +169,14 @@ def throughput(port: int, origin: str, seconds: int) -> tuple[float, str]:
     return rate, non2xx
 
 
-def steady_throughput(
-    env: dict, port: int, origin: str, app: str = "formhandler:create_app()", warmup: int = 20
+def throughput_of_two(
+    ports: list[int], origins: list[str], seconds: int, missions: tuple[str, ...] = OPEN_MISSIONS
 ) -> tuple[float, str]:
-    """:func:`throughput` over 10 s after ``warmup`` seconds of the same load, on a gunicorn of its own."""
-    proc = start_gunicorn(env, port, app)
-    try:
-        throughput(port, origin, warmup)
-        return throughput(port, origin, 10)
-    finally:
-        proc.terminate()
-        proc.wait()
-
-
-def throughput_of_two(ports: list[int], origins: list[str], seconds: int) -> tuple[float, str]:
     """:func:`throughput` of two instances at once (two wrk, one against each): the sum."""
     results: list[tuple[float, str]] = [(0.0, "")] * 2
 
     def run(k: int) -> None:
-        results[k] = throughput(ports[k], origins[k], seconds)
+        results[k] = throughput(ports[k], origins[k], seconds, missions)
 
     threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
     for thread in threads:
@@ -167,78 +184,6 @@ def throughput_of_two(ports: list[int], origins: list[str], seconds: int) -> tup
     for thread in threads:
         thread.join()
     return sum(rate for rate, _ in results), " ".join(non2xx for _, non2xx in results if non2xx)
-
-
-POSTGRES_ROUNDS = 3
-
-
-def cpu_seconds(parents: list[int]) -> float:
-    """CPU time (user + system) used so far by the children of ``parents``: gunicorn's workers, the
-    PostgreSQL server's backends. Per request, a cost that other work on the machine barely changes."""
-    total = 0
-    for parent in parents:
-        children = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split()
-        for pid in children:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def measured(run, parents: list[int]) -> tuple[float, str, float]:
-    """``run()``'s (rate, non-2xx), and the CPU milliseconds per request it cost the ``parents``' children."""
-    before = cpu_seconds(parents)
-    start = time.monotonic()
-    rate, non2xx = run()
-    elapsed = time.monotonic() - start
-    return rate, non2xx, 1000 * (cpu_seconds(parents) - before) / max(1.0, rate * elapsed)
-
-
-def measure_postgres(env: dict, port: int, origin: str) -> dict[str, list[tuple[float, str, float]]] | None:
-    """Throughput on PostgreSQL, ``None`` without it: the bare view, the handler (one instance), two
-    instances on one database. All run side by side and are measured in turn, ``POSTGRES_ROUNDS``
-    times after their warm-up: on a machine shared with other work, each round's ratios compare
-    figures taken a few seconds apart; the CPU each request costs (the web workers' and the database
-    server's) is measured too, a figure that such other work barely changes."""
-    server = postgres_server()
-    if server is None:
-        return None
-    import psycopg
-
-    procs = []
-    try:
-        bare_url, handler_url = server.create_database(empty=True), server.create_database(empty=True)
-        with psycopg.connect(bare_url, autocommit=True) as conn:
-            conn.execute("CREATE TABLE bare_rows (id bigserial PRIMARY KEY, body text)")
-        ports = [port, free_port(), free_port()]  # the bare view, then the two instances
-        origins = [f"http://127.0.0.1:{p}" for p in ports]
-        handler = {**env, "FLASK_DATABASE": handler_url, "FLASK_OUTBOX_WORKER": "none",
-                   "FLASK_ALLOWED_ORIGINS": ",".join(origins)}  # fmt: skip
-        procs.append(start_gunicorn({**env, "BARE_DATABASE": bare_url}, ports[0], "bench.bare_postgres:create_app()"))
-        procs += [start_gunicorn(handler, p) for p in ports[1:]]
-        throughput(ports[0], origins[0], 10)  # warm-up, as for SQLite
-        throughput(ports[1], origins[1], 20)
-        throughput_of_two(ports[1:], origins[1:], 10)
-        postmaster = int((server.folder / "data" / "postmaster.pid").read_text().split()[0])
-        results: dict[str, list[tuple[float, str, float]]] = {"bare": [], "handler": [], "two": []}
-        for _ in range(POSTGRES_ROUNDS):
-            results["bare"].append(measured(lambda: throughput(ports[0], origins[0], 10), [procs[0].pid, postmaster]))
-            results["handler"].append(
-                measured(lambda: throughput(ports[1], origins[1], 10), [procs[1].pid, postmaster])
-            )
-            results["two"].append(
-                measured(
-                    lambda: throughput_of_two(ports[1:], origins[1:], 10), [procs[1].pid, procs[2].pid, postmaster]
-                )
-            )
-        return results
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait()
-        server.stop()
 
 
 def paced(
@@ -314,97 +259,62 @@ def startup_time(missions: int) -> tuple[float, float]:
     return times[0], times[1]
 
 
+def paced_layout(smtp: SinkProcess, layout: str, rate: int, seconds: int) -> tuple[list[float], list[float], int, int]:
+    """Latencies (ms), every mail's delay (s), errors and applications answered at ``rate`` per
+    second for ``seconds``: in the ``default`` layout (delivery by the web processes) or the
+    deployed one (``process``: gunicorn answers, `flask outbox run` sends, deploy/*.service)."""
+    work, port = Path(tempfile.mkdtemp()), free_port()
+    origin = f"http://127.0.0.1:{port}"
+    env = handler_env(work, origin, smtp.port)
+    if layout == "process":
+        env["FLASK_OUTBOX_WORKER"] = "none"
+    processes = [start_gunicorn(env, port)] + ([start_outbox_worker(env)] if layout == "process" else [])
+    try:
+        paced(port, origin, rate, 3, prefix="Warmup")  # imports, connections, first catalog load
+        latencies, answered, errors = paced(port, origin, rate, seconds, prefix=f"Paced{layout}")
+        deadline = time.time() + 30
+        while len(mail_delays(smtp.arrivals(), answered)) < 2 * len(answered) and time.time() < deadline:
+            time.sleep(0.2)
+    finally:
+        for proc in processes:
+            proc.terminate()
+            proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    return latencies, mail_delays(smtp.arrivals(), answered), errors, len(answered)
+
+
 def main() -> None:
+    from bench import layouts, side_by_side
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rate", type=int, default=100)
-    parser.add_argument("--postgres-only", action="store_true", help="only the throughputs on PostgreSQL")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the layouts' comparison (bench/layouts.py)")
+    parser.add_argument("--no-layouts", action="store_true", help="skip the layouts' comparison")
     args = parser.parse_args()
-    if args.postgres_only:
-        work = Path(tempfile.mkdtemp())
-        port = free_port()
-        origin = f"http://127.0.0.1:{port}"
-        print_postgres(measure_postgres(handler_env(work, origin, free_port()), port, origin))
-        shutil.rmtree(work)
-        return
-    work = Path(tempfile.mkdtemp())
+    if not args.no_layouts:
+        layouts.summary(layouts.compare(args.rounds, 10, 10, ["sqlite", "postgresql"], None))
+        side_by_side.run(["sqlite", "postgresql"])
     smtp = SinkProcess()
-    port = free_port()
-    origin = f"http://127.0.0.1:{port}"
-    env = handler_env(work, origin, smtp.port)
-    # the issue's baseline on this machine, now: a bare Flask view inserting one row
-    bare_env = {**env, "BARE_DATABASE": str(work / "bare.sqlite3")}
-    bare, _ = steady_throughput(bare_env, port, origin, "bench.bare_app:create_app()", warmup=10)
-    # warm-up: the first 20 s under load cost up to a third more per request (the database and
-    # its write-ahead log grow to their working size); then the steady state is measured
-    rate, non2xx = steady_throughput({**env, "FLASK_OUTBOX_WORKER": "none"}, port, origin)
-    postgres = measure_postgres(env, port, origin)
-    shutil.rmtree(work)
-    work.mkdir()
-    # delivery on, as deployed: gunicorn answers, a separate process sends (deploy/*.service)
-    production = {**env, "FLASK_OUTBOX_WORKER": "none"}
-    proc = start_gunicorn(production, port)
-    worker = start_outbox_worker(production)
     try:
-        paced(port, origin, args.rate, 3, prefix="Warmup")  # imports, connections, first catalog load
-        latencies, answered, errors = paced(port, origin, args.rate, args.seconds)
-        deadline = time.time() + 30
-        while smtp.count() < 2 * len(answered) and time.time() < deadline:
-            time.sleep(0.2)
+        paced_runs = {layout: paced_layout(smtp, layout, args.rate, args.seconds) for layout in ("default", "process")}
     finally:
-        for p in (proc, worker):
-            p.terminate()
-            p.wait()
-    arrivals = smtp.arrivals()
-    smtp.stop()
-    delays = mail_delays(arrivals, answered)
+        smtp.stop()
     print("\n| mesure | résultat | objectif |")
     print("| --- | --- | --- |")
-    print(
-        f"| candidatures valides enregistrées par seconde (wrk, 16 connexions, sans envoi) | {rate:.0f}/s {non2xx}"
-        f" (vue Flask nue, même machine, même moment : {bare:.0f}/s) | ≥ 800/s |"
-    )
-    print(
-        f"| latence à {args.rate} requêtes/s, envoi actif : p50 / p99 | {statistics.median(latencies):.1f} ms / {percentile(latencies, 99):.1f} ms | p99 < 30 ms |"
-    )
-    print(f"| erreurs pendant ce palier | {errors} | 0 |")
-    print(
-        f"| délai réponse → arrivée au serveur SMTP, par courrier : p95 | {percentile(delays, 95):.2f} s ({len(delays)}/{2 * len(answered)} arrivés) | < 2 s |"
-    )
-    print_postgres(postgres, header=False)
+    for layout, (latencies, delays, errors, answered) in paced_runs.items():
+        name = "par défaut (envoi par les processus web)" if layout == "default" else "`flask outbox run` à part"
+        print(
+            f"| {name}, à {args.rate} candidatures/s : latence p50 / p99 ; erreurs | {statistics.median(latencies):.1f} ms"
+            f" / {percentile(latencies, 99):.1f} ms ; {errors} | p99 < 30 ms ; 0 |"
+        )
+        print(
+            f"| {name} : délai réponse → arrivée au serveur SMTP, par courrier, p95 (max) | {percentile(delays, 95):.2f} s"
+            f" ({max(delays):.2f} s ; {len(delays)}/{2 * answered} arrivés) | < 2 s |"
+        )
     cold, warm = startup_time(10_000)
     print(
         f"| démarrage avec 10 000 missions, jusqu'à une première réponse : premier / redémarrage | {cold:.2f} s / {warm:.2f} s | < 1 s |"
-    )
-
-
-def print_postgres(results: dict[str, list[tuple[float, str, float]]] | None, header: bool = True) -> None:
-    """The PostgreSQL rows of the table: medians of the rounds, each round's ratios (min–max), and
-    the CPU per request."""
-    if header:
-        print("\n| mesure | résultat | objectif |")
-        print("| --- | --- | --- |")
-    if results is None:
-        print("| PostgreSQL | non mesuré : PostgreSQL absent (apt-get install postgresql) | |")
-        return
-    bare, handler, two = ([rate for rate, _, _ in results[k]] for k in ("bare", "handler", "two"))
-    cpu = {k: statistics.median(ms for _, _, ms in results[k]) for k in results}
-    errors = " ".join(sorted({non2xx for k in ("handler", "two") for _, non2xx, _ in results[k] if non2xx}))
-    to_bare = [h / b for h, b in zip(handler, bare, strict=True)]
-    to_one = [t / h for t, h in zip(two, handler, strict=True)]
-    print(
-        f"| PostgreSQL : candidatures enregistrées par seconde, une instance (wrk, 16 connexions, sans envoi ;"
-        f" médiane de {len(handler)} tours) | {statistics.median(handler):.0f}/s {errors}(vue Flask nue insérant"
-        f" une ligne dans PostgreSQL : {statistics.median(bare):.0f}/s ; rapport par tour"
-        f" {min(to_bare):.2f}–{max(to_bare):.2f}) | ≥ 0,9 de la vue nue |"
-    )
-    print(
-        f"| PostgreSQL : temps de processeur par candidature (workers gunicorn et serveur PostgreSQL)"
-        f" | {cpu['handler']:.2f} ms (vue nue : {cpu['bare']:.2f} ms ; deux instances : {cpu['two']:.2f} ms) | |"
-    )
-    print(
-        f"| PostgreSQL : deux instances (deux gunicorn -w 2, une base) | {statistics.median(two):.0f}/s"
-        f" (rapport à une instance, par tour : {min(to_one):.2f}–{max(to_one):.2f}) | plus qu'une instance |"
     )
 
 

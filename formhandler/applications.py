@@ -104,6 +104,9 @@ def apply(mission_id: str):
 
     now = time.time()
     application_id = secrets.token_hex(16)
+    # prepared before the transaction, whose writer lock every process waits for (0.2 ms of CPU, a
+    # fifth of a commit on SQLite): inside, only the waiting list is filled in
+    mails_for = application_mails(current, mission, application, application_id, now)
     try:
         with db.transaction() as store:
             # the same form sent twice (a double click, a page reloaded): someone else sharing the mailbox,
@@ -113,7 +116,7 @@ def apply(mission_id: str):
                 log.info("candidature %s : doublon, rien de nouveau n'est envoyé", duplicate["id"])
                 return _success(duplicate["id"], bool(duplicate["waiting_list"]))
             waiting_list = store.places_taken(mission.id, mission.places)
-            mails = application_mails(current, mission, application, application_id, waiting_list, now)
+            mails = mails_for(waiting_list)
             store.add_application(
                 application_id, mission.id, application, created_at=now, waiting_list=waiting_list,
                 fill_seconds=fill_seconds(data),

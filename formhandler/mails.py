@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.headerregistry import Address
@@ -142,9 +143,12 @@ def fits_smtp(data: bytes) -> bool:
 
 
 def application_mails(
-    catalog: Catalog, mission: Mission, application: Application, application_id: str, waiting_list: bool, now: float
-) -> list[OutgoingMail]:
-    """Specs of the mail to the structure (Reply-To: the volunteer) and of the volunteer's confirmation."""
+    catalog: Catalog, mission: Mission, application: Application, application_id: str, now: float
+) -> Callable[[bool], list[OutgoingMail]]:
+    """Specs of the mail to the structure (Reply-To: the volunteer) and of the volunteer's
+    confirmation, once told whether the application is on the waiting list: what takes time is
+    done before (a view calls it before its transaction, whose writer lock every process waits
+    for, and learns the waiting list inside)."""
     config = current_app.config
     structure = catalog.structure_of(mission)
     site_url = config["SITE_URL"].rstrip("/")
@@ -161,7 +165,7 @@ def application_mails(
         "application_id": application_id,
         "mission": PublicMission.of(catalog, mission, today()).record(site_url),  # what the site shows of it
         "structure": {"name": structure.name, "contact_name": structure.contact.name},
-        "waiting_list": waiting_list,
+        "waiting_list": False,
         "age": age_on(application.birth_date, today()),
         "dates_text": date_range(mission.start, mission.end),
         "health_guidelines": list(catalog.health_guidelines(mission)),
@@ -174,11 +178,16 @@ def application_mails(
         **links.for_application(application_id, mission.end, now),
     }
     sender = _envelope_sender()
-    text = json.dumps(context, ensure_ascii=False)
-    return [
-        OutgoingMail(STRUCTURE, sender, [check_address(structure.contact.email).ascii], _msgid(), context=text),
-        OutgoingMail(VOLUNTEER, sender, [application.email_ascii], _msgid(), context=text),
-    ]
+    recipients = [check_address(structure.contact.email).ascii], [application.email_ascii]
+
+    def mails(waiting_list: bool) -> list[OutgoingMail]:
+        text = json.dumps({**context, "waiting_list": waiting_list}, ensure_ascii=False)
+        return [
+            OutgoingMail(STRUCTURE, sender, recipients[0], _msgid(), context=text),
+            OutgoingMail(VOLUNTEER, sender, recipients[1], _msgid(), context=text),
+        ]
+
+    return mails
 
 
 def spec(kind: str, recipients: str | list[str], context: dict) -> OutgoingMail:

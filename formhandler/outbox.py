@@ -9,7 +9,9 @@
   exponential backoff up to ``OUTBOX_LIFETIME``; a 5xx fails at once and
   is reported to ``OPERATOR_EMAIL``.
 - One loop (:class:`OutboxWorker`) delivers, in a thread of the web process
-  (``OUTBOX_WORKER = "thread"``) or in ``flask outbox run`` (:func:`run_forever`).
+  (``OUTBOX_WORKER = "thread"``, the default: nothing else to start; one process per host, giving
+  way to its requests: :mod:`formhandler.background_delivery`) or in ``flask outbox run``
+  (:func:`run_forever`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from flask import Flask, current_app
 from jinja2 import TemplateNotFound, TemplateSyntaxError
 
 from . import db
+from .background_delivery import HostTurn, Traffic, turn_path
 from .db import StorageError
 from .mails import fits_smtp, operator_mail, render
 from .smtp import DeliveryError, SmtpSender, classify
@@ -44,6 +47,10 @@ def claim(database, now: float, lease: int, limit: int = 20) -> list:
         return store.claim_mails(now, lease, limit)
 
 
+def _no_pace() -> None:
+    """No one to give way to (``flask outbox run``, tests, commands)."""
+
+
 class UnbuildableMail(Exception):
     """A stored spec that cannot make a mail (a header value with a line break, a broken context)."""
 
@@ -57,7 +64,7 @@ def _render_row(row) -> bytes:
         raise UnbuildableMail(f"courrier impossible à composer ({type(error).__name__})") from error
 
 
-def _wire_all(database, rows, failed: dict[int, UnbuildableMail]) -> dict[int, bytes]:
+def _wire_all(database, rows, failed: dict[int, UnbuildableMail], pace=_no_pace) -> dict[int, bytes]:
     """Each claimed mail's bytes: rendered on its first attempt and stored (one transaction for
     the batch) before anything is sent, so every retry sends the same bytes.
 
@@ -74,6 +81,7 @@ def _wire_all(database, rows, failed: dict[int, UnbuildableMail]) -> dict[int, b
     for row in rows:
         if row["id"] in wires:
             continue
+        pace()
         try:
             fresh[row["id"]] = _render_row(row)
         except UnbuildableMail as error:
@@ -103,8 +111,12 @@ def _mark_failed_attempt(database, row, error: DeliveryError, now: float, config
     return PENDING
 
 
-def deliver_due(app: Flask | None = None, *, now: float | None = None) -> dict[str, int]:
-    """Send every due mail once; return counts by outcome (sent, pending, failed)."""
+def deliver_due(app: Flask | None = None, *, now: float | None = None, pace=_no_pace) -> dict[str, int]:
+    """Send every due mail once; return counts by outcome (sent, pending, failed).
+
+    ``pace`` is called before each claim, each rendering and each send: a delivery thread
+    sharing its process with requests waits there for them
+    (:class:`formhandler.background_delivery.Traffic`)."""
     app = app or current_app._get_current_object()
     counts = {SENT: 0, PENDING: 0, FAILED: 0}
     with app.app_context():
@@ -112,12 +124,13 @@ def deliver_due(app: Flask | None = None, *, now: float | None = None) -> dict[s
         config = app.config
         with database.delivering(), SmtpSender(config) as sender:  # one connection for every batch of this pass
             while True:
+                pace()
                 database.checkpoint()  # at most every few seconds, outside any transaction
                 moment = now if now is not None else time.time()
                 rows = claim(database, moment, config["OUTBOX_LEASE_SECONDS"])
                 if not rows:
                     return counts
-                _deliver_batch(database, rows, sender, config, counts, now)
+                _deliver_batch(database, rows, sender, config, counts, now, pace)
                 if now is not None:  # a fixed clock: one pass only (tests)
                     return counts
 
@@ -129,7 +142,7 @@ MARK_BATCH = 5
 MARK_EVERY = 2.0  # seconds, well within a lease
 
 
-def _deliver_batch(database, rows, sender: SmtpSender, config, counts, now) -> None:
+def _deliver_batch(database, rows, sender: SmtpSender, config, counts, now, pace=_no_pace) -> None:
     """Send a claimed batch, marking what the server accepted as it goes (see ``MARK_BATCH``).
 
     Until marked, a mail stays claimed: should the process die in between, its lease
@@ -158,8 +171,9 @@ def _deliver_batch(database, rows, sender: SmtpSender, config, counts, now) -> N
 
     try:
         unbuildable: dict[int, UnbuildableMail] = {}
-        wires = _wire_all(database, rows, unbuildable)
+        wires = _wire_all(database, rows, unbuildable, pace)
         while remaining:
+            pace()
             row = remaining[0]
             if row["id"] in unbuildable:
                 remaining.pop(0)
@@ -201,11 +215,11 @@ def _deliver_batch(database, rows, sender: SmtpSender, config, counts, now) -> N
 BUSY_POLL = 0.1  # seconds between looks at the outbox while mail keeps coming, when no request wakes the loop
 
 
-def _deliver_logged(app: Flask) -> bool:
+def _deliver_logged(app: Flask, pace=_no_pace) -> bool:
     """:func:`deliver_due`, errors logged rather than raised (a delivery thread never dies);
     whether any mail was handled."""
     try:
-        return any(deliver_due(app).values())
+        return any(deliver_due(app, pace=pace).values())
     except StorageError as error:
         log.error("outbox : base de données indisponible (%s)", type(error).__name__)
     except Exception:
@@ -221,12 +235,24 @@ class OutboxWorker:
     database and SMTP connections, so that one mail's wait for the SMTP server overlaps with the
     next one's rendering. ``busy_poll``: how soon to look again after a pass that handled mail,
     for a process whose requests do not wake it (``flask outbox run``, another process stores).
+    In a web process (:mod:`formhandler.background_delivery`): ``turn``, whether this process is
+    its host's deliverer (the others only wait for their turn); ``traffic``, the process's
+    requests, which the thread gives way to.
     """
 
-    def __init__(self, app: Flask, senders: int = 1, busy_poll: float | None = None):
+    def __init__(
+        self,
+        app: Flask,
+        senders: int = 1,
+        busy_poll: float | None = None,
+        turn: HostTurn | None = None,
+        traffic: Traffic | None = None,
+    ):
         self.app = app
         self.senders = senders
         self.busy_poll = busy_poll
+        self.turn = turn
+        self.traffic = traffic
         self.wake = threading.Event()
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
@@ -253,23 +279,39 @@ class OutboxWorker:
 
     def _run(self) -> None:
         poll = self.app.config["OUTBOX_POLL_SECONDS"]
-        while not self.stop_event.is_set():
-            self.wake.clear()
-            busy = _deliver_logged(self.app)
-            if self.stop_event.is_set():
-                break
-            self.wake.wait(self.busy_poll if busy and self.busy_poll is not None else poll)
+        # a claimed batch (at most 41 steps) pauses for a fifth of its lease at most: it is sent
+        # long before another worker may claim it again
+        pace = self.traffic.pacer(longest=self.app.config["OUTBOX_LEASE_SECONDS"] / 200) if self.traffic else _no_pace
+        try:
+            while not self.stop_event.is_set():
+                if self.turn is not None and not self.turn.take():
+                    # another process of the host delivers: look again in a poll, not woken by each request
+                    self.stop_event.wait(poll)
+                    continue
+                self.wake.clear()
+                busy = _deliver_logged(self.app, pace)
+                if self.stop_event.is_set():
+                    break
+                self.wake.wait(self.busy_poll if busy and self.busy_poll is not None else poll)
+        finally:
+            if self.turn is not None:
+                self.turn.release()
 
 
 def init_app(app: Flask) -> None:
-    """Attach the worker; it starts with the first request when ``OUTBOX_WORKER == "thread"``."""
-    worker = OutboxWorker(app)
+    """Attach the worker; it starts with the first request when ``OUTBOX_WORKER == "thread"``,
+    and delivers if this process has its host's turn, giving way to the process's requests."""
+    if app.config["OUTBOX_WORKER"] != "thread":
+        app.extensions["outbox_worker"] = OutboxWorker(app)
+        return
+    traffic = Traffic()
+    app.wsgi_app = traffic.wrap(app.wsgi_app)
+    worker = OutboxWorker(app, turn=HostTurn(turn_path(app.config["DATABASE"])), traffic=traffic)
     app.extensions["outbox_worker"] = worker
-    if app.config["OUTBOX_WORKER"] == "thread":
 
-        @app.before_request
-        def _start_worker():
-            worker.start()
+    @app.before_request
+    def _start_worker():
+        worker.start()
 
 
 def notify(app: Flask | None = None) -> None:
