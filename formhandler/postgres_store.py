@@ -1,5 +1,6 @@
 """Every statement the handler runs on its rows in PostgreSQL: :class:`formhandler.store.Store`'s
-methods, in PostgreSQL's SQL (psycopg 3, ``%s`` parameters).
+methods, in PostgreSQL's SQL (psycopg 3, ``%s`` parameters); long for the same reason as that
+module: every statement in one place.
 
 A store works on the connection of a transaction (``with db.transaction() as store:``) or, for
 reads outside any (``db.store()``), borrows a connection of the pool for each statement. It never

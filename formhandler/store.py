@@ -13,7 +13,9 @@ same methods in its own SQL (``%s``, ``IS NOT DISTINCT FROM``, ``ON CONFLICT``,
 ``jsonb_array_elements_text``, :meth:`Store.claim_mails` with ``FOR UPDATE SKIP LOCKED``), and
 holds a mission for the rest of an application's transaction, where SQLite's single writer
 serialises every transaction anyway. Views, the delivery and the commands only call these
-methods: they do not know which database they write to.
+methods: they do not know which database they write to. The module is long on purpose: every
+statement on the handler's rows is here, grouped by table, so that a second database is one
+more module of the same methods.
 
 The rate-limit counters are not here: they are a storage of the ``limits`` library
 (:mod:`formhandler.ratelimits`), in a SQLite file beside the database or in a table of the
