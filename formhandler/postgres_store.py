@@ -638,7 +638,7 @@ class PostgresStore:
         ids = [s["id"] for s in subscriptions]
         self._run("DELETE FROM alert_announced WHERE subscription_id = ANY(%s)", (ids,))
         self._run(
-            "DELETE FROM outbox WHERE kind LIKE 'alert%%' AND status IN ('pending', 'sending') AND recipients = ANY(%s)",
+            "DELETE FROM outbox WHERE kind LIKE 'alert%%' AND recipients = ANY(%s)",
             ([json.dumps([s["email_ascii"]]) for s in subscriptions],),
         )
         return self._run("DELETE FROM alert_subscriptions WHERE id = ANY(%s)", (ids,)).rowcount

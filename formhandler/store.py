@@ -520,12 +520,13 @@ class Store:
 
     def delete_subscriptions(self, subscriptions: Iterable[Mapping]) -> int:
         """Delete subscriptions (rows with ``id`` and ``email_ascii``), what was announced to them and
-        their alert mails not sent yet; how many subscriptions."""
+        every alert mail to their address, sent or not (they hold the address and the first name);
+        how many subscriptions."""
         subscriptions = list(subscriptions)
         ids = [(s["id"],) for s in subscriptions]
         self.conn.executemany("DELETE FROM alert_announced WHERE subscription_id = ?", ids)
         self.conn.executemany(
-            "DELETE FROM outbox WHERE kind LIKE 'alert%' AND status IN ('pending', 'sending') AND recipients = ?",
+            "DELETE FROM outbox WHERE kind LIKE 'alert%' AND recipients = ?",
             [(json.dumps([s["email_ascii"]]),) for s in subscriptions],
         )
         return sum(self.conn.execute("DELETE FROM alert_subscriptions WHERE id = ?", i).rowcount for i in ids)

@@ -383,3 +383,19 @@ def test_unsubscribing_drops_the_alert_not_sent_yet(app, client, sign_up, smtp, 
     assert client.post(f"/api/alerts/unsubscribe/{token}").status_code == 200
     assert alerts_to(smtp, ADDRESS, app) == []
     assert rows("SELECT COUNT(*) FROM outbox WHERE kind = 'alert-missions'") == [(0,)]
+
+
+def test_unsubscribing_leaves_no_mail_to_the_address_even_those_sent(app, client, sign_up, smtp, rows):
+    sign_up()
+    confirm(client, smtp, app)
+    assert send(app).mails == 1
+    deliver_due(app)
+    assert alerts_to(smtp, ADDRESS, app) != []  # the confirmation and the alert were sent
+    with app.app_context():
+        from formhandler import signing
+
+        [(subscription_id,)] = rows("SELECT id FROM alert_subscriptions")
+        token = signing.make("alert-unsubscribe", {"s": subscription_id})
+    assert client.post(f"/api/alerts/unsubscribe/{token}").status_code == 200
+    # « Vos informations sont effacées »: the sent mails held the address and the first name too
+    assert rows("SELECT kind FROM outbox WHERE kind LIKE 'alert%'") == []
