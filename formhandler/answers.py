@@ -20,15 +20,15 @@ import datetime as dt
 import logging
 import time
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request
 
 from catalog.application import age_on
-from catalog.text import date_long
+from catalog.text import date_long, unseen
 
 from . import db, exports, links, outbox, signing, states
 from .content import PARIS, catalog_for, today
 from .db import StorageError
-from .security import origin_allowed, origin_of
+from .security import answer_limited, ip_limited, origin_allowed, origin_of
 
 bp = Blueprint("answers", __name__, url_prefix="/candidatures")
 log = logging.getLogger(__name__)
@@ -146,11 +146,27 @@ def act(token: str):
         return problem
     if not _same_origin():
         return _refused()
+    if ip_limited():
+        abort(429)
     action = request.form.get("action", "")
-    note = (request.form.get("message") or "").strip()
+    note = (request.form.get("message") or "").replace("\r\n", "\n").strip()  # a textarea sends CRLF
     if len(note) > NOTE_MAX:
         return _page(
             token, application_id, error=f"Le message dépasse {NOTE_MAX} caractères : raccourcissez-le.", status=422
+        )
+    if any(unseen(char) for char in note if char not in "\n\t"):
+        return _page(
+            token,
+            application_id,
+            error="Le message contient des caractères invisibles ou de contrôle : retapez-le sans les copier-coller.",
+            status=422,
+        )
+    if action in ACTIONS and answer_limited(application_id):
+        return _page(
+            token,
+            application_id,
+            error="Cette candidature a reçu trop de réponses en une heure : réessayez plus tard.",
+            status=429,
         )
     row = db.store().find_application(application_id)
     if row is None:

@@ -123,6 +123,13 @@ def ip_limited() -> bool:
     return _over(per_ip_limit(), "ip:" + client_network())
 
 
+def answer_limited(application_id: str) -> bool:
+    """Whether the answers to this application are over ``RATELIMIT_PER_ANSWER``: each one mails
+    the volunteer, with the structure's message, from the prefecture's address — whoever holds the
+    link must not turn it into a stream of mails."""
+    return _over(current_app.config["RATELIMIT_PER_ANSWER"], "answer:" + application_id)
+
+
 def per_ip_limit() -> str:
     return current_app.config["RATELIMIT_PER_IP"]
 

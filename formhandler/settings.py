@@ -101,6 +101,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("RATELIMIT_PER_EMAIL", "5 per hour", str, "limite d'envois par adresse e-mail de bénévole"),
     Setting(
+        "RATELIMIT_PER_ANSWER",
+        "6 per hour",
+        str,
+        "limite des réponses (accepter, décliner) à une même candidature, chacune écrivant au ou à la bénévole",
+    ),
+    Setting(
         "RATELIMIT_STORAGE_URI",
         "",
         str,
@@ -249,7 +255,7 @@ def local_config(folder, site_url: str, mail_port: int, *, rate_limits: bool = F
         "SECRET_KEY": stored_key(folder),
     }
     if not rate_limits:
-        config.update(RATELIMIT_PER_IP=UNLIMITED, RATELIMIT_PER_EMAIL=UNLIMITED)
+        config.update(RATELIMIT_PER_IP=UNLIMITED, RATELIMIT_PER_EMAIL=UNLIMITED, RATELIMIT_PER_ANSWER=UNLIMITED)
     return {**config, **overrides}
 
 

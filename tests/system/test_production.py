@@ -266,7 +266,7 @@ def test_the_readme_links_the_guide():
 
 def test_nginx_logs_are_those_its_package_rotates():
     conf = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
-    logs = re.findall(r"^\s*(?:access|error)_log\s+(\S+)", conf, re.M)
+    logs = [log for log in re.findall(r"^\s*(?:access|error)_log\s+(\S+)", conf, re.M) if log != "off;"]
     assert logs and all(re.fullmatch(r"/var/log/nginx/[^/]+\.log", log) for log in logs)
 
 
@@ -284,3 +284,16 @@ def test_systemd_accepts_every_unit():
     complaints = [line for line in (result.stdout + result.stderr).splitlines()
                   if not re.search(r"Command /srv/reserve-civique/\.venv/bin/\w+ is not executable", line)]  # fmt: skip
     assert complaints == []
+
+
+@pytest.mark.parametrize("name", ["nginx.conf", "two-servers/nginx-front.conf"])
+def test_no_nginx_log_keeps_a_signed_links_token(name):
+    """The access log's format hides tokens; the redirect from port 80 and the error log (which
+    writes the request line with an upstream's failure or a limit's refusal) must not keep them."""
+    conf = (DEPLOY / name).read_text(encoding="utf-8")
+    plain = conf[conf.index("listen 80;") : conf.index("}", conf.index("listen 80;"))]
+    assert "access_log off;" in plain
+    proxied = re.findall(r"location (/api/|/candidatures/|/) \{(.*?)\n    \}", conf, re.S)
+    for path, block in proxied:
+        if "proxy_pass" in block:
+            assert re.search(r"error_log \S+ crit;", block) or re.search(r"^    error_log \S+ crit;", conf, re.M), path
