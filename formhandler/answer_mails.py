@@ -24,7 +24,7 @@ STRUCTURE_OFFERED, STRUCTURE_WITHDRAWN = "answer-structure-offered", "answer-str
 NEARBY = 3  # other missions a declined volunteer is shown
 TEMPLATES = {
     ACCEPTED: ("mails/answer_accepted.txt", "Votre candidature est acceptée"),
-    DECLINED: ("mails/answer_declined.txt", "Votre candidature"),
+    DECLINED: ("mails/answer_declined.txt", "Votre candidature n'est pas retenue"),
     OFFERED: ("mails/answer_offered.txt", "Une place s'est libérée"),
     STRUCTURE_OFFERED: ("mails/answer_structure_offered.txt", "Une place libérée est proposée à"),
     STRUCTURE_WITHDRAWN: ("mails/answer_structure_withdrawn.txt", "Candidature retirée par"),

@@ -135,8 +135,9 @@ def apply(mission_id: str):
 @bp.get("/missions/<mission_id:mission_id>")
 def status(mission_id: str):
     """The mission's live availability: ``{"open", "places", "accepted", "applications", "waiting",
-    "complete", "full"}``. ``full``: new applications go to the waiting list (accepted volunteers
-    reach the places, or the structure said the mission is complete)."""
+    "offered", "complete", "full"}``. ``full``: new applications go to the waiting list (accepted
+    volunteers and those offered a freed place reach the places, or the structure said the mission
+    is complete)."""
     mission = catalog_for(mission_id).missions.get(mission_id)
     if mission is None:
         return jsonify({"error": "Cette mission n'existe pas."}), 404
@@ -147,6 +148,7 @@ def status(mission_id: str):
     except Exception:
         abort(503)
     accepted = counts.get("acceptee", 0)
+    offered = counts.get("offered", 0)  # a freed place offered to a waiting volunteer is taken until answered
     return jsonify(
         {
             "open": mission.is_open(today()),
@@ -154,8 +156,9 @@ def status(mission_id: str):
             "accepted": accepted,
             "applications": sum(n for state, n in counts.items() if state != "offered"),
             "waiting": counts.get("attente", 0),
+            "offered": offered,
             "complete": complete,
-            "full": complete or accepted >= mission.places,
+            "full": complete or accepted + offered >= mission.places,
         }
     )
 

@@ -22,7 +22,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 
-from .store import choice_values, subscription_values
+from .store import TAKING_A_PLACE, choice_values, subscription_values
 
 # Advisory locks of the handler: (namespace, key) pairs, so as not to meet another program's.
 LOCK_NAMESPACE = 0x52435631  # "RCV1"
@@ -133,13 +133,13 @@ class PostgresStore:
         )  # fmt: skip
 
     def places_taken(self, mission_id: str, places: int) -> bool:
-        """Whether new applications to ``mission_id`` go to the waiting list: its accepted volunteers
-        reach ``places`` (counted no further), or its structure said it is complete. Holds the
-        mission for the rest of the transaction."""
+        """Whether new applications to ``mission_id`` go to the waiting list: its accepted volunteers and
+        those offered a freed place reach ``places`` (counted no further), or its structure said it
+        is complete. Holds the mission for the rest of the transaction."""
         row = self._hold_mission(
             mission_id,
-            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = %s AND status = 'acceptee'"
-            " LIMIT %s) AS taken), (SELECT complete FROM mission_states WHERE mission_id = %s)",
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = %s"
+            f" AND {TAKING_A_PLACE} LIMIT %s) AS taken), (SELECT complete FROM mission_states WHERE mission_id = %s)",
             (mission_id, places, mission_id),
         )
         return row[0] >= places or bool(row[1])
@@ -257,13 +257,18 @@ class PostgresStore:
         """For every mission with applications or a state: its counts (``accepted``, ``applications``,
         ``waiting``) and ``complete`` (the ``missions`` export)."""
         found: dict[str, dict] = {}
-        for mission_id, accepted, applications, waiting in self._run(
+        for mission_id, accepted, applications, waiting, offered in self._run(
             "SELECT mission_id, COUNT(*) FILTER (WHERE status = 'acceptee'), COUNT(*),"
-            " COUNT(*) FILTER (WHERE status = 'attente') FROM applications GROUP BY mission_id"
+            " COUNT(*) FILTER (WHERE status = 'attente'),"
+            " COUNT(*) FILTER (WHERE status = 'nouvelle' AND waiting_list = 1) FROM applications GROUP BY mission_id"
         ).fetchall():
-            found[mission_id] = {"accepted": accepted, "applications": applications, "waiting": waiting}
+            found[mission_id] = {
+                "accepted": accepted, "applications": applications, "waiting": waiting, "offered": offered,
+            }  # fmt: skip
         for mission_id, complete in self._run("SELECT mission_id, complete FROM mission_states").fetchall():
-            found.setdefault(mission_id, {"accepted": 0, "applications": 0, "waiting": 0})["complete"] = bool(complete)
+            found.setdefault(mission_id, {"accepted": 0, "applications": 0, "waiting": 0, "offered": 0})["complete"] = (
+                bool(complete)
+            )
         for counts in found.values():
             counts.setdefault("complete", False)
         return found

@@ -51,10 +51,11 @@ class Store:
         ).fetchone()  # fmt: skip
 
     def places_taken(self, mission_id: str, places: int) -> bool:
-        """Whether new applications to ``mission_id`` go to the waiting list: its accepted volunteers
-        reach ``places`` (counted no further), or its structure said it is complete."""
+        """Whether new applications to ``mission_id`` go to the waiting list: its accepted volunteers and
+        those offered a freed place reach ``places`` (counted no further), or its structure said it
+        is complete."""
         taken = self.conn.execute(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = ? AND status = 'acceptee' LIMIT ?)",
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = ? AND {TAKING_A_PLACE} LIMIT ?)",
             (mission_id, places),
         ).fetchone()[0]
         return taken >= places or self.mission_complete(mission_id)
@@ -166,15 +167,19 @@ class Store:
 
     def missions_places(self) -> dict[str, dict]:
         """For every mission with applications or a state: its counts (``accepted``, ``applications``,
-        ``waiting``) and ``complete`` (the ``missions`` export)."""
+        ``waiting``, ``offered``) and ``complete`` (the ``missions`` export)."""
         found: dict[str, dict] = {}
-        for mission_id, accepted, applications, waiting in self.conn.execute(
-            "SELECT mission_id, SUM(status = 'acceptee'), COUNT(*), SUM(status = 'attente') FROM applications"
-            " GROUP BY mission_id"
+        for mission_id, accepted, applications, waiting, offered in self.conn.execute(
+            "SELECT mission_id, SUM(status = 'acceptee'), COUNT(*), SUM(status = 'attente'),"
+            " SUM(status = 'nouvelle' AND waiting_list = 1) FROM applications GROUP BY mission_id"
         ):
-            found[mission_id] = {"accepted": accepted, "applications": applications, "waiting": waiting}
+            found[mission_id] = {
+                "accepted": accepted, "applications": applications, "waiting": waiting, "offered": offered,
+            }  # fmt: skip
         for mission_id, complete in self.conn.execute("SELECT mission_id, complete FROM mission_states"):
-            found.setdefault(mission_id, {"accepted": 0, "applications": 0, "waiting": 0})["complete"] = bool(complete)
+            found.setdefault(mission_id, {"accepted": 0, "applications": 0, "waiting": 0, "offered": 0})["complete"] = (
+                bool(complete)
+            )
         for counts in found.values():
             counts.setdefault("complete", False)
         return found
@@ -631,6 +636,9 @@ class Store:
         ).fetchone()
 
 
+# an application that takes one of its mission's places: accepted, or offered a freed place and
+# not answered yet (formhandler.states)
+TAKING_A_PLACE = "(status = 'acceptee' OR (status = 'nouvelle' AND waiting_list = 1))"
 # the follow-up marks of an application, by name (never a column name from elsewhere in SQL)
 FOLLOW_UP_MARKS = {"reminded_at": "reminded_at", "escalated_at": "escalated_at"}
 # since when an application waits for its structure's answer (status_at, set since version 3)

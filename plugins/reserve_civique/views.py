@@ -41,8 +41,9 @@ def is_full(places: int, counts) -> bool:
     (``None`` or a shape not understood: not full, as a build without the export shows it)."""
     if not isinstance(counts, dict):
         return False
-    accepted = counts.get("accepted")
-    return counts.get("complete") is True or (isinstance(accepted, int) and accepted >= places)
+    accepted, offered = counts.get("accepted"), counts.get("offered", 0)
+    taken = (accepted if isinstance(accepted, int) else 0) + (offered if isinstance(offered, int) else 0)
+    return counts.get("complete") is True or (isinstance(accepted, int) and taken >= places)
 
 
 def build_mission_views(catalog: Catalog, today: dt.date, handler_path: str) -> dict[str, MissionView]:

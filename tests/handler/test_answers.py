@@ -223,7 +223,8 @@ def test_the_access_log_filter_hides_the_tokens_of_these_links(app):
 def test_the_api_counts_accepted_volunteers_against_the_places(app, client, smtp, edit):
     few_places(app, edit, 2)
     assert client.get("/api/missions/colis-laon").json == {
-        "open": True, "places": 2, "accepted": 0, "applications": 0, "waiting": 0, "complete": False, "full": False,
+        "open": True, "places": 2, "accepted": 0, "applications": 0, "waiting": 0, "offered": 0, "complete": False,
+        "full": False,
     }  # fmt: skip
     for n in range(3):
         apply(client, f"v{n}@exemple.fr")
@@ -232,7 +233,8 @@ def test_the_api_counts_accepted_volunteers_against_the_places(app, client, smtp
         assert click(client, structure_link(app, smtp, f"v{n}@exemple.fr"), "accepter").status_code == 303
     assert apply(client, "late@exemple.fr")["waiting_list"] is True
     assert client.get("/api/missions/colis-laon").json == {
-        "open": True, "places": 2, "accepted": 2, "applications": 4, "waiting": 1, "complete": False, "full": True,
+        "open": True, "places": 2, "accepted": 2, "applications": 4, "waiting": 1, "offered": 0, "complete": False,
+        "full": True,
     }  # fmt: skip
 
 
@@ -296,7 +298,7 @@ def test_complete_sends_applications_to_the_waiting_list_and_reopening_offers_th
     assert click(client, path, "rouvrir").status_code == 303
     statuses = [state(rows, f"w{n}@exemple.fr")["status"] for n in range(3)]
     assert statuses == ["nouvelle", "nouvelle", "attente"]  # two places, nobody accepted yet: the first two
-    assert client.get("/api/missions/colis-laon").json["full"] is False
+    assert client.get("/api/missions/colis-laon").json["full"] is True  # both places offered, until answered
 
 
 # -- the volunteer withdraws -----------------------------------------------------------------------

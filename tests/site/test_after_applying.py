@@ -37,3 +37,10 @@ def test_thanks_page_speaks_of_the_waiting_list_only_when_the_mission_was_full(s
     assert "votre candidature est bien enregistrée" in thanks
     assert "attente" not in thanks
     assert "liste d'attente" in read(site, "merci/liste-attente/index.html")
+
+
+def test_thanks_page_points_to_the_withdrawal_link_not_to_a_reply(site):
+    # a reply reaches the coordinators and withdraws nothing: the confirmation's link does
+    thanks = " ".join(read(site, "merci/index.html").split())
+    assert "Répondez simplement" not in thanks
+    assert "lien « Retirer votre candidature »" in thanks

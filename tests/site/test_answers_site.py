@@ -42,7 +42,7 @@ def test_the_handlers_export_makes_a_full_mission_say_so_in_listings_its_page_an
     result = app.test_cli_runner().invoke(args=["exports", "write", "missions"])
     assert result.exit_code == 0, result.output
     data = json.loads((exports / "missions.json").read_text(encoding="utf-8"))["data"]
-    assert data == {"colis-laon": {"accepted": 0, "applications": 1, "waiting": 0, "complete": True}}
+    assert data == {"colis-laon": {"accepted": 0, "applications": 1, "waiting": 0, "offered": 0, "complete": True}}
 
     output = build(content_dir, tmp_path / "output", exports)
     for listing in ("missions/index.html", "departements/02/index.html", "index.html"):

@@ -15,8 +15,9 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (s) {
         if (!s || !s.open) { return; }
-        // accepted volunteers take the places; the structure may also say the mission is complete
-        var left = s.places - s.accepted;
+        // accepted volunteers take the places, and those offered a freed place until they are
+        // answered; the structure may also say the mission is complete
+        var left = s.places - s.accepted - (s.offered || 0);
         status.textContent = !s.full
           ? (left === 1 ? "1 place encore libre" : left + " places encore libres")
           : "Complet — liste d'attente : vous pouvez encore candidater.";
