@@ -242,6 +242,7 @@ def test_status_endpoint_counts_applications(client, post):
         "accepted": 0,
         "applications": 0,
         "waiting": 0,
+        "offered": 0,
         "complete": False,
         "full": False,
     }
