@@ -103,33 +103,24 @@ def _one_click(unsubscribe_url: str) -> dict[str, str]:
 
 def render_alert(kind: str, c: dict, recipients: list[str]) -> Draft:
     """The draft of an alert mail spec (see :func:`formhandler.mails.render`)."""
-    to = [(c["first_name"], recipients[0])]
-    reply_to = current_app.config["COORDINATORS_EMAIL"] or None
+    headers = {}  # the confirmation goes to an address not subscribed yet: nothing to leave
     if kind == CONFIRM:
         subject = "Confirmez vos nouveaux choix" if c["update"] else "Confirmez votre inscription"
-        return Draft(
-            subject=f"{subject} : {c['site_name']}",
-            to=to,
-            reply_to=reply_to,
-            text=render_template("mails/alert_confirm.txt", **c),
-            date=c["date"],
-        )
-    if kind == MISSIONS:
-        count = c["total"]
-        subject = "Une nouvelle mission pour vous" if count == 1 else f"{count} nouvelles missions pour vous"
-        return Draft(
-            subject=f"{subject} : {c['site_name']}",
-            to=to,
-            reply_to=reply_to,
-            text=render_template("mails/alert_missions.txt", **c),
-            date=c["date"],
-            headers=_one_click(c["unsubscribe_url"]),
-        )
+        template = "mails/alert_confirm.txt"
+    else:
+        headers = _one_click(c["unsubscribe_url"])
+        if kind == MISSIONS:
+            count = c["total"]
+            subject = "Une nouvelle mission pour vous" if count == 1 else f"{count} nouvelles missions pour vous"
+            template = "mails/alert_missions.txt"
+        else:
+            subject = f"Votre inscription se termine le {c['ends']}"
+            template = "mails/alert_renewal.txt"
     return Draft(
-        subject=f"Votre inscription se termine le {c['ends']} : {c['site_name']}",
-        to=to,
-        reply_to=reply_to,
-        text=render_template("mails/alert_renewal.txt", **c),
+        subject=f"{subject} : {c['site_name']}",
+        to=[(c["first_name"], recipients[0])],
+        reply_to=current_app.config["COORDINATORS_EMAIL"] or None,
+        text=render_template(template, **c),
         date=c["date"],
-        headers=_one_click(c["unsubscribe_url"]),
+        headers=headers,
     )
