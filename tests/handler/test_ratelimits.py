@@ -46,10 +46,11 @@ def _hit_many(uri: str, n: int) -> None:
     storage = storage_from_string(uri)
     for _ in range(n):
         storage.incr("shared", expiry=600)
+    if isinstance(storage, PostgresStorage):
+        storage.database.close()
 
 
-def test_processes_count_together(tmp_path):
-    uri = uri_for(str(tmp_path / "h.sqlite3"))
+def _hit_from_three_processes(uri: str) -> None:
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_hit_many, args=(uri, 200)) for _ in range(3)]
     for worker in workers:
@@ -57,6 +58,11 @@ def test_processes_count_together(tmp_path):
     for worker in workers:
         worker.join(60)
         assert worker.exitcode == 0
+
+
+def test_processes_count_together(tmp_path):
+    uri = uri_for(str(tmp_path / "h.sqlite3"))
+    _hit_from_three_processes(uri)
     assert storage_from_string(uri).get("shared") == 600  # no hit lost, none counted twice
 
 
@@ -108,21 +114,8 @@ def test_on_postgresql_a_window_that_ended_starts_again_and_is_swept(postgres_da
     storage.database.close()
 
 
-def _hit_many_and_close(uri: str, n: int) -> None:
-    storage = storage_from_string(uri)
-    for _ in range(n):
-        storage.incr("shared", expiry=600)
-    storage.database.close()
-
-
 def test_on_postgresql_processes_count_together(postgres_database):
-    context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_hit_many_and_close, args=(postgres_database, 200)) for _ in range(3)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(60)
-        assert worker.exitcode == 0
+    _hit_from_three_processes(postgres_database)
     storage = storage_from_string(postgres_database)
     assert storage.get("shared") == 600  # no hit lost, none counted twice
     storage.database.close()
