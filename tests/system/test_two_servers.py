@@ -29,20 +29,6 @@ DATABASE_URL = "postgresql://reserve_civique@10.0.0.20/reserve_civique"  # as th
 FLASK = "/srv/reserve-civique/.venv/bin/flask"
 
 
-@pytest.fixture
-def shims(tmp_path):
-    """``systemctl`` that notes its arguments and ``sudo -u USER`` that runs the command as the tests'
-    user, as in tests/system/test_production.py."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    log = tmp_path / "systemctl.log"
-    (folder / "systemctl").write_text(f'#!/bin/sh\necho "$*" >> {log}\n', encoding="utf-8")
-    (folder / "sudo").write_text('#!/bin/sh\n[ "$1" = -u ] && shift 2\nexec "$@"\n', encoding="utf-8")
-    for shim in folder.iterdir():
-        shim.chmod(0o755)
-    return folder, log
-
-
 def blocks() -> list[list[str]]:
     return shell_blocks(section(13))
 
