@@ -36,6 +36,15 @@ RACY_NS = 2_000_000_000  # a file changed this close to its reading may change a
 _MEMORY: dict[str, tuple] = {}  # cache file -> (its state when kept, what was kept)
 
 
+def digest(*parts) -> str:
+    """A short hash of values by their ``repr`` (dataclasses, tuples, strings, dates…): what a cached
+    value is checked against besides its files' own bytes.
+
+    Not pickle: its bytes depend on which equal objects happen to be shared.
+    """
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
 def read(path: str | os.PathLike):
     """The value written in ``path``, or ``None`` when there is none or it cannot be read."""
     try:

@@ -159,7 +159,4 @@ _IN_BY_CODE = {code: prefix for prefix, codes in _IN.items() for code in codes.s
 
 def in_department(code: str) -> str:
     """« dans l'Aisne », « dans le Nord », « en Savoie », « à Paris »: ``code`` after « in »."""
-    name = department_name(code)
-    if code == "974":
-        return "à La Réunion"
-    return _IN_BY_CODE.get(code, "en ") + name
+    return _IN_BY_CODE.get(code, "en ") + department_name(code)

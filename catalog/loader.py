@@ -29,7 +29,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import rules
-from .cache import ContentCache
+from .cache import ContentCache, digest
 from .models import DEFAULT_AGE_MAX, DEFAULT_AGE_MIN, Catalog, Contact, Domain, Location, Mission, Structure
 from .problems import ContentError, Problem, ProblemList
 from .schema import schema_problems
@@ -169,11 +168,6 @@ def mission_from(
     return Mission(**(_as_is(Mission, data) | built))
 
 
-def _digest(*values) -> str:
-    """A digest of what a kind of file is checked against, besides its own bytes."""
-    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
-
-
 # -- the content folder --------------------------------------------------------------
 
 
@@ -298,7 +292,7 @@ def _check_mission(domains: dict[str, Domain], structure_ids: set[str], today: d
     check = functools.partial(
         check_file, schema="mission", build=mission_from, domains=domains, structure_ids=structure_ids, today=today
     )
-    return check, _digest("mission", today, domains, sorted(structure_ids))
+    return check, digest("mission", today, domains, sorted(structure_ids))
 
 
 def load_mission_catalog(

@@ -23,11 +23,12 @@ import time
 from flask import Blueprint, abort, redirect, render_template, request
 
 from catalog.application import age_on
-from catalog.text import date_long, unseen
+from catalog.text import unseen
 
 from . import db, exports, links, outbox, signing, states
-from .content import PARIS, catalog_for, today
+from .content import catalog_for, today
 from .db import StorageError
+from .followup import moment
 from .security import answer_limited, ip_limited, origin_allowed, origin_of
 
 bp = Blueprint("answers", __name__, url_prefix="/candidatures")
@@ -44,11 +45,8 @@ NOTICES = {
 ACTIONS = {"accepter": states.ACCEPTED, "decliner": states.DECLINED}
 
 
-@bp.app_template_filter("datetime_text")
-def datetime_text(timestamp: float) -> str:
-    """« 1 décembre 2026 à 18 h 40 », in France."""
-    moment = dt.datetime.fromtimestamp(timestamp, PARIS)
-    return f"{date_long(moment.date())} à {moment.hour} h {moment.minute:02d}"
+# « 1er décembre 2026 à 18 h 40 », in France
+bp.add_app_template_filter(moment, "datetime_text")
 
 
 def _read(purpose: str, token: str):

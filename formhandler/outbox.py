@@ -25,6 +25,7 @@ from flask import Flask, current_app
 from jinja2 import TemplateNotFound, TemplateSyntaxError
 
 from . import db
+from .answer_mails import STRUCTURE_WITHDRAWN
 from .background_delivery import HostTurn, Traffic, turn_path
 from .db import StorageError
 from .mails import fits_smtp, operator_mail, render
@@ -33,7 +34,7 @@ from .smtp import DeliveryError, SmtpSender, classify
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
-ERASE_ONCE_SENT = "answer-structure-withdrawn"  # formhandler.answer_mails.STRUCTURE_WITHDRAWN
+ERASE_ONCE_SENT = STRUCTURE_WITHDRAWN
 
 
 def retry_delay(attempts: int, base: int, cap: int) -> float:

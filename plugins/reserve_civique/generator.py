@@ -20,10 +20,11 @@ from markupsafe import Markup
 from pelican.generators import Generator
 
 from catalog import cache, load_content, pool
+from catalog.cache import digest
 
 from . import kit, ogimages, speedups, writing
 from .exports import exports_folder, read_export
-from .incremental import Manifest, code_key, digest
+from .incremental import Manifest, code_key
 from .planning import Plan
 from .resources import Resource, load_resources, with_data
 from .settings import PluginSettings

@@ -25,14 +25,6 @@ _SIMPLE = (str, int, float, bool, type(None))
 HOW_NOT_WHAT = ("processes", "speedups")  # settings that change how the build runs, never what it writes
 
 
-def digest(*parts) -> str:
-    """A short hash of values by their ``repr`` (dataclasses, tuples, strings, dates…).
-
-    Not pickle: its bytes depend on which equal objects happen to be shared.
-    """
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-
-
 def _tree_digest(hasher, folder: Path, patterns: tuple[str, ...]) -> None:
     for pattern in patterns:
         for path in sorted(folder.rglob(pattern)):

@@ -14,9 +14,10 @@ import functools
 from importlib import resources as importlib_resources
 
 from catalog.alerts import form_model
+from catalog.cache import digest
 
 from . import opendata
-from .incremental import Manifest, digest
+from .incremental import Manifest
 from .stats import build_stats
 from .views import Site
 from .writing import Fragments, Pages

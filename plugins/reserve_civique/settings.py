@@ -6,12 +6,14 @@ import datetime as dt
 import os
 from dataclasses import dataclass, fields
 
+from catalog.public import HANDLER_PATH
+
 DEFAULTS = {
     "content_dir": "content",
     "today": None,
     "per_page": 20,
     "latest": 6,
-    "handler_path": "/api",
+    "handler_path": HANDLER_PATH,
     "processes": None,
     "feed_items": 50,
     "incremental": True,
