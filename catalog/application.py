@@ -63,6 +63,13 @@ def _checkbox(data: dict, name: str) -> bool:
     return isinstance(value, str) and value.strip().lower() in TRUE_VALUES
 
 
+def places_left(places: int, accepted: int, offered: int, complete: bool) -> int:
+    """The places of a mission still free: none once its structure said it is complete; otherwise
+    its places less its accepted volunteers and those offered a freed place, not answered yet.
+    At none, new applications go to the waiting list (the mission is « full »)."""
+    return 0 if complete else max(0, places - accepted - offered)
+
+
 def age_on(birth: dt.date, day: dt.date) -> int:
     """Age in whole years on ``day``."""
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from werkzeug.exceptions import HTTPException
 
 from catalog import PublicMission
-from catalog.application import FIELDS, iso_date, validate_application
+from catalog.application import FIELDS, iso_date, places_left, validate_application
 
 from . import db, outbox
 from .content import catalog_for, today
@@ -158,7 +158,7 @@ def status(mission_id: str):
             "waiting": counts.get("attente", 0),
             "offered": offered,
             "complete": complete,
-            "full": complete or accepted + offered >= mission.places,
+            "full": places_left(mission.places, accepted, offered, complete) == 0,
         }
     )
 

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from catalog.application import places_left
+
 from . import answer_mails
 
 NEW, ACCEPTED, DECLINED, WITHDRAWN, WAITING = "nouvelle", "acceptee", "declinee", "retiree", "attente"
@@ -120,7 +122,7 @@ def free_places(store, mission) -> int:
     if mission is None or store.mission_complete(mission.id):
         return 0
     counts = store.mission_counts(mission.id)
-    return max(0, mission.places - counts.get(ACCEPTED, 0) - counts.get("offered", 0))
+    return places_left(mission.places, counts.get(ACCEPTED, 0), counts.get("offered", 0), complete=False)
 
 
 def offer_free_places(store, catalog, mission, now: float) -> list[str]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 from catalog import Catalog, PublicMission, SiteModel
+from catalog.application import places_left
 from catalog.geo import department_name
 from catalog.text import slugify
 
@@ -42,8 +43,11 @@ def is_full(places: int, counts) -> bool:
     if not isinstance(counts, dict):
         return False
     accepted, offered = counts.get("accepted"), counts.get("offered", 0)
-    taken = (accepted if isinstance(accepted, int) else 0) + (offered if isinstance(offered, int) else 0)
-    return counts.get("complete") is True or (isinstance(accepted, int) and taken >= places)
+    if counts.get("complete") is True:
+        return True
+    if not isinstance(accepted, int):
+        return False
+    return places_left(places, accepted, offered if isinstance(offered, int) else 0, complete=False) == 0
 
 
 def build_mission_views(catalog: Catalog, today: dt.date, handler_path: str) -> dict[str, MissionView]:
