@@ -108,7 +108,7 @@ class CatalogGenerator(Generator):
         operator_name = (self.settings.get("OPERATOR") or {}).get("name", "")
         cards = ogimages.cards(domains, self.settings["SITENAME"], operator_name, identity)
         theme = self.settings["THEME"]
-        fonts = ogimages.fonts_digest(theme, identity)
+        fonts = ogimages.fonts_digest(theme, ogimages.FONTS[identity])
         self.drawn = [
             (card.relpath, digest(self.code, card, fonts), functools.partial(ogimages.draw, card, theme))
             for card in cards
@@ -118,8 +118,7 @@ class CatalogGenerator(Generator):
     def _made(self, resource: Resource) -> bytes:
         """A resource made at build (the kit's PDF), kept in the cache by the key of its inputs."""
         theme = self.settings["THEME"]
-        fonts = [(Path(theme) / name).read_bytes() for name in kit.FONT_FILES.values()]
-        key = digest(self.code, resource.path.read_bytes(), fonts)
+        key = digest(self.code, resource.path.read_bytes(), ogimages.fonts_digest(theme, kit.FONT_FILES.values()))
         folder = self._cache_folder("made")
         path = Path(folder, f"{resource.file}-{key}.marshal") if folder else None
         kept = cache.read(path) if path else None

@@ -75,10 +75,11 @@ def cards(domains, site_name: str, operator: str, identity: str) -> list[Card]:
     return made
 
 
-def fonts_digest(theme: str, identity: str) -> str:
-    """A hash of the font files an identity's images are drawn with (a key of the images)."""
+def fonts_digest(theme: str, names) -> str:
+    """A hash of the theme's font files ``names`` (a key of what is drawn with them: the images of
+    an identity, ``FONTS[identity]``, and the kit's PDF)."""
     hasher = hashlib.blake2b(digest_size=16)
-    for name in FONTS[identity]:
+    for name in names:
         hasher.update((Path(theme) / name).read_bytes())
     return hasher.hexdigest()
 
