@@ -62,12 +62,13 @@ def _structure_address(catalog, mission) -> list[str]:
     return [check_address(catalog.structure_of(mission).contact.email).ascii]
 
 
-def to_volunteer(catalog, mission, row, status: str, note: str | None, now: float):
-    """The volunteer told of the structure's answer (``acceptee`` or ``declinee``)."""
+def to_volunteer(catalog, mission, row, status: str, note: str | None, now: float, nearby: list[dict]):
+    """The volunteer told of the structure's answer (``acceptee`` or ``declinee``, with ``nearby``:
+    :func:`nearby_missions`, found before the transaction — it reads the whole catalogue)."""
     kind = ACCEPTED if status == "acceptee" else DECLINED
     more = {"note": note or ""}
     if kind == DECLINED:
-        more["nearby"] = nearby_missions(mission)
+        more["nearby"] = nearby
     return spec(kind, _volunteer_address(row), _context(catalog, mission, row, now, **more))
 
 

@@ -25,7 +25,7 @@ from flask import Blueprint, abort, redirect, render_template, request
 from catalog.application import age_on
 from catalog.text import unseen
 
-from . import db, exports, links, outbox, signing, states
+from . import answer_mails, db, exports, links, outbox, signing, states
 from .content import catalog_for, today
 from .db import StorageError
 from .followup import moment
@@ -173,10 +173,12 @@ def act(token: str):
     if mission is None or action not in {*ACTIONS, "complete", "rouvrir"}:
         return _page(token, application_id, error="Cette action n'est pas possible.", status=400)
     now = time.time()
+    # read before the transaction, whose writer lock every process waits for: the whole catalogue
+    nearby = answer_mails.nearby_missions(mission) if action == "decliner" else []
     try:
         with db.transaction() as store:
             if action in ACTIONS:
-                outcome = states.answer(store, current, mission, application_id, ACTIONS[action], note, now)
+                outcome = states.answer(store, current, mission, application_id, ACTIONS[action], note, now, nearby)
             else:
                 outcome = states.set_complete(store, current, mission, action == "complete", now)
     except StorageError as error:

@@ -64,9 +64,11 @@ class Outcome:
     offered: list[str] = field(default_factory=list)  # applications taken from the waiting list
 
 
-def answer(store, catalog, mission, application_id: str, target: str, note: str | None, now: float) -> Outcome:
+def answer(
+    store, catalog, mission, application_id: str, target: str, note: str | None, now: float, nearby: list[dict]
+) -> Outcome:
     """The structure moves an application to ``target`` (``acceptee`` or ``declinee``), with an
-    optional ``note`` to the volunteer."""
+    optional ``note`` to the volunteer (and, declined, ``nearby`` missions to try)."""
     row = _held(store, application_id)
     if row is None:
         return Outcome(False, "Cette candidature n'existe plus : le ou la bénévole l'a retirée, ou elle a été effacée.")
@@ -77,7 +79,7 @@ def answer(store, catalog, mission, application_id: str, target: str, note: str 
     if not store.change_status(application_id, row["status"], target, now, answer=True):
         return Outcome(False, "Rien n'a changé : la candidature venait d'être modifiée. Rechargez la page.")
     store.add_event(application_id, row["mission_id"], target, STRUCTURE, now)
-    mails = [answer_mails.to_volunteer(catalog, mission, row, target, note, now)]
+    mails = [answer_mails.to_volunteer(catalog, mission, row, target, note, now, nearby)]
     store.add_mails(mails, now, application_id=application_id)
     offered = offer_free_places(store, catalog, mission, now)
     said = (
