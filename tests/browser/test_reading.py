@@ -35,7 +35,9 @@ CARDS = "main li:has(:is(h2, h3) a[href^='/missions/'])"  # a mission's card, wh
 
 
 def sideways(page) -> int:
-    """How far the page scrolls sideways, in CSS pixels."""
+    """How far the page scrolls sideways, in CSS pixels, once its stylesheets are in: a layout asked
+    for while one is still loading measures the page without it (seen on a loaded machine)."""
+    page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
