@@ -8,6 +8,7 @@ full-width letters, ``。`` for the dot, Unicode or punycode domain) are one.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -41,7 +42,14 @@ def check_address(value: object) -> Address:
     """
     if not isinstance(value, str) or not value.strip():
         raise InvalidAddress(f"Saisissez votre adresse e-mail, {EXAMPLE}")
-    value = value.strip()
+    return _checked(value.strip())
+
+
+# An application's address is checked by its form, its rate limit and its mail, and a structure's
+# at each of its applications: email-validator's check is the costliest step of an application
+# (20 µs each), a result is the same every time, and a refusal (an exception) is not kept.
+@functools.lru_cache(maxsize=256)
+def _checked(value: str) -> Address:
     if len(value) > ADDRESS_MAX or any(unseen(c) for c in value):
         raise InvalidAddress(f"Saisissez une adresse e-mail valide, {EXAMPLE}")
     try:

@@ -14,6 +14,7 @@ refuses CR/LF: a value that cannot make a header makes its mail fail alone.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -87,7 +88,12 @@ def _sender() -> str:
 
 
 def _envelope_sender() -> str:
-    return parseaddr(_sender())[1]
+    return _address_of(_sender())
+
+
+@functools.lru_cache(maxsize=8)
+def _address_of(setting: str) -> str:
+    return parseaddr(setting)[1]
 
 
 def _msgid() -> str:
@@ -142,6 +148,16 @@ def fits_smtp(data: bytes) -> bool:
     return all(len(line) <= SMTP_LINE_MAX for line in data.split(b"\r\n"))
 
 
+# What the application mails say of the mission, taken from what the site shows of it and kept in
+# each mail's context: a mail describes the mission as it was applied to, even if the site has
+# changed by the time it is sent. Only what the templates read: each application stores two.
+MAIL_MISSION_FIELDS = ("title", "summary", "remote", "location", "access", "schedule", "requirements", "end")
+
+
+def _mail_mission(record: dict) -> dict:
+    return {name: record[name] for name in MAIL_MISSION_FIELDS}
+
+
 def application_mails(
     catalog: Catalog, mission: Mission, application: Application, application_id: str, now: float
 ) -> Callable[[bool], list[OutgoingMail]]:
@@ -163,7 +179,7 @@ def application_mails(
             "message": application.message,
         },
         "application_id": application_id,
-        "mission": PublicMission.of(catalog, mission, today()).record(site_url),  # what the site shows of it
+        "mission": _mail_mission(PublicMission.of(catalog, mission, today()).record(site_url)),
         "structure": {"name": structure.name, "contact_name": structure.contact.name},
         "waiting_list": False,
         "age": age_on(application.birth_date, today()),
@@ -174,8 +190,6 @@ def application_mails(
         "site_name": config["SITE_NAME"],
         "coordinators": config["COORDINATORS_EMAIL"],
         "date": now,
-        # the structure's page to answer, the volunteer's to withdraw (issue 15)
-        **links.for_application(application_id, mission.end, now),
     }
     sender = _envelope_sender()
     recipients = [check_address(structure.contact.email).ascii], [application.email_ascii]
@@ -217,6 +231,8 @@ def _render_proposal(kind: str, c: dict, recipients: list[str]) -> Draft:
 
 
 def _render_application(kind: str, c: dict, recipients: list[str]) -> Draft:
+    if "answer_url" not in c:  # the links are made when the mail is (older mails stored them)
+        c = {**c, **links.for_application(c["application_id"], c["mission"]["end"], c["date"])}
     a, mission = c["application"], c["mission"]
     volunteer = (f"{a['first_name']} {a['last_name']}", a["email_ascii"])
     if kind == STRUCTURE:

@@ -8,6 +8,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, request
+from flask.sessions import SessionInterface
 from flask_limiter import Limiter
 from limits import parse_many
 from werkzeug.exceptions import BadRequest
@@ -207,8 +208,20 @@ def _add_headers(response):
     return response
 
 
+class NoSession(SessionInterface):
+    """No session: nobody signs in, no cookie is read or set (Flask's default would build a signing
+    serializer for every request to look for one)."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:
+        return None
+
+
 def init_app(app: Flask) -> None:
-    """Proxies, limiter, allowed origins and headers."""
+    """Proxies, limiter, allowed origins, headers, no session."""
+    app.session_interface = NoSession()
     hops = app.config["TRUSTED_PROXIES"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)

@@ -54,11 +54,12 @@ class Store:
         """Whether new applications to ``mission_id`` go to the waiting list: its accepted volunteers and
         those offered a freed place reach ``places`` (counted no further), or its structure said it
         is complete."""
-        taken = self.conn.execute(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = ? AND {TAKING_A_PLACE} LIMIT ?)",
-            (mission_id, places),
-        ).fetchone()[0]
-        return taken >= places or self.mission_complete(mission_id)
+        taken, complete = self.conn.execute(
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = ?"
+            f" AND {TAKING_A_PLACE} LIMIT ?)), (SELECT complete FROM mission_states WHERE mission_id = ?)",
+            (mission_id, places, mission_id),
+        ).fetchone()
+        return taken >= places or bool(complete)
 
     def add_application(
         self, application_id: str, mission_id: str, application, *, created_at: float, waiting_list: bool,
