@@ -3,6 +3,8 @@
 
 Layouts, each on a fresh gunicorn -w 2 and a fresh database:
 - ``bare``: the bare Flask view inserting one row (``bench/bare_app.py``, ``bench/bare_postgres.py``);
+- ``floor``: a Flask view that reads the form, checks it by the catalogue's rules and inserts it as
+  one row (``bench/floor_app.py``): what any handler that checks applications costs at least;
 - ``none``: the handler with no delivery at all (its ceiling: the mail stays queued);
 - ``default``: the handler as `make run` and the README's gunicorn command run it (no setting:
   delivery by the web processes themselves);
@@ -47,10 +49,11 @@ from bench.handler import (  # noqa: E402
 from devtools.mailcatcher import free_port  # noqa: E402
 
 LAYOUTS = {
-    "sqlite": ("bare", "none", "default", "process"),
-    "postgresql": ("bare", "none", "default", "process", "two"),
+    "sqlite": ("bare", "floor", "none", "default", "process"),
+    "postgresql": ("bare", "floor", "none", "default", "process", "two"),
 }
 LIMITS_OFF = {"RATELIMIT_ENABLED": "false"}
+REFERENCES = ("bare", "floor")  # views of this checkout only, not the handler's layouts
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -101,6 +104,16 @@ def start_layout(
         else:
             env["BARE_DATABASE"], app = str(work / "bare.sqlite3"), "bench.bare_app:create_app()"
         return [start_gunicorn(env, ports[0], app, root=root)], ports, url
+    if layout == "floor":
+        from bench.floor_app import POSTGRES_TABLE
+
+        if database == "postgresql":
+            import psycopg
+
+            with psycopg.connect(env["FLASK_DATABASE"], autocommit=True) as conn:
+                conn.execute(POSTGRES_TABLE)
+        env["BARE_DATABASE"] = env["FLASK_DATABASE"] if url else str(work / "floor.sqlite3")
+        return [start_gunicorn(env, ports[0], "bench.floor_app:create_app()", root=root)], ports, url
     if layout in ("none", "process"):
         env["FLASK_OUTBOX_WORKER"] = "none"
     processes = [start_gunicorn(env, port, root=root) for port in ports]
@@ -153,7 +166,7 @@ def compare(
         for database in databases:
             kinds = [(layout, ROOT) for layout in LAYOUTS[database]]
             if baseline is not None:
-                kinds += [(f"before:{layout}", baseline) for layout in LAYOUTS[database] if layout != "bare"]
+                kinds += [(f"before:{layout}", baseline) for layout in LAYOUTS[database] if layout not in REFERENCES]
             found[database] = {name: [] for name, _ in kinds}
             for n in range(rounds):
                 load = os.getloadavg()
