@@ -22,7 +22,8 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 
-from .store import TAKING_A_PLACE, choice_values, subscription_values
+from .schema import TAKING_A_PLACE
+from .store import choice_values, subscription_values
 
 # Advisory locks of the handler: (namespace, key) pairs, so as not to meet another program's.
 LOCK_NAMESPACE = 0x52435631  # "RCV1"

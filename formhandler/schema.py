@@ -25,6 +25,12 @@ CREATE TABLE IF NOT EXISTS application_events (
 );
 """
 
+# An application that takes one of its mission's places: accepted, or offered a freed place and not
+# answered yet (formhandler.states). Counted at each application, whatever their number, from an
+# index of their own; the queries use this very text (SQLite uses a partial index only for a query
+# holding its condition word for word).
+TAKING_A_PLACE = "(status = 'acceptee' OR (status = 'nouvelle' AND waiting_list = 1))"
+
 SCHEMA = (
     EVENTS_TABLE
     + """
@@ -52,6 +58,9 @@ CREATE TABLE IF NOT EXISTS applications (
 CREATE INDEX IF NOT EXISTS applications_mission ON applications (mission_id, email_key, created_at);
 CREATE INDEX IF NOT EXISTS applications_email ON applications (email_key);
 CREATE INDEX IF NOT EXISTS applications_created ON applications (created_at);
+CREATE INDEX IF NOT EXISTS applications_taking ON applications (mission_id) WHERE """
+    + TAKING_A_PLACE
+    + """;
 
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -158,7 +167,7 @@ CREATE TABLE IF NOT EXISTS alert_runs (
 );
 """
 SCHEMA += ALERTS_SCHEMA
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 TABLES = {
     "applications", "outbox", "proposals", "heartbeat", "application_events", "mission_states", "digests",
@@ -222,8 +231,12 @@ def _to_4(conn: sqlite3.Connection, tables: set[str]) -> None:
     """Volunteers waiting for a mission: new tables only, which SCHEMA creates after the upgrades."""
 
 
+def _to_5(conn: sqlite3.Connection, tables: set[str]) -> None:
+    """The places taken are counted from an index of their own (SCHEMA creates it)."""
+
+
 # Each upgrade takes a database from the version before it to its own (PRAGMA user_version).
-UPGRADES = {2: _to_2, 3: _to_3, 4: _to_4}
+UPGRADES = {2: _to_2, 3: _to_3, 4: _to_4, 5: _to_5}
 # After these, the file is rewritten (VACUUM): older versions deleted rows without zeroing them.
 REWRITE_AFTER = {2}
 

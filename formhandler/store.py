@@ -28,6 +28,8 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+from .schema import TAKING_A_PLACE
+
 
 class Store:
     """The handler's rows on one SQLite connection (see the module's docstring)."""
@@ -637,9 +639,6 @@ class Store:
         ).fetchone()
 
 
-# an application that takes one of its mission's places: accepted, or offered a freed place and
-# not answered yet (formhandler.states)
-TAKING_A_PLACE = "(status = 'acceptee' OR (status = 'nouvelle' AND waiting_list = 1))"
 # the follow-up marks of an application, by name (never a column name from elsewhere in SQL)
 FOLLOW_UP_MARKS = {"reminded_at": "reminded_at", "escalated_at": "escalated_at"}
 # since when an application waits for its structure's answer (status_at, set since version 3)
