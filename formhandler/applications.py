@@ -119,9 +119,8 @@ def apply(mission_id: str):
             mails = mails_for(waiting_list)
             store.add_application(
                 application_id, mission.id, application, created_at=now, waiting_list=waiting_list,
-                fill_seconds=fill_seconds(data),
+                fill_seconds=fill_seconds(data), mails=mails,
             )  # fmt: skip
-            store.add_mails(mails, now, application_id=application_id)
     except StorageError as error:
         log.error("candidature non enregistrée pour la mission %s : %s", mission_id, type(error).__name__)
         return _problem(

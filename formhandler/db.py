@@ -3,8 +3,7 @@
 Views, the delivery and the commands hold no connection and write no SQL::
 
     with db.transaction() as store:          # committed at the end of the block, before any answer
-        store.add_application(...)
-        store.add_mails(...)
+        store.add_application(..., mails=...)
     count = db.store().count_applications(mission_id)   # a read
 
 A store's methods are named for what they do (:class:`formhandler.store.Store`); a database

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 
 from .schema import TAKING_A_PLACE
-from .store import choice_values, subscription_values
+from .store import choice_values, mail_values, subscription_values
 
 # Advisory locks of the handler: (namespace, key) pairs, so as not to meet another program's.
 LOCK_NAMESPACE = 0x52435631  # "RCV1"
@@ -147,23 +147,35 @@ class PostgresStore:
 
     def add_application(
         self, application_id: str, mission_id: str, application, *, created_at: float, waiting_list: bool,
-        fill_seconds: float | None,
+        fill_seconds: float | None, mails: Sequence = (),
     ) -> None:  # fmt: skip
         """Store a checked application (:class:`catalog.application.Application`): « nouvelle », or on
-        the waiting list (``waiting_list``), with the first event of its history."""
+        the waiting list (``waiting_list``), with the first event of its history and its ``mails``
+        (as :meth:`add_mails`), in one statement: the handler's busiest, where each statement costs
+        the handler and the server about what a row does."""
         status = "attente" if waiting_list else "nouvelle"
+        event = (
+            "INSERT INTO application_events (application_id, mission_id, status, actor, created_at)"
+            " VALUES (%s, %s, %s, 'volunteer', %s)"
+        )
+        outbox = (
+            "INSERT INTO outbox (application_id, proposal_id, kind, sender, recipients, message_id, context,"
+            " created_at, next_attempt_at) VALUES " + ", ".join(["(%s, NULL, %s, %s, %s, %s, %s, %s, %s)"] * len(mails))
+        )
         self._queue(
-            "INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email, email_key, phone,"
-            " birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds, status, status_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "WITH application AS (INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email,"
+            " email_key, phone, birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds,"
+            " status, status_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s))"
+            + (f", event AS ({event}) {outbox}" if mails else f" {event}"),
             (
                 application_id, mission_id, created_at, application.first_name, application.last_name,
                 application.email, application.email_key, application.phone, application.birth_date.isoformat(),
                 application.postal_code, application.message, int(application.accepted_requirements),
                 int(waiting_list), fill_seconds, status, created_at,
+                application_id, mission_id, status, created_at,
+                *(value for mail in mails for value in (application_id, *mail_values(mail, created_at))),
             ),
         )  # fmt: skip
-        self.add_event(application_id, mission_id, status, "volunteer", created_at)
 
     def add_event(self, application_id: str, mission_id: str, status: str, actor: str, now: float) -> None:
         """One step of an application's history (``actor``: ``structure``, ``volunteer`` or ``system``)."""
@@ -328,14 +340,8 @@ class PostgresStore:
         self._queue_many(
             "INSERT INTO outbox (application_id, proposal_id, kind, sender, recipients, message_id, context,"
             " created_at, next_attempt_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                (
-                    application_id, proposal_id, m.kind, m.sender, json.dumps(m.recipients), m.message_id, m.context,
-                    now, now,
-                )
-                for m in mails
-            ],
-        )  # fmt: skip
+            [(application_id, proposal_id, *mail_values(mail, now)) for mail in mails],
+        )
 
     def claim_mails(self, now: float, lease: float, limit: int) -> list[dict]:
         """Reserve up to ``limit`` due mails until ``now + lease`` (pending ones whose time has come, and

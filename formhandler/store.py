@@ -65,10 +65,11 @@ class Store:
 
     def add_application(
         self, application_id: str, mission_id: str, application, *, created_at: float, waiting_list: bool,
-        fill_seconds: float | None,
+        fill_seconds: float | None, mails: Sequence = (),
     ) -> None:  # fmt: skip
         """Store a checked application (:class:`catalog.application.Application`): « nouvelle », or on
-        the waiting list (``waiting_list``), with the first event of its history."""
+        the waiting list (``waiting_list``), with the first event of its history and its ``mails``
+        (as :meth:`add_mails`)."""
         status = "attente" if waiting_list else "nouvelle"
         self.conn.execute(
             "INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email, email_key, phone,"
@@ -82,6 +83,7 @@ class Store:
             ),
         )  # fmt: skip
         self.add_event(application_id, mission_id, status, "volunteer", created_at)
+        self.add_mails(mails, created_at, application_id=application_id)
 
     def add_event(self, application_id: str, mission_id: str, status: str, actor: str, now: float) -> None:
         """One step of an application's history (``actor``: ``structure``, ``volunteer`` or ``system``)."""
@@ -243,14 +245,8 @@ class Store:
         self.conn.executemany(
             "INSERT INTO outbox (application_id, proposal_id, kind, sender, recipients, message_id, context,"
             " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    application_id, proposal_id, m.kind, m.sender, json.dumps(m.recipients), m.message_id, m.context,
-                    now, now,
-                )
-                for m in mails
-            ],
-        )  # fmt: skip
+            [(application_id, proposal_id, *mail_values(mail, now)) for mail in mails],
+        )
 
     def claim_mails(self, now: float, lease: float, limit: int) -> list[dict]:
         """Reserve up to ``limit`` due mails until ``now + lease`` (pending ones whose time has come, and
@@ -637,6 +633,12 @@ class Store:
         return self.conn.execute(
             "SELECT COUNT(*) AS runs, COALESCE(SUM(mails), 0) AS mails, MAX(finished_at) AS last FROM alert_runs"
         ).fetchone()
+
+
+def mail_values(mail, now: float) -> tuple:
+    """An outbox row's values after its application and proposal (:class:`formhandler.mails.OutgoingMail`,
+    due ``now``): kind, sender, recipients, Message-ID, context, created and due times."""
+    return (mail.kind, mail.sender, json.dumps(mail.recipients), mail.message_id, mail.context, now, now)
 
 
 # the follow-up marks of an application, by name (never a column name from elsewhere in SQL)
