@@ -111,11 +111,12 @@ def apply(mission_id: str):
         with db.transaction() as store:
             # the same form sent twice (a double click, a page reloaded): someone else sharing the mailbox,
             # or a corrected application, is a new one
-            duplicate = store.find_duplicate(mission.id, application, since=now - DUPLICATE_WINDOW)
+            duplicate, waiting_list = store.arrival(
+                mission.id, application, since=now - DUPLICATE_WINDOW, places=mission.places
+            )
             if duplicate is not None:
                 log.info("candidature %s : doublon, rien de nouveau n'est envoyé", duplicate["id"])
                 return _success(duplicate["id"], bool(duplicate["waiting_list"]))
-            waiting_list = store.places_taken(mission.id, mission.places)
             mails = mails_for(waiting_list)
             store.add_application(
                 application_id, mission.id, application, created_at=now, waiting_list=waiting_list,

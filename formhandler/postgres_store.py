@@ -10,8 +10,8 @@ Where SQLite's single writer serialised every transaction, two things keep the s
 on a shared server, with any number of instances writing at once (``READ COMMITTED``):
 
 - an application's transaction holds its mission (a transaction-level advisory lock, taken by
-  :meth:`PostgresStore.find_duplicate` and :meth:`PostgresStore.places_taken`): the same form sent
-  twice is still seen as one, and a mission's places are counted exactly;
+  :meth:`PostgresStore.arrival`): the same form sent twice is still seen as one, and a mission's
+  places are counted exactly;
 - mails are claimed with ``FOR UPDATE SKIP LOCKED``: two workers, on any hosts, never claim one
   mail, and none waits for another's claim.
 """
@@ -104,46 +104,45 @@ class PostgresStore:
             with suppress(Exception):  # the error that made the transaction fail, or one of the queued writes
                 pipeline.__exit__(None, None, None)
 
-    def _hold_mission(self, mission_id: str, then: str, args: Sequence) -> Mapping | None:
+    def _hold_mission(self, mission_id: str, *reads: tuple[str, Sequence]) -> list[Mapping | None]:
         """Hold ``mission_id`` until the transaction ends (another application to it waits), then read
-        the first row of ``then``: both in one round trip, the read after the lock (its own snapshot)."""
+        the first row of each of ``reads`` (statement, arguments): all in one round trip, the reads
+        after the lock (each its own snapshot)."""
         if mission_id in self._held or self.conn is None:
-            return self._run(then, args).fetchone()
+            return [self._run(sql, args).fetchone() for sql, args in reads]
         self._send_queued()
         with self.conn.pipeline():
             self.conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (MISSION_LOCKS, mission_id))
-            row = self.conn.execute(then, args).fetchone()
+            cursors = [self.conn.execute(sql, args) for sql, args in reads]
+            rows = [cursor.fetchone() for cursor in cursors]
         self._held.add(mission_id)
-        return row
+        return rows
 
     # -- applications ------------------------------------------------------------------------
 
-    def find_duplicate(self, mission_id: str, application, since: float) -> Mapping | None:
-        """The latest application to ``mission_id`` made after ``since`` with exactly the same form
-        (a double click, a page sent again); ``None`` if there is none. Its ``id`` and ``waiting_list``.
-        Holds the mission for the rest of the transaction."""
-        return self._hold_mission(
+    def arrival(self, mission_id: str, application, *, since: float, places: int) -> tuple[Mapping | None, bool]:
+        """What an application to ``mission_id`` finds as it arrives (:meth:`formhandler.store.Store.arrival`):
+        the same form sent after ``since``, and whether the places are taken. Holds the mission for
+        the rest of the transaction."""
+        duplicate, taken = self._hold_mission(
             mission_id,
-            "SELECT id, waiting_list FROM applications WHERE mission_id = %s AND email_key = %s AND created_at > %s"
-            " AND first_name = %s AND last_name = %s AND birth_date = %s AND phone IS NOT DISTINCT FROM %s"
-            " AND postal_code = %s AND message IS NOT DISTINCT FROM %s ORDER BY created_at DESC LIMIT 1",
             (
-                mission_id, application.email_key, since, application.first_name, application.last_name,
-                application.birth_date.isoformat(), application.phone, application.postal_code, application.message,
+                "SELECT id, waiting_list FROM applications WHERE mission_id = %s AND email_key = %s AND created_at > %s"
+                " AND first_name = %s AND last_name = %s AND birth_date = %s AND phone IS NOT DISTINCT FROM %s"
+                " AND postal_code = %s AND message IS NOT DISTINCT FROM %s ORDER BY created_at DESC LIMIT 1",
+                (
+                    mission_id, application.email_key, since, application.first_name, application.last_name,
+                    application.birth_date.isoformat(), application.phone, application.postal_code,
+                    application.message,
+                ),
+            ),
+            (
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = %s"
+                f" AND {TAKING_A_PLACE} LIMIT %s) AS taken), (SELECT complete FROM mission_states WHERE mission_id = %s)",
+                (mission_id, places, mission_id),
             ),
         )  # fmt: skip
-
-    def places_taken(self, mission_id: str, places: int) -> bool:
-        """Whether new applications to ``mission_id`` go to the waiting list: its accepted volunteers and
-        those offered a freed place reach ``places`` (counted no further), or its structure said it
-        is complete. Holds the mission for the rest of the transaction."""
-        row = self._hold_mission(
-            mission_id,
-            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = %s"
-            f" AND {TAKING_A_PLACE} LIMIT %s) AS taken), (SELECT complete FROM mission_states WHERE mission_id = %s)",
-            (mission_id, places, mission_id),
-        )
-        return row[0] >= places or bool(row[1])
+        return duplicate, taken[0] >= places or bool(taken[1])
 
     def add_application(
         self, application_id: str, mission_id: str, application, *, created_at: float, waiting_list: bool,
@@ -209,7 +208,7 @@ class PostgresStore:
     def hold_mission(self, mission_id: str) -> None:
         """Hold ``mission_id`` until the transaction ends: a change of state and an application to
         the same mission, counting its places, wait for each other."""
-        self._hold_mission(mission_id, "SELECT 1", ())
+        self._hold_mission(mission_id)
 
     def find_application(self, application_id: str) -> Mapping | None:
         return self._run("SELECT * FROM applications WHERE id = %s", (application_id,)).fetchone()

@@ -39,10 +39,13 @@ class Store:
 
     # -- applications ------------------------------------------------------------------------
 
-    def find_duplicate(self, mission_id: str, application, since: float) -> Mapping | None:
-        """The latest application to ``mission_id`` made after ``since`` with exactly the same form
-        (a double click, a page sent again); ``None`` if there is none. Its ``id`` and ``waiting_list``."""
-        return self.conn.execute(
+    def arrival(self, mission_id: str, application, *, since: float, places: int) -> tuple[Mapping | None, bool]:
+        """What an application to ``mission_id`` finds as it arrives: the latest application made after
+        ``since`` with exactly the same form (a double click, a page sent again: its ``id`` and
+        ``waiting_list``), or ``None``; and whether it goes to the waiting list — the accepted
+        volunteers and those offered a freed place reach ``places`` (counted no further), or the
+        structure said the mission is complete."""
+        duplicate = self.conn.execute(
             "SELECT id, waiting_list FROM applications WHERE mission_id = ? AND email_key = ? AND created_at > ?"
             " AND first_name = ? AND last_name = ? AND birth_date = ? AND phone IS ? AND postal_code = ?"
             " AND message IS ? ORDER BY created_at DESC LIMIT 1",
@@ -51,17 +54,12 @@ class Store:
                 application.birth_date.isoformat(), application.phone, application.postal_code, application.message,
             ),
         ).fetchone()  # fmt: skip
-
-    def places_taken(self, mission_id: str, places: int) -> bool:
-        """Whether new applications to ``mission_id`` go to the waiting list: its accepted volunteers and
-        those offered a freed place reach ``places`` (counted no further), or its structure said it
-        is complete."""
         taken, complete = self.conn.execute(
             "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE mission_id = ?"
             f" AND {TAKING_A_PLACE} LIMIT ?)), (SELECT complete FROM mission_states WHERE mission_id = ?)",
             (mission_id, places, mission_id),
         ).fetchone()
-        return taken >= places or bool(complete)
+        return duplicate, taken >= places or bool(complete)
 
     def add_application(
         self, application_id: str, mission_id: str, application, *, created_at: float, waiting_list: bool,

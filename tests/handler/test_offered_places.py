@@ -4,6 +4,9 @@ the place was shown free, a newcomer took it, and the structure could accept bot
 
 from __future__ import annotations
 
+import datetime as dt
+from types import SimpleNamespace
+
 from tests.handler.test_answers import few_places, state
 from tests.helpers.answers import apply, click, structure_link
 
@@ -40,7 +43,8 @@ def test_the_build_counts_an_offered_place_as_taken():
 
 
 def _steps_to_count_places(path: str, applications: int) -> int:
-    """SQLite's virtual-machine steps for one count of a mission's places taken, with
+    """SQLite's virtual-machine steps for what an application finds as it arrives (a duplicate, the
+    places taken), with
     ``applications`` new applications (taking no place) to it and 2 accepted volunteers."""
     from formhandler.sqlite import connect
     from formhandler.store import Store
@@ -60,7 +64,11 @@ def _steps_to_count_places(path: str, applications: int) -> int:
         return 0
 
     conn.set_progress_handler(count, 1)
-    assert Store(conn).places_taken("busy", 3) is False
+    newcomer = SimpleNamespace(
+        email_key="new@exemple.fr", first_name="N", last_name="V", birth_date=dt.date(1990, 1, 1), phone=None,
+        postal_code="02000", message=None,
+    )  # fmt: skip
+    assert Store(conn).arrival("busy", newcomer, since=0, places=3) == (None, False)
     conn.set_progress_handler(None, 1)
     conn.close()
     return steps
