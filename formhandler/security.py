@@ -11,7 +11,9 @@ from flask import Flask, abort, current_app, g, request
 from flask.sessions import SessionInterface
 from flask_limiter import Limiter
 from limits import parse_many
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import BadRequest
+from werkzeug.http import parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog.emails import inbox_key
@@ -44,10 +46,14 @@ def client_network() -> str:
 
 def wants_json() -> bool:
     """JSON answers for API clients and the page's script; HTML for a plain form post."""
-    if request.is_json:
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
+    return request.is_json or _prefers_json(request.headers.get("Accept", ""))
+
+
+# Browsers and the page's script send a handful of Accept headers, the same at every request:
+# reading one costs what checking an application's address does.
+@functools.lru_cache(maxsize=64)
+def _prefers_json(accept: str) -> bool:
+    return parse_accept_header(accept, MIMEAccept).best_match(["text/html", "application/json"]) == "application/json"
 
 
 class NotJSON(BadRequest):
