@@ -27,7 +27,10 @@ from catalog.application import validate_application
 _local = threading.local()
 COLUMNS = "id, mission_id, first_name, last_name, email, birth_date, postal_code, created_at"
 SQLITE_TABLE = f"CREATE TABLE IF NOT EXISTS floor_rows ({COLUMNS.replace(', ', ' TEXT, ')} REAL)"
-POSTGRES_TABLE = "CREATE TABLE floor_rows (id text PRIMARY KEY, mission_id text, first_name text, last_name text, email text, birth_date text, postal_code text, created_at double precision)"  # noqa: E501
+POSTGRES_TABLE = (
+    "CREATE TABLE floor_rows (id text PRIMARY KEY, mission_id text, first_name text, last_name text, email text,"
+    " birth_date text, postal_code text, created_at double precision)"
+)
 
 
 def _insert(row: tuple) -> None:
