@@ -8,7 +8,6 @@ full-width letters, ``。`` for the dot, Unicode or punycode domain) are one.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -42,14 +41,7 @@ def check_address(value: object) -> Address:
     """
     if not isinstance(value, str) or not value.strip():
         raise InvalidAddress(f"Saisissez votre adresse e-mail, {EXAMPLE}")
-    return _checked(value.strip())
-
-
-# An application's address is checked by its form, its rate limit and its mail, and a structure's
-# at each of its applications: email-validator's check is the costliest step of an application
-# (20 µs each), a result is the same every time, and a refusal (an exception) is not kept.
-@functools.lru_cache(maxsize=256)
-def _checked(value: str) -> Address:
+    value = value.strip()
     if len(value) > ADDRESS_MAX or any(unseen(c) for c in value):
         raise InvalidAddress(f"Saisissez une adresse e-mail valide, {EXAMPLE}")
     try:
@@ -66,7 +58,11 @@ def _checked(value: str) -> Address:
 def inbox_key(value: object) -> str:
     """The inbox ``value`` delivers to, for counting what is sent there: :func:`mailbox_key` without
     a sub-address (``jeanne+1@…`` and ``jeanne+2@…`` reach one inbox)."""
-    key = mailbox_key(value)
+    return inbox_of(mailbox_key(value))
+
+
+def inbox_of(key: str) -> str:
+    """The inbox of a mailbox key (:attr:`Address.key`): the key without its sub-address."""
     local, at, domain = key.rpartition("@")
     return f"{local.split('+', 1)[0]}@{domain}" if at and local else key
 

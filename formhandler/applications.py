@@ -99,7 +99,7 @@ def apply(mission_id: str):
             "application_errors.html", mission=mission_page(current, mission), errors=errors, values=values
         ), 422
     # counted only for a valid application: posts with someone else's address cannot lock them out
-    if address_limited("email"):
+    if address_limited("email", application.email_key):
         abort(429)
 
     now = time.time()

@@ -150,12 +150,18 @@ def fits_smtp(data: bytes) -> bool:
 
 # What the application mails say of the mission, taken from what the site shows of it and kept in
 # each mail's context: a mail describes the mission as it was applied to, even if the site has
-# changed by the time it is sent. Only what the templates read: each application stores two.
-MAIL_MISSION_FIELDS = ("title", "summary", "remote", "location", "access", "schedule", "requirements", "end")
+# changed by the time it is sent. Only what their templates read: each application stores two.
+MAIL_MISSION_FIELDS = ("title", "summary", "remote", "location", "access", "schedule", "requirements")
 
 
 def _mail_mission(record: dict) -> dict:
     return {name: record[name] for name in MAIL_MISSION_FIELDS}
+
+
+# A structure's address comes from the content and is checked at each of its applications.
+@functools.lru_cache(maxsize=64)
+def _structure_address(address: str) -> str:
+    return check_address(address).ascii
 
 
 def application_mails(
@@ -190,9 +196,13 @@ def application_mails(
         "site_name": config["SITE_NAME"],
         "coordinators": config["COORDINATORS_EMAIL"],
         "date": now,
+        # the structure's page to answer, the volunteer's to withdraw (made again from the stored
+        # application whenever another mail needs them, but stored here: a delivery worker of the
+        # previous version, during a rolling update, renders this context as it is)
+        **links.for_application(application_id, mission.end, now),
     }
     sender = _envelope_sender()
-    recipients = [check_address(structure.contact.email).ascii], [application.email_ascii]
+    recipients = [_structure_address(structure.contact.email)], [application.email_ascii]
 
     def mails(waiting_list: bool) -> list[OutgoingMail]:
         text = json.dumps({**context, "waiting_list": waiting_list}, ensure_ascii=False)
@@ -231,8 +241,6 @@ def _render_proposal(kind: str, c: dict, recipients: list[str]) -> Draft:
 
 
 def _render_application(kind: str, c: dict, recipients: list[str]) -> Draft:
-    if "answer_url" not in c:  # the links are made when the mail is (older mails stored them)
-        c = {**c, **links.for_application(c["application_id"], c["mission"]["end"], c["date"])}
     a, mission = c["application"], c["mission"]
     volunteer = (f"{a['first_name']} {a['last_name']}", a["email_ascii"])
     if kind == STRUCTURE:

@@ -146,12 +146,12 @@ class PostgresStore:
 
     def add_application(
         self, application_id: str, mission_id: str, application, *, created_at: float, waiting_list: bool,
-        fill_seconds: float | None, mails: Sequence = (),
+        fill_seconds: float | None, mails: Sequence,
     ) -> None:  # fmt: skip
         """Store a checked application (:class:`catalog.application.Application`): « nouvelle », or on
         the waiting list (``waiting_list``), with the first event of its history and its ``mails``
-        (as :meth:`add_mails`), in one statement: the handler's busiest, where each statement costs
-        the handler and the server about what a row does."""
+        (as :meth:`add_mails`; an application has two), in one statement: the handler's busiest,
+        where each statement costs the handler and the server about what a row does."""
         status = "attente" if waiting_list else "nouvelle"
         event = (
             "INSERT INTO application_events (application_id, mission_id, status, actor, created_at)"
@@ -165,7 +165,7 @@ class PostgresStore:
             "WITH application AS (INSERT INTO applications (id, mission_id, created_at, first_name, last_name, email,"
             " email_key, phone, birth_date, postal_code, message, accepted_requirements, waiting_list, fill_seconds,"
             " status, status_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s))"
-            + (f", event AS ({event}) {outbox}" if mails else f" {event}"),
+            + f", event AS ({event}) {outbox}",
             (
                 application_id, mission_id, created_at, application.first_name, application.last_name,
                 application.email, application.email_key, application.phone, application.birth_date.isoformat(),

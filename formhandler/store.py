@@ -63,7 +63,7 @@ class Store:
 
     def add_application(
         self, application_id: str, mission_id: str, application, *, created_at: float, waiting_list: bool,
-        fill_seconds: float | None, mails: Sequence = (),
+        fill_seconds: float | None, mails: Sequence,
     ) -> None:  # fmt: skip
         """Store a checked application (:class:`catalog.application.Application`): « nouvelle », or on
         the waiting list (``waiting_list``), with the first event of its history and its ``mails``

@@ -8,13 +8,16 @@ or expired opens nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import time
 
+import pytest
 from itsdangerous import URLSafeSerializer
 
 from devtools.mailcatcher import free_port
-from formhandler import signing
+from formhandler import links, signing
+from formhandler.content import PARIS
 from formhandler.outbox import deliver_due
 from tests.helpers import SITE
 from tests.helpers.answers import (
@@ -53,6 +56,21 @@ def events(rows, application_id: str) -> list[tuple]:
 def few_places(app, edit, places: int) -> None:
     edit("missions/colis-laon.yaml", "places: 6", f"places: {places}")
     app.extensions["content"].reload_seconds = 0
+
+
+def test_the_mailed_links_work_until_the_last_second_of_the_30th_day_after_the_mission_in_france(app, client, smtp):
+    """« colis-laon » ends on 31 March 2027: both links open until 30 April 2027, 23:59:59 in Paris."""
+    apply(client, "jeanne@exemple.fr")
+    last = dt.datetime(2027, 4, 30, 23, 59, 59, tzinfo=PARIS).timestamp()
+    tokens = {
+        links.ANSWER: structure_link(app, smtp, "jeanne@exemple.fr").split("/")[-2],
+        links.WITHDRAW: withdraw_link(app, smtp, "jeanne@exemple.fr").split("/")[-2],
+    }
+    with app.app_context():
+        for purpose, token in tokens.items():
+            assert signing.read(purpose, token, now=last)
+            with pytest.raises(signing.ExpiredToken):
+                signing.read(purpose, token, now=last + 1)
 
 
 # -- the structure's page --------------------------------------------------------------------------

@@ -82,22 +82,22 @@ def test_a_mail_that_cannot_be_built_fails_alone_and_the_operator_is_told(app, p
     assert f"#{bad} failed structure" in app.test_cli_runner().invoke(args=["outbox", "show", "--failed"]).output
 
 
-def test_links_are_made_with_the_mail_and_a_mail_queued_with_its_links_keeps_them(app, client, post, rows, smtp):
-    """No signed link is stored with a new application's mails: each is made when its mail is. A mail
-    queued by the previous version, its links in its context, goes out with those links."""
-    kept = {"answer_url": f"{SITE}/candidatures/lien-garde/", "withdraw_url": f"{SITE}/candidatures/retrait/x/"}
-    _store_legacy_mail(app, rows, post, links_until="30 avril 2027", **kept)
-    post(email="autre@exemple.fr")
-    contexts = [r["context"] for r in rows("SELECT context FROM outbox WHERE message IS NULL")]
-    assert len(contexts) == 4 and sum("/candidatures/" in context for context in contexts) == 1
-    assert deliver_due(app)["sent"] == 4
-    structure_mails = [
-        m.message.get_body(("plain",)).get_content() for m in smtp.by_recipient("secret-contact@example.org")
-    ]
-    assert sum(kept["answer_url"] in text for text in structure_mails) == 1
-    made = next(text for text in structure_mails if kept["answer_url"] not in text)
-    link = next(word for word in made.split() if "/candidatures/" in word)
-    assert client.get(link.removeprefix(SITE)).status_code == 200
+def test_a_queued_mail_carries_its_links_for_a_delivery_worker_of_the_previous_version(app, post, rows, smtp):
+    """During a rolling update (or a rollback) an older delivery worker renders a mail from its stored
+    context as it is: the signed links must be in it, the same as the mail shows."""
+    from urllib.parse import urlsplit
+
+    from tests.helpers.answers import WITHDRAW_LINK, link_in
+
+    post()
+    contexts = {r["kind"]: json.loads(r["context"]) for r in rows("SELECT kind, context FROM outbox")}
+    assert set(contexts) == {"structure", "volunteer"}
+    deliver_due(app)
+    to_structure = smtp.by_recipient("secret-contact@example.org")[0].message
+    to_volunteer = smtp.by_recipient(VALID["email"])[0].message
+    assert link_in(to_structure) == urlsplit(contexts["structure"]["answer_url"]).path
+    assert link_in(to_volunteer, WITHDRAW_LINK) == urlsplit(contexts["volunteer"]["withdraw_url"]).path
+    assert all(context["links_until"] for context in contexts.values())
 
 
 def test_a_line_break_in_a_header_value_never_makes_a_header(app, post, rows, smtp):

@@ -43,9 +43,9 @@ def test_the_build_counts_an_offered_place_as_taken():
 
 
 def _steps_to_count_places(path: str, applications: int) -> int:
-    """SQLite's virtual-machine steps for what an application finds as it arrives (a duplicate, the
-    places taken), with
-    ``applications`` new applications (taking no place) to it and 2 accepted volunteers."""
+    """SQLite's virtual-machine steps for what an application to a mission finds as it arrives (a
+    duplicate, the places taken), the mission having ``applications`` new applications (taking no
+    place) and 2 accepted volunteers."""
     from formhandler.sqlite import connect
     from formhandler.store import Store
 
@@ -76,7 +76,7 @@ def _steps_to_count_places(path: str, applications: int) -> int:
 
 def test_counting_the_places_taken_does_not_grow_with_the_applications(tmp_path):
     """Counted at each application: a mission with thousands of applications must not make each new
-    one read them all (before version 5 of the schema: 18,064 steps with 2,000, 244 with 20)."""
+    one read them all."""
     from formhandler import schema
     from formhandler.sqlite import connect
 
