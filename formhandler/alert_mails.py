@@ -17,6 +17,7 @@ from catalog.public import PublicMission
 from catalog.text import date_long
 
 from . import signing
+from .content import PARIS
 from .mails import Draft, OutgoingMail, spec
 
 CONFIRM, MISSIONS, RENEWAL = "alert-confirm", "alert-missions", "alert-renewal"
@@ -85,7 +86,7 @@ def alert(subscription, summaries: list[dict], total: int, more_url: str, now: f
 
 def renewal(subscription, now: float) -> OutgoingMail:
     """A month before a subscription ends: one click keeps it six more months."""
-    ends = dt.datetime.fromtimestamp(subscription["expires_at"]).date()
+    ends = dt.datetime.fromtimestamp(subscription["expires_at"], PARIS).date()
     context = {
         "first_name": subscription["first_name"],
         "ends": date_long(ends),

@@ -7,16 +7,18 @@ A volunteer counts once in each department, domain they chose; only confirmed su
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 
 from . import exports
 
 
-def pool_counts(store) -> dict:
-    """``{"total", "remote", "departments": {code: n}, "domains": {slug: n}}`` of confirmed volunteers."""
+def pool_counts(store, now: float | None = None) -> dict:
+    """``{"total", "remote", "departments": {code: n}, "domains": {slug: n}}`` of the volunteers whose
+    confirmed subscription runs at ``now`` (one ended waits for ``alerts send`` to be deleted)."""
     departments, domains = Counter(), Counter()
     total = remote = 0
-    for row in store.waiting_volunteers():
+    for row in store.waiting_volunteers(time.time() if now is None else now):
         total += 1
         remote += bool(row["remote"])
         departments.update(json.loads(row["departments"]))

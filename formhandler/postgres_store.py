@@ -717,9 +717,11 @@ class PostgresStore:
             (key, key),
         ).fetchall()
 
-    def waiting_volunteers(self) -> list[Mapping]:
+    def waiting_volunteers(self, now: float) -> list[Mapping]:
         return self._run(
             "SELECT departments, domains, remote FROM alert_subscriptions WHERE status = 'confirmed'"
+            " AND expires_at > %s",
+            (now,),
         ).fetchall()
 
     def alert_applications(self) -> int:

@@ -604,10 +604,12 @@ class Store:
             (key, key),
         ).fetchall()
 
-    def waiting_volunteers(self) -> list[Mapping]:
-        """The choices of every confirmed subscription still running (for the counts)."""
+    def waiting_volunteers(self, now: float) -> list[Mapping]:
+        """The choices of every confirmed subscription still running at ``now`` (for the counts)."""
         return self.conn.execute(
             "SELECT departments, domains, remote FROM alert_subscriptions WHERE status = 'confirmed'"
+            " AND expires_at > ?",
+            (now,),
         ).fetchall()
 
     def alert_applications(self) -> int:

@@ -3,6 +3,7 @@ the errors, the confirmation from the mail, the handler's pages — axe-clean (W
 
 import json
 import re
+import time
 
 import pytest
 
@@ -45,7 +46,7 @@ def test_sign_up_from_the_home_page_then_confirm_from_the_mail(open_page, live_s
     with live_site.app.app_context():
         from formhandler import db
 
-        [row] = [r for r in db.store().waiting_volunteers()]
+        [row] = [r for r in db.store().waiting_volunteers(time.time())]
     assert json.loads(row["domains"]) == ["aide-alimentaire-urgence"] and json.loads(row["departments"]) == ["02"]
     with live_site.app.app_context():  # the next tests start with nobody waiting
         from formhandler import db

@@ -3,6 +3,7 @@ renewal, retention — through the real handler, on SQLite and PostgreSQL, with 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -11,6 +12,7 @@ import time
 import pytest
 
 from formhandler import alerting, exports
+from formhandler.content import PARIS
 from formhandler.outbox import deliver_due
 from tests.helpers import SITE
 
@@ -324,6 +326,27 @@ def test_pool_stats_and_the_export(make_app, smtp, rows, tmp_path):
     written = json.loads((exports.folder(app) / "pool.json").read_text())
     assert written["data"]["departments"] == {"02": 2, "2A": 1}
     assert "claire" not in json.dumps(written)
+
+
+def test_a_subscription_past_its_end_no_longer_counts_as_waiting(make_app, smtp, rows):
+    app = make_app()
+    client, runner = app.test_client(), app.test_cli_runner()
+    for address in ("a@exemple.fr", "b@exemple.fr"):
+        client.post("/api/alerts", data={**SIGN_UP, "email": address}, headers={"Origin": SITE})
+        confirm(client, smtp, app, address=address)
+    rows.execute("UPDATE alert_subscriptions SET expires_at = ? WHERE email_key = ?", time.time() - 60, "b@exemple.fr")
+    assert json.loads(runner.invoke(args=["pool", "stats", "--json"]).output)["total"] == 1
+
+
+def test_the_renewal_mail_gives_the_last_day_in_france(app):
+    """A subscription ending at 00:30 in Paris on 1 June ends on 1 June, whatever the server's zone."""
+    from formhandler import alert_mails
+
+    ends = dt.datetime(2027, 6, 1, 0, 30, tzinfo=PARIS).timestamp()
+    subscription = {"id": "s1", "email_ascii": "a@exemple.fr", "first_name": "Claire", "expires_at": ends}
+    with app.test_request_context():
+        context = json.loads(alert_mails.renewal(subscription, ends - 30 * 86400).context)
+    assert context["ends"] == "mardi 1er juin 2027"
 
 
 def test_a_database_of_version_3_is_upgraded_keeping_its_rows(tmp_path):
