@@ -93,7 +93,7 @@ def summary(
         ),
     ]
     days = current_app.config["ANSWER_REMINDER_DAYS"]
-    late = [row for row in store.unanswered_since(now - days * DAY) if row["mission_id"] in here]
+    late = [row for row in store.unanswered(now - days * DAY) if row["mission_id"] in here]
     crossed = Counter(row["mission_id"] for row in late if row["waiting_since"] + days * DAY > since)
     sections.append(
         {

@@ -75,7 +75,7 @@ def send_reminders(now: float) -> tuple[int, int]:
     current = catalog()
     mails = []
     with db.transaction() as store:
-        due = _known(store.unanswered_between(now - 2 * days * DAY, now - days * DAY, "reminded_at"), current)
+        due = _known(store.unanswered(now - days * DAY, oldest=now - 2 * days * DAY, mark="reminded_at"), current)
         marked = set(store.mark_followed_up([row["id"] for row in due], "reminded_at", now))
         by_structure = defaultdict(list)
         for row in due:
@@ -117,7 +117,7 @@ def send_escalations(now: float) -> tuple[int, int]:
     current = catalog()
     mails = []
     with db.transaction() as store:
-        due = _known(store.unanswered_between(now - 4 * days * DAY, now - 2 * days * DAY, "escalated_at"), current)
+        due = _known(store.unanswered(now - 2 * days * DAY, oldest=now - 4 * days * DAY, mark="escalated_at"), current)
         recipients = {
             m.department: coordinators_of(m.department) for m in {current.missions[r["mission_id"]] for r in due}
         }

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 
 from .schema import TAKING_A_PLACE
-from .store import choice_values, mail_values, subscription_values
+from .store import FOLLOW_UP_MARKS, choice_values, mail_values, subscription_values, unanswered_query
 
 # Advisory locks of the handler: (namespace, key) pairs, so as not to meet another program's.
 LOCK_NAMESPACE = 0x52435631  # "RCV1"
@@ -505,18 +505,9 @@ class PostgresStore:
     # -- follow-up: reminders, escalations, daily summaries, statistics (issue 15) -------------
     # Kept together at the end (formhandler.followup, formhandler.digest, formhandler.statistics).
 
-    def unanswered_between(self, oldest: float, newest: float, mark: str) -> list[Mapping]:
-        """Applications still « nouvelle », never answered, waiting since after ``oldest`` and at
-        ``newest`` or before, whose ``mark`` (``reminded_at`` or ``escalated_at``) is not set; the
-        longest waiting first. They wait since they became « nouvelle » (``status_at``): their
-        arrival, or the day a volunteer on the waiting list was offered a freed place."""
-        column = FOLLOW_UP_MARKS[mark]
-        return self._run(
-            f"SELECT id, mission_id, created_at, {WAITING_SINCE} AS waiting_since, reminded_at FROM applications"
-            f" WHERE status = 'nouvelle' AND answered_at IS NULL AND {column} IS NULL"
-            f" AND {WAITING_SINCE} > %s AND {WAITING_SINCE} <= %s ORDER BY {WAITING_SINCE}, id",
-            (oldest, newest),
-        ).fetchall()
+    def unanswered(self, newest: float, *, oldest: float | None = None, mark: str | None = None) -> list[Mapping]:
+        sql, args = unanswered_query("%s", newest, oldest, mark)
+        return self._run(sql, args).fetchall()
 
     def mark_followed_up(self, application_ids: Sequence[str], mark: str, now: float) -> list[str]:
         """Set ``mark`` to ``now`` on those of ``application_ids`` where it is not set yet, still
@@ -561,15 +552,6 @@ class PostgresStore:
             "SELECT id, mission_id, status, waiting_list, created_at FROM applications"
             " WHERE created_at > %s AND created_at <= %s ORDER BY created_at",
             (since, until),
-        ).fetchall()
-
-    def unanswered_since(self, before: float) -> list[Mapping]:
-        """Applications still « nouvelle », never answered, waiting since ``before`` or earlier."""
-        return self._run(
-            f"SELECT id, mission_id, created_at, {WAITING_SINCE} AS waiting_since, reminded_at FROM applications"
-            f" WHERE status = 'nouvelle' AND answered_at IS NULL AND {WAITING_SINCE} <= %s"
-            f" ORDER BY {WAITING_SINCE}",
-            (before,),
         ).fetchall()
 
     def mission_states_changed(self, since: float, until: float) -> list[Mapping]:
@@ -744,9 +726,3 @@ class PostgresStore:
         return self._run(
             "SELECT COUNT(*) AS runs, COALESCE(SUM(mails), 0) AS mails, MAX(finished_at) AS last FROM alert_runs"
         ).fetchone()
-
-
-# the follow-up marks of an application, by name (never a column name from elsewhere in SQL)
-FOLLOW_UP_MARKS = {"reminded_at": "reminded_at", "escalated_at": "escalated_at"}
-# since when an application waits for its structure's answer (status_at, set since version 3)
-WAITING_SINCE = "COALESCE(status_at, created_at)"

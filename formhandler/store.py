@@ -379,18 +379,10 @@ class Store:
     # -- follow-up: reminders, escalations, daily summaries, statistics (issue 15) -------------
     # Kept together at the end (formhandler.followup, formhandler.digest, formhandler.statistics).
 
-    def unanswered_between(self, oldest: float, newest: float, mark: str) -> list[Mapping]:
-        """Applications still « nouvelle », never answered, waiting since after ``oldest`` and at
-        ``newest`` or before, whose ``mark`` (``reminded_at`` or ``escalated_at``) is not set; the
-        longest waiting first. They wait since they became « nouvelle » (``status_at``): their
-        arrival, or the day a volunteer on the waiting list was offered a freed place."""
-        column = FOLLOW_UP_MARKS[mark]
-        return self.conn.execute(
-            f"SELECT id, mission_id, created_at, {WAITING_SINCE} AS waiting_since, reminded_at FROM applications"
-            f" WHERE status = 'nouvelle' AND answered_at IS NULL AND {column} IS NULL"
-            f" AND {WAITING_SINCE} > ? AND {WAITING_SINCE} <= ? ORDER BY {WAITING_SINCE}, id",
-            (oldest, newest),
-        ).fetchall()
+    def unanswered(self, newest: float, *, oldest: float | None = None, mark: str | None = None) -> list[Mapping]:
+        """:func:`unanswered_query`'s applications."""
+        sql, args = unanswered_query("?", newest, oldest, mark)
+        return self.conn.execute(sql, args).fetchall()
 
     def mark_followed_up(self, application_ids: Sequence[str], mark: str, now: float) -> list[str]:
         """Set ``mark`` to ``now`` on those of ``application_ids`` where it is not set yet, still
@@ -433,15 +425,6 @@ class Store:
             "SELECT id, mission_id, status, waiting_list, created_at FROM applications"
             " WHERE created_at > ? AND created_at <= ? ORDER BY created_at",
             (since, until),
-        ).fetchall()
-
-    def unanswered_since(self, before: float) -> list[Mapping]:
-        """Applications still « nouvelle », never answered, waiting since ``before`` or earlier."""
-        return self.conn.execute(
-            f"SELECT id, mission_id, created_at, {WAITING_SINCE} AS waiting_since, reminded_at FROM applications"
-            f" WHERE status = 'nouvelle' AND answered_at IS NULL AND {WAITING_SINCE} <= ?"
-            f" ORDER BY {WAITING_SINCE}",
-            (before,),
         ).fetchall()
 
     def mission_states_changed(self, since: float, until: float) -> list[Mapping]:
@@ -633,6 +616,26 @@ class Store:
         return self.conn.execute(
             "SELECT COUNT(*) AS runs, COALESCE(SUM(mails), 0) AS mails, MAX(finished_at) AS last FROM alert_runs"
         ).fetchone()
+
+
+def unanswered_query(placeholder: str, newest: float, oldest: float | None, mark: str | None) -> tuple[str, list]:
+    """The statement (with ``placeholder`` for its parameters) and arguments that read the
+    applications still « nouvelle », never answered, waiting since ``newest`` or before — and since
+    after ``oldest``, and without ``mark`` (``reminded_at`` or ``escalated_at``), when given; the
+    longest waiting first. They wait since they became « nouvelle » (``status_at``): their arrival,
+    or the day a volunteer on the waiting list was offered a freed place."""
+    where, args = [f"{WAITING_SINCE} <= {placeholder}"], [newest]
+    if oldest is not None:
+        where.append(f"{WAITING_SINCE} > {placeholder}")
+        args.append(oldest)
+    if mark is not None:
+        where.append(f"{FOLLOW_UP_MARKS[mark]} IS NULL")
+    return (
+        f"SELECT id, mission_id, created_at, {WAITING_SINCE} AS waiting_since, reminded_at FROM applications"
+        f" WHERE status = 'nouvelle' AND answered_at IS NULL AND {' AND '.join(where)}"
+        f" ORDER BY {WAITING_SINCE}, id",
+        args,
+    )
 
 
 def mail_values(mail, now: float) -> tuple:
