@@ -69,6 +69,17 @@ def _known(rows, current: Catalog) -> list:
     return [row for row in rows if row["mission_id"] in current.missions]
 
 
+def _mark(store, due: list, mark: str, now: float, key, current: Catalog) -> tuple[dict[str, list], int]:
+    """Set ``mark`` on the applications ``due``; those this run marked (another run may have marked
+    some first), grouped by ``key`` of their mission, and how many."""
+    marked = set(store.mark_followed_up([row["id"] for row in due], mark, now))
+    groups = defaultdict(list)
+    for row in due:
+        if row["id"] in marked:
+            groups[key(current.missions[row["mission_id"]])].append(row)
+    return groups, len(marked)
+
+
 def send_reminders(now: float) -> tuple[int, int]:
     """Remind structures of their applications unanswered for N to 2N days; (mails, applications)."""
     days = current_app.config["ANSWER_REMINDER_DAYS"]
@@ -76,15 +87,11 @@ def send_reminders(now: float) -> tuple[int, int]:
     mails = []
     with db.transaction() as store:
         due = _known(store.unanswered(now - days * DAY, oldest=now - 2 * days * DAY, mark="reminded_at"), current)
-        marked = set(store.mark_followed_up([row["id"] for row in due], "reminded_at", now))
-        by_structure = defaultdict(list)
-        for row in due:
-            if row["id"] in marked:
-                by_structure[current.missions[row["mission_id"]].structure].append(row)
+        by_structure, marked = _mark(store, due, "reminded_at", now, lambda m: m.structure, current)
         for slug, rows in sorted(by_structure.items()):
             mails.append(_reminder(current, slug, rows, days, now))
         store.add_mails(mails, now)
-    return len(mails), len(marked)
+    return len(mails), marked
 
 
 def _reminder(current: Catalog, slug: str, rows: list, days: int, now: float):
@@ -123,15 +130,11 @@ def send_escalations(now: float) -> tuple[int, int]:
         }
         # a department with nobody to tell (COORDINATORS_EMAIL emptied) keeps its applications unmarked
         due = [row for row in due if recipients[current.missions[row["mission_id"]].department]]
-        marked = set(store.mark_followed_up([row["id"] for row in due], "escalated_at", now))
-        by_department = defaultdict(list)
-        for row in due:
-            if row["id"] in marked:
-                by_department[current.missions[row["mission_id"]].department].append(row)
+        by_department, marked = _mark(store, due, "escalated_at", now, lambda m: m.department, current)
         for department, rows in sorted(by_department.items()):
             mails.append(_escalation(current, department, rows, days, now, recipients[department]))
         store.add_mails(mails, now)
-    return len(mails), len(marked)
+    return len(mails), marked
 
 
 def _escalation(current: Catalog, department: str, rows: list, days: int, now: float, recipients: list[str]):
