@@ -16,7 +16,7 @@ from flask import current_app, render_template
 from catalog.public import PublicMission
 from catalog.text import date_long
 
-from . import signing
+from . import links, signing
 from .content import PARIS
 from .mails import Draft, OutgoingMail, spec
 
@@ -25,13 +25,9 @@ LISTED_MAX = 20  # missions told in full in one alert; the others are counted, o
 CONFIRM_DAYS = 7  # a sign-up not confirmed within this is deleted (its link expires with it)
 
 
-def _site() -> str:
-    return current_app.config["SITE_URL"].rstrip("/")
-
-
 def link(purpose: str, data, *, expires_at: float | None = None) -> str:
     """The address of one of the alerts' pages, for ``purpose`` (confirm, unsubscribe, choices, renew)."""
-    return f"{_site()}/api/alerts/{purpose}/{signing.make('alert-' + purpose, data, expires_at=expires_at)}"
+    return f"{links.site_url()}/api/alerts/{purpose}/{signing.make('alert-' + purpose, data, expires_at=expires_at)}"
 
 
 def confirmation(subscription, signup, now: float, *, update: bool) -> OutgoingMail:
@@ -77,7 +73,7 @@ def alert(subscription, summaries: list[dict], total: int, more_url: str, now: f
         "more_url": more_url,
         "unsubscribe_url": link("unsubscribe", {"s": subscription["id"]}),
         "choices_url": link("choices", {"s": subscription["id"]}),
-        "site_url": _site(),
+        "site_url": links.site_url(),
         "site_name": current_app.config["SITE_NAME"],
         "date": now,
     }

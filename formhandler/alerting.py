@@ -30,7 +30,7 @@ from flask import current_app
 from catalog.alerts import Choices, Matcher
 from catalog.public import PublicMission
 
-from . import db, outbox
+from . import db, links, outbox
 from .alert_mails import CONFIRM_DAYS, LISTED_MAX, alert, mission_summary, renewal
 from .content import catalog, today
 
@@ -65,7 +65,7 @@ def send_alerts(now: float | None = None, batch: int = BATCH) -> RunReport:
     now = time.time() if now is None else now
     day = today()
     current = catalog()
-    site = current_app.config["SITE_URL"].rstrip("/")
+    site = links.site_url()
     matcher = Matcher(current.missions.values(), day)
     open_ids = [m.id for m in current.missions.values() if m.is_open(day)]
     report = RunReport(missions=len(open_ids))

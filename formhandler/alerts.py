@@ -28,7 +28,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from catalog.alerts import FIELDS, Choices, SignUp, check_new_choices, form_model, validate_signup
 from catalog.application import iso_date
 
-from . import db, outbox, signing
+from . import db, links, outbox, signing
 from .alert_mails import confirmation
 from .applications import _problem, check_origin
 from .content import catalog, today
@@ -63,7 +63,7 @@ def _posted() -> dict:
 def _thanks():
     if wants_json():
         return jsonify({"status": "confirmation envoyée"}), 201
-    return redirect(current_app.config["SITE_URL"].rstrip("/") + "/etre-prevenu/merci/", code=303)
+    return redirect(links.site_url() + "/etre-prevenu/merci/", code=303)
 
 
 def _values(data: dict) -> dict:

@@ -34,7 +34,7 @@ TO_STRUCTURE = {STRUCTURE_OFFERED, STRUCTURE_WITHDRAWN}
 
 def _context(catalog, mission, row, now: float, **more) -> dict:
     config = current_app.config
-    site_url = config["SITE_URL"].rstrip("/")
+    site_url = links.site_url()
     structure = catalog.structure_of(mission)
     return {
         "volunteer": {"first_name": row["first_name"], "last_name": row["last_name"], "email": row["email"]},
@@ -44,7 +44,7 @@ def _context(catalog, mission, row, now: float, **more) -> dict:
         "structure": {"name": structure.name, "contact_name": structure.contact.name},
         "structure_email": structure.contact.email,
         "health_guidelines": list(catalog.health_guidelines(mission)),
-        "mission_url": f"{site_url}/missions/{mission.id}/",
+        "mission_url": links.mission_url(mission.id),
         "site_url": site_url,
         "site_name": config["SITE_NAME"],
         "coordinators": config["COORDINATORS_EMAIL"],
@@ -91,7 +91,6 @@ def withdrawn_to_structure(catalog, mission, row, now: float):
 def nearby_missions(mission, limit: int = NEARBY) -> list[dict]:
     """Other open missions for a declined volunteer: in the same department, or remote; soonest first."""
     day = today()
-    site_url = current_app.config["SITE_URL"].rstrip("/")
     try:
         missions = whole_catalog().missions.values()
     except Exception:  # the whole catalog could not be read: the mail goes with the listing's link only
@@ -105,7 +104,7 @@ def nearby_missions(mission, limit: int = NEARBY) -> list[dict]:
         key=lambda m: (m.department != mission.department, m.start, m.title),
     )
     return [
-        {"title": m.title, "where": "à distance" if m.remote else (m.city or ""), "url": f"{site_url}/missions/{m.id}/"}
+        {"title": m.title, "where": "à distance" if m.remote else (m.city or ""), "url": links.mission_url(m.id)}
         for m in found[:limit]
     ]
 

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from catalog import PublicMission
 from catalog.application import FIELDS, iso_date, places_left, validate_application
 
-from . import db, outbox
+from . import db, links, outbox
 from .content import catalog_for, today
 from .db import StorageError
 from .mails import application_mails
@@ -27,7 +27,7 @@ HONEYPOT = "website"
 
 
 def _thanks_url(waiting_list: bool) -> str:
-    site = current_app.config["SITE_URL"].rstrip("/")
+    site = links.site_url()
     return f"{site}/merci/liste-attente/" if waiting_list else f"{site}/merci/"
 
 

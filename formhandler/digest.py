@@ -28,10 +28,10 @@ from flask import current_app
 from catalog import Catalog, Mission
 from catalog.text import date_long, plural
 
-from . import db
+from . import db, links
 from .content import catalog
 from .coordinators import coordinators_by_department, coordinators_of
-from .followup import DAY, department_label, mission_url, moment
+from .followup import DAY, department_label, moment
 from .followup_mails import DIGEST
 from .mails import spec
 
@@ -76,7 +76,7 @@ def send_digests(day: dt.date, now: float) -> dict[str, str]:
 
 
 def _item(mission: Mission, detail: str) -> dict:
-    return {"title": mission.title, "url": mission_url(mission.id), "detail": detail}
+    return {"title": mission.title, "url": links.mission_url(mission.id), "detail": detail}
 
 
 def summary(
@@ -123,7 +123,7 @@ def summary(
         "late_total": len(late),
         "days": days,
         "site_name": current_app.config["SITE_NAME"],
-        "site_url": current_app.config["SITE_URL"].rstrip("/"),
+        "site_url": links.site_url(),
         "date": now,
     }
 

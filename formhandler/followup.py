@@ -52,14 +52,6 @@ def department_label(code: str) -> str:
     return f"{name} ({code})" if name != code else code
 
 
-def site_url() -> str:
-    return current_app.config["SITE_URL"].rstrip("/")
-
-
-def mission_url(mission_id: str) -> str:
-    return f"{site_url()}/missions/{mission_id}/"
-
-
 def application_url(row, mission: Mission) -> str:
     """The link to an application's page, where its structure answers (:mod:`formhandler.links`)."""
     return links.answer_url(row["id"], links.expires_at(mission.end, row["created_at"]))
@@ -100,7 +92,7 @@ def _reminder(current: Catalog, slug: str, rows: list, days: int, now: float):
     for row in rows:
         mission = current.missions[row["mission_id"]]
         entry = missions.setdefault(
-            mission.id, {"title": mission.title, "url": mission_url(mission.id), "applications": []}
+            mission.id, {"title": mission.title, "url": links.mission_url(mission.id), "applications": []}
         )
         entry["applications"].append({"made": moment(row["created_at"]), "url": application_url(row, mission)})
     context = {
@@ -110,7 +102,7 @@ def _reminder(current: Catalog, slug: str, rows: list, days: int, now: float):
         "count": len(rows),
         "missions": list(missions.values()),
         "site_name": current_app.config["SITE_NAME"],
-        "site_url": site_url(),
+        "site_url": links.site_url(),
         "coordinators": current_app.config["COORDINATORS_EMAIL"],
         "date": now,
     }
@@ -154,7 +146,7 @@ def _escalation(current: Catalog, department: str, rows: list, days: int, now: f
             },
         )
         listed = entry["missions"].setdefault(
-            mission.id, {"title": mission.title, "url": mission_url(mission.id), "count": 0, "oldest": None}
+            mission.id, {"title": mission.title, "url": links.mission_url(mission.id), "count": 0, "oldest": None}
         )
         listed["count"] += 1
         listed["oldest"] = listed["oldest"] or moment(row["waiting_since"])  # rows come longest waiting first

@@ -1,4 +1,5 @@
-"""The signed links of an application: the structure's page to answer it, the volunteer's to withdraw.
+"""The site's addresses the handler writes: the site, a mission's page, and the signed links of an
+application — the structure's page to answer it, the volunteer's to withdraw.
 
 Both open one application and nothing else (one purpose each, :mod:`formhandler.signing`), and
 work while the mission runs plus 30 days; a mission with no end date: as long as the application
@@ -36,18 +37,24 @@ def expiry_text(timestamp: float) -> str:
     return date_long(dt.datetime.fromtimestamp(timestamp, PARIS).date())
 
 
-def _site() -> str:
+def site_url() -> str:
+    """The site's address, without a final slash."""
     return current_app.config["SITE_URL"].rstrip("/")
+
+
+def mission_url(mission_id: str) -> str:
+    """A mission's page."""
+    return f"{site_url()}/missions/{mission_id}/"
 
 
 def answer_url(application_id: str, expires: float) -> str:
     """The structure's page for an application."""
-    return f"{_site()}/candidatures/{signing.make(ANSWER, {'id': application_id}, expires_at=expires)}/"
+    return f"{site_url()}/candidatures/{signing.make(ANSWER, {'id': application_id}, expires_at=expires)}/"
 
 
 def withdraw_url(application_id: str, expires: float) -> str:
     """The volunteer's page to withdraw an application."""
-    return f"{_site()}/candidatures/retrait/{signing.make(WITHDRAW, {'id': application_id}, expires_at=expires)}/"
+    return f"{site_url()}/candidatures/retrait/{signing.make(WITHDRAW, {'id': application_id}, expires_at=expires)}/"
 
 
 def for_application(application_id: str, mission_end, created_at: float) -> dict:

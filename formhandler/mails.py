@@ -173,7 +173,7 @@ def application_mails(
     for, and learns the waiting list inside)."""
     config = current_app.config
     structure = catalog.structure_of(mission)
-    site_url = config["SITE_URL"].rstrip("/")
+    site_url = links.site_url()
     context = {
         "application": {
             "first_name": application.first_name,
@@ -191,7 +191,7 @@ def application_mails(
         "age": age_on(application.birth_date, today()),
         "dates_text": date_range(mission.start, mission.end),
         "health_guidelines": list(catalog.health_guidelines(mission)),
-        "mission_url": f"{site_url}/missions/{mission.id}/",
+        "mission_url": links.mission_url(mission.id),
         "site_url": site_url,
         "site_name": config["SITE_NAME"],
         "coordinators": config["COORDINATORS_EMAIL"],

@@ -16,7 +16,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from catalog import SiteModel
 from catalog.proposal import build_proposal
 
-from . import db, outbox
+from . import db, links, outbox
 from .applications import _problem, check_origin
 from .content import catalog, today
 from .db import StorageError
@@ -41,7 +41,7 @@ def propose():
     if ip_limited():
         abort(429)
     data = posted_data()
-    site = current_app.config["SITE_URL"].rstrip("/")
+    site = links.site_url()
     if data.get("website"):  # honeypot: answered like a success
         if wants_json():
             return jsonify({"id": secrets.token_hex(16)}), 201

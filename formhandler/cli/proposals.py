@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 
 from catalog.yamlfile import YamlSyntaxError, load_yaml
 
-from .. import branches, db
+from .. import branches, db, links
 from .. import outbox as delivery
 from ..content import catalog
 from ..mails import PROPOSAL_PUBLISHED, PROPOSAL_REJECTED, spec
@@ -115,7 +115,6 @@ def accept_proposal(proposal_id, base, remote):
 def tell_published():
     """Après une publication : prévenir chaque personne dont la mission acceptée est maintenant en ligne."""
     current = catalog()
-    site = current_app.config["SITE_URL"].rstrip("/")
     told = 0
     for r in db.store().list_proposals(status="accepted"):
         mission = current.missions.get(r["mission_id"])
@@ -126,7 +125,7 @@ def tell_published():
             "proposal_id": r["id"],
             "title": mission.title,
             "contact_name": r["contact_name"],
-            "mission_url": f"{site}/missions/{mission.id}/",
+            "mission_url": links.mission_url(mission.id),
             "site_name": current_app.config["SITE_NAME"],
             "date": now,
         }
