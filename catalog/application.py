@@ -41,7 +41,9 @@ class Application:
         return Address(self.email, self.email_ascii).key
 
 
-def _has_control(text: str, allow_newlines: bool = False) -> bool:
+def has_control(text: str, allow_newlines: bool = False) -> bool:
+    """Whether ``text`` holds a control or invisible character (line breaks and tabs allowed when
+    ``allow_newlines``)."""
     return any(unseen(c) for c in text if not (allow_newlines and c in "\n\t"))
 
 
@@ -107,7 +109,7 @@ def _check_phone(data, errors) -> str | None:
         return None
     digits = re.sub(r"\D", "", value)
     if (
-        _has_control(value)
+        has_control(value)
         or not re.fullmatch(r"\+?[0-9 .()\-]{6,25}", value)
         or not (9 <= len(digits) <= 15)
         or (not value.startswith("+") and not digits.startswith("0"))
@@ -186,7 +188,7 @@ def _check_message(data, errors) -> str | None:
             )
         )
         return None
-    if _has_control(value, allow_newlines=True):
+    if has_control(value, allow_newlines=True):
         errors["message"] = "Le message contient des caractères non autorisés (caractères de contrôle ou invisibles)"
         return None
     return value or None

@@ -9,15 +9,11 @@ their own « Se désabonner » button.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import current_app, render_template
 
 from catalog.public import PublicMission
-from catalog.text import date_long
 
 from . import links, signing
-from .content import PARIS
 from .mails import Draft, OutgoingMail, spec
 
 CONFIRM, MISSIONS, RENEWAL = "alert-confirm", "alert-missions", "alert-renewal"
@@ -82,10 +78,9 @@ def alert(subscription, summaries: list[dict], total: int, more_url: str, now: f
 
 def renewal(subscription, now: float) -> OutgoingMail:
     """A month before a subscription ends: one click keeps it six more months."""
-    ends = dt.datetime.fromtimestamp(subscription["expires_at"], PARIS).date()
     context = {
         "first_name": subscription["first_name"],
-        "ends": date_long(ends),
+        "ends": links.expiry_text(subscription["expires_at"]),
         "renew_url": link("renew", {"s": subscription["id"]}),
         "unsubscribe_url": link("unsubscribe", {"s": subscription["id"]}),
         "site_name": current_app.config["SITE_NAME"],

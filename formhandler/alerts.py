@@ -89,7 +89,7 @@ def sign_up():
         if wants_json():
             return jsonify({"errors": errors}), 422
         return render_template("alert_errors.html", form=alert_form(current, values=_values(data), errors=errors)), 422
-    if address_limited("email"):  # counted for a valid sign-up only, as for applications
+    if address_limited("email", signup.email_key):  # counted for a valid sign-up only, as for applications
         abort(429)
     now = time.time()
     try:

@@ -17,7 +17,7 @@ from catalog.text import date_range
 from . import links
 from .content import catalog as whole_catalog
 from .content import today
-from .mails import Draft, spec
+from .mails import Draft, spec, structure_address
 
 ACCEPTED, DECLINED, OFFERED = "answer-accepted", "answer-declined", "answer-offered"
 STRUCTURE_OFFERED, STRUCTURE_WITHDRAWN = "answer-structure-offered", "answer-structure-withdrawn"
@@ -59,7 +59,7 @@ def _volunteer_address(row) -> list[str]:
 
 
 def _structure_address(catalog, mission) -> list[str]:
-    return [check_address(catalog.structure_of(mission).contact.email).ascii]
+    return [structure_address(catalog.structure_of(mission).contact.email)]
 
 
 def to_volunteer(catalog, mission, row, status: str, note: str | None, now: float, nearby: list[dict]):

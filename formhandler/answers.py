@@ -22,8 +22,7 @@ import time
 
 from flask import Blueprint, abort, redirect, render_template, request
 
-from catalog.application import age_on
-from catalog.text import unseen
+from catalog.application import age_on, has_control
 
 from . import answer_mails, db, exports, links, outbox, signing, states
 from .content import catalog_for, today
@@ -152,7 +151,7 @@ def act(token: str):
         return _page(
             token, application_id, error=f"Le message dépasse {NOTE_MAX} caractères : raccourcissez-le.", status=422
         )
-    if any(unseen(char) for char in note if char not in "\n\t"):
+    if has_control(note, allow_newlines=True):
         return _page(
             token,
             application_id,

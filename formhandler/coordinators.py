@@ -16,6 +16,8 @@ from flask import current_app
 from catalog.emails import InvalidAddress, check_address
 from catalog.geo import DEPARTMENTS
 
+from .mails import recipients_of
+
 EXAMPLE = "02=a@exemple.fr,b@exemple.fr;60=c@exemple.fr"
 
 
@@ -54,4 +56,4 @@ def coordinators_of(department: str) -> list[str]:
     listed = coordinators_by_department(config["COORDINATORS"] or "").get(department.upper())
     if listed:
         return listed
-    return [check_address(part).ascii for part in (config["COORDINATORS_EMAIL"] or "").split(",") if part.strip()]
+    return recipients_of(config["COORDINATORS_EMAIL"] or "")

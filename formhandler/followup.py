@@ -27,7 +27,6 @@ from collections import defaultdict
 from flask import current_app
 
 from catalog import Catalog, Mission
-from catalog.emails import check_address
 from catalog.geo import department_name
 from catalog.text import date_long
 
@@ -35,7 +34,7 @@ from . import db, links
 from .content import PARIS, catalog
 from .coordinators import coordinators_of
 from .followup_mails import ESCALATION, REMINDER
-from .mails import spec
+from .mails import spec, structure_address
 
 DAY = 86400
 
@@ -106,7 +105,7 @@ def _reminder(current: Catalog, slug: str, rows: list, days: int, now: float):
         "coordinators": current_app.config["COORDINATORS_EMAIL"],
         "date": now,
     }
-    return spec(REMINDER, [check_address(structure.contact.email).ascii], context)
+    return spec(REMINDER, [structure_address(structure.contact.email)], context)
 
 
 def send_escalations(now: float) -> tuple[int, int]:

@@ -158,9 +158,10 @@ def _mail_mission(record: dict) -> dict:
     return {name: record[name] for name in MAIL_MISSION_FIELDS}
 
 
-# A structure's address comes from the content and is checked at each of its applications.
 @functools.lru_cache(maxsize=64)
-def _structure_address(address: str) -> str:
+def structure_address(address: str) -> str:
+    """A structure's address (from the content) as SMTP is given it: checked once per process,
+    not at each of its applications."""
     return check_address(address).ascii
 
 
@@ -202,7 +203,7 @@ def application_mails(
         **links.for_application(application_id, mission.end, now),
     }
     sender = _envelope_sender()
-    recipients = [_structure_address(structure.contact.email)], [application.email_ascii]
+    recipients = [structure_address(structure.contact.email)], [application.email_ascii]
 
     def mails(waiting_list: bool) -> list[OutgoingMail]:
         text = json.dumps({**context, "waiting_list": waiting_list}, ensure_ascii=False)

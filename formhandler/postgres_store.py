@@ -22,7 +22,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 
-from .schema import TAKING_A_PLACE
+from .schema import OFFERED, TAKING_A_PLACE
 from .store import FOLLOW_UP_MARKS, choice_values, mail_values, subscription_values, unanswered_query
 
 # Advisory locks of the handler: (namespace, key) pairs, so as not to meet another program's.
@@ -272,7 +272,7 @@ class PostgresStore:
         for mission_id, accepted, applications, waiting, offered in self._run(
             "SELECT mission_id, COUNT(*) FILTER (WHERE status = 'acceptee'), COUNT(*),"
             " COUNT(*) FILTER (WHERE status = 'attente'),"
-            " COUNT(*) FILTER (WHERE status = 'nouvelle' AND waiting_list = 1) FROM applications GROUP BY mission_id"
+            f" COUNT(*) FILTER (WHERE {OFFERED}) FROM applications GROUP BY mission_id"
         ).fetchall():
             found[mission_id] = {
                 "accepted": accepted, "applications": applications, "waiting": waiting, "offered": offered,

@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS application_events (
 # answered yet (formhandler.states). Counted at each application, whatever their number, from an
 # index of their own; the queries use this very text (SQLite uses a partial index only for a query
 # holding its condition word for word).
-TAKING_A_PLACE = "(status = 'acceptee' OR (status = 'nouvelle' AND waiting_list = 1))"
+OFFERED = "(status = 'nouvelle' AND waiting_list = 1)"  # taken from the waiting list, not answered yet
+TAKING_A_PLACE = f"(status = 'acceptee' OR {OFFERED})"
 
 SCHEMA = (
     EVENTS_TABLE

@@ -28,7 +28,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from .schema import TAKING_A_PLACE
+from .schema import OFFERED, TAKING_A_PLACE
 
 
 class Store:
@@ -174,7 +174,7 @@ class Store:
         found: dict[str, dict] = {}
         for mission_id, accepted, applications, waiting, offered in self.conn.execute(
             "SELECT mission_id, SUM(status = 'acceptee'), COUNT(*), SUM(status = 'attente'),"
-            " SUM(status = 'nouvelle' AND waiting_list = 1) FROM applications GROUP BY mission_id"
+            f" SUM({OFFERED}) FROM applications GROUP BY mission_id"
         ):
             found[mission_id] = {
                 "accepted": accepted, "applications": applications, "waiting": waiting, "offered": offered,
