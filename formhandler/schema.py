@@ -228,16 +228,10 @@ def _to_3(conn: sqlite3.Connection, tables: set[str]) -> None:
         )
 
 
-def _to_4(conn: sqlite3.Connection, tables: set[str]) -> None:
-    """Volunteers waiting for a mission: new tables only, which SCHEMA creates after the upgrades."""
-
-
-def _to_5(conn: sqlite3.Connection, tables: set[str]) -> None:
-    """The places taken are counted from an index of their own (SCHEMA creates it)."""
-
-
 # Each upgrade takes a database from the version before it to its own (PRAGMA user_version).
-UPGRADES = {2: _to_2, 3: _to_3, 4: _to_4, 5: _to_5}
+# Versions 4 (volunteers waiting for a mission) and 5 (the places taken, indexed) only add tables
+# and indexes, which SCHEMA creates after the upgrades.
+UPGRADES = {2: _to_2, 3: _to_3}
 # After these, the file is rewritten (VACUUM): older versions deleted rows without zeroing them.
 REWRITE_AFTER = {2}
 
@@ -280,7 +274,8 @@ def upgrade(conn: sqlite3.Connection) -> None:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            UPGRADES[target](conn, tables)
+            if target in UPGRADES:
+                UPGRADES[target](conn, tables)
             conn.execute(f"PRAGMA user_version = {target}")
             conn.execute("COMMIT")
         except BaseException:
