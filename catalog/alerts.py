@@ -137,7 +137,7 @@ class Matcher:
         self.today = today
         self.on_site: dict[tuple[str, str], list[Mission]] = defaultdict(list)  # (domain, department) -> missions
         self.remote: dict[str, list[Mission]] = defaultdict(list)  # domain -> missions
-        for mission in sorted(missions, key=lambda m: (m.start, m.title, m.id)):
+        for mission in missions:  # matching() sorts what it finds
             if not mission.is_open(today):
                 continue
             if mission.remote:

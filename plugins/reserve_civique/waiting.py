@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from catalog.geo import DEPARTMENTS, in_department
-from catalog.text import number
+from catalog.text import plural
 
 from .exports import exports_folder, read_export
 
@@ -25,7 +25,7 @@ def waiting_lines(data) -> list[str]:
         if code in DEPARTMENTS and isinstance(count, int) and not isinstance(count, bool) and count > 0
     ]
     return [
-        f"{number(count)} bénévole{'s attendent' if count > 1 else ' attend'} une mission {in_department(code)}"
+        f"{plural(count, 'bénévole')} {'attendent' if count > 1 else 'attend'} une mission {in_department(code)}"
         for count, code in sorted(counts, key=lambda item: (-item[0], item[1]))
     ]
 
