@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from catalog.files import file_state
 from catalog.text import french_typography
 
 WIDTH, HEIGHT = 1200, 630
@@ -77,10 +78,17 @@ def cards(domains, site_name: str, operator: str, identity: str) -> list[Card]:
 
 def fonts_digest(theme: str, names) -> str:
     """A hash of the theme's font files ``names`` (a key of what is drawn with them: the images of
-    an identity, ``FONTS[identity]``, and the kit's PDF)."""
+    an identity, ``FONTS[identity]``, and the kit's PDF). Read once per process while the files are
+    unchanged: each build asks for it, and a watching build rebuilds many times."""
+    paths = tuple(str(Path(theme) / name) for name in names)
+    return _files_digest(paths, tuple(file_state(path) for path in paths))
+
+
+@cache
+def _files_digest(paths: tuple[str, ...], states: tuple) -> str:
     hasher = hashlib.blake2b(digest_size=16)
-    for name in names:
-        hasher.update((Path(theme) / name).read_bytes())
+    for path in paths:
+        hasher.update(Path(path).read_bytes())
     return hasher.hexdigest()
 
 
