@@ -6,7 +6,6 @@ are axe-clean, with and without JavaScript, and at 320 px."""
 from __future__ import annotations
 
 import json
-import re
 import time
 import urllib.error
 import urllib.request
@@ -14,15 +13,10 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.helpers.answers import ANSWER_LINK, WITHDRAW_LINK, text_of
+
 from .test_accessibility import violations
 from .test_journeys import fill_form, wait_for_mails
-
-ANSWER_LINK = re.compile(r"https?://\S+/candidatures/(?!retrait/)[A-Za-z0-9_.-]+/")
-WITHDRAW_LINK = re.compile(r"https?://\S+/candidatures/retrait/[A-Za-z0-9_.-]+/")
-
-
-def text_of(message) -> str:
-    return message.get_body(("plain",)).get_content()
 
 
 def structure_address(live_site, mission: str) -> str:

@@ -8,14 +8,10 @@ import pytest
 
 from catalog import load_content
 from catalog.problems import WARNING
+from tests.helpers import problems_of
 
 M = "missions/colis-laon.yaml"
 CIRCULAR = "hors des 18 à 70 ans de la circulaire du préfet sur la réserve civique"
-
-
-def problems_of(content_dir, today):
-    result = load_content(content_dir, today=today, display_root=content_dir.parent)
-    return [str(p) for p in result.errors], [str(p) for p in result.warnings]
 
 
 def test_the_test_contents_16_to_99_mission_is_warned_about(content_dir, today):

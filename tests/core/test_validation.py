@@ -5,15 +5,11 @@ import pytest
 from catalog import load_content
 from catalog.loader import load_catalog
 from catalog.problems import ContentError
+from tests.helpers import problems_of
 
 M = "missions/colis-laon.yaml"
 S = "structures/asso-test.yaml"
 HTML_REFUSED = "le HTML n'est pas accepté ({}) : écrivez en Markdown — une ligne vide entre deux paragraphes, **gras**, *italique*, [texte du lien](https://…)"
-
-
-def problems_of(content_dir, today):
-    result = load_content(content_dir, today=today, display_root=content_dir.parent)
-    return [str(p) for p in result.errors], [str(p) for p in result.warnings]
 
 
 def test_test_content_is_valid(content_dir, today):

@@ -19,18 +19,10 @@ from formhandler.db import COPIED_TABLES
 from formhandler.outbox import deliver_due
 from formhandler.postgres import PostgresDatabase
 from formhandler.postgres_store import PostgresStore
-from tests.helpers import SITE, VALID, Tables, wait_for
+from tests.helpers import VALID, Tables, wait_for
+from tests.helpers.answers import apply_status as apply
 
 pytestmark = pytest.mark.backends("postgresql")
-
-
-def apply(client, n: int, mission: str = "colis-laon") -> int:
-    response = client.post(
-        f"/api/missions/{mission}/applications",
-        json={**VALID, "email": f"v{n}@exemple.fr", "last_name": f"Nom{n}"},
-        headers={"Origin": SITE, "Accept": "application/json"},
-    )
-    return response.status_code
 
 
 def propose(client) -> int:

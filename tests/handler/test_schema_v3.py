@@ -16,7 +16,8 @@ import psycopg
 from devtools.mailcatcher import free_port
 from formhandler import postgres_schema, schema
 from formhandler.outbox import deliver_due
-from tests.helpers import SITE, VALID, Tables
+from tests.helpers import Tables
+from tests.helpers.answers import apply_status as apply
 
 # SQLite's tables at version 2 (formhandler/schema.py before issue 15)
 SQLITE_VERSION_2 = """
@@ -50,15 +51,6 @@ PRAGMA user_version = 2;
 """
 OLD_TABLES = ("applications", "outbox", "proposals", "heartbeat")
 NEW_COLUMNS = ("status", "status_at", "answered_at", "reminded_at", "escalated_at")
-
-
-def apply(client, n: int, mission: str = "colis-laon") -> int:
-    response = client.post(
-        f"/api/missions/{mission}/applications",
-        json={**VALID, "email": f"v{n}@exemple.fr", "last_name": f"Nom{n}"},
-        headers={"Origin": SITE, "Accept": "application/json"},
-    )
-    return response.status_code
 
 
 def make_version_2(database: str, backend: str) -> None:

@@ -5,6 +5,7 @@ conftest.py; the helpers they and the tests call are here, in one place to impor
 """
 
 from tests.helpers.constants import ARTIFACTS, DATA, ROOT, SITE, TODAY, VALID
+from tests.helpers.content import problems_of
 from tests.helpers.databases import INSTALL, PostgresServer, Tables, another_database, postgres_bin
 from tests.helpers.site import build_site, pagefind_fragment
 from tests.helpers.stack import Stack, wait_for
@@ -24,5 +25,6 @@ __all__ = [
     "build_site",
     "pagefind_fragment",
     "postgres_bin",
+    "problems_of",
     "wait_for",
 ]

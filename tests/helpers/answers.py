@@ -59,3 +59,13 @@ def apply(client, email: str, mission: str = "colis-laon", **fields):
     )
     assert response.status_code == 201, response.json
     return response.json
+
+
+def apply_status(client, n: int, mission: str = "colis-laon") -> int:
+    """Post the ``n``-th volunteer's application (``v{n}@exemple.fr``); the answer's status."""
+    response = client.post(
+        f"/api/missions/{mission}/applications",
+        json={**VALID, "email": f"v{n}@exemple.fr", "last_name": f"Nom{n}"},
+        headers={"Origin": SITE, "Accept": "application/json"},
+    )
+    return response.status_code
