@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from flask import current_app
 
@@ -52,6 +53,7 @@ def send_digests(day: dt.date, now: float) -> dict[str, str]:
     what happened (:data:`SENT`, :data:`ALREADY_SENT`, :data:`NOTHING_NEW`, :data:`NOBODY`)."""
     current = catalog()
     outcomes = {}
+    shared = _read_shared(current, now)
     for department in departments(current):
         with db.transaction() as store:
             last = store.last_digest(department)
@@ -64,7 +66,7 @@ def send_digests(day: dt.date, now: float) -> dict[str, str]:
             if not recipients:
                 outcomes[department] = NOBODY
                 continue
-            context = summary(store, current, department, since, now, day, last_day)
+            context = summary(store, current, department, since, now, day, last_day, shared)
             if context is None:
                 outcomes[department] = NOTHING_NEW
             elif store.claim_digest(department, day.isoformat(), now):
@@ -79,11 +81,29 @@ def _item(mission: Mission, detail: str) -> dict:
     return {"title": mission.title, "url": links.mission_url(mission.id), "detail": detail}
 
 
+class Shared(NamedTuple):
+    """What every department's summary reads of the whole database and catalogue: read once a run."""
+
+    missions: Mapping[str, Mapping[str, Mission]]  # department -> {mission id: mission}
+    places: Mapping[str, dict]  # store.missions_places()
+    late: list  # the applications unanswered for ANSWER_REMINDER_DAYS or more
+
+
+def _read_shared(current: Catalog, now: float) -> Shared:
+    missions: dict[str, dict[str, Mission]] = defaultdict(dict)
+    for mission in current.missions.values():
+        missions[mission.department][mission.id] = mission
+    store = db.store()
+    days = current_app.config["ANSWER_REMINDER_DAYS"]
+    return Shared(missions, store.missions_places(), store.unanswered(now - days * DAY))
+
+
 def summary(
-    store, current: Catalog, department: str, since: float, now: float, day: dt.date, last_day: dt.date | None
-) -> dict | None:
+    store, current: Catalog, department: str, since: float, now: float, day: dt.date, last_day: dt.date | None,
+    shared: Shared,
+) -> dict | None:  # fmt: skip
     """The summary's mail context, or ``None`` when nothing changed."""
-    here = {m.id: m for m in current.missions.values() if m.department == department}
+    here = shared.missions.get(department, {})
     events = [e for e in store.events_between(since, now) if e["mission_id"] in here]
     sections = [
         {"title": "Nouvelles candidatures", "entries": _new(store, here, events, since, now)},
@@ -93,7 +113,7 @@ def summary(
         ),
     ]
     days = current_app.config["ANSWER_REMINDER_DAYS"]
-    late = [row for row in store.unanswered(now - days * DAY) if row["mission_id"] in here]
+    late = [row for row in shared.late if row["mission_id"] in here]
     crossed = Counter(row["mission_id"] for row in late if row["waiting_since"] + days * DAY > since)
     sections.append(
         {
@@ -107,7 +127,7 @@ def summary(
             ],
         }
     )
-    full, reopened = _places(store, here, events, since, now)
+    full, reopened = _places(store, here, events, since, now, shared.places)
     sections.append({"title": "Missions complètes", "entries": full})
     sections.append({"title": "Places rouvertes", "entries": reopened})
     ending = _ending(here, day, last_day)
@@ -163,10 +183,11 @@ def _answered(here: Mapping[str, Mission], events: list, status: str) -> list[di
     return [_item(here[m], plural(n, "candidature")) for m, n in sorted(counts.items())]
 
 
-def _places(store, here: Mapping[str, Mission], events: list, since: float, now: float) -> tuple[list, list]:
+def _places(
+    store, here: Mapping[str, Mission], events: list, since: float, now: float, places: Mapping[str, dict]
+) -> tuple[list, list]:
     """Missions that became full in the window (the structure said so, or an acceptance filled the
     last place), and those the structure reopened."""
-    places = store.missions_places()
     accepted = {mission_id: counts["accepted"] for mission_id, counts in places.items()}
     complete = {mission_id for mission_id, counts in places.items() if counts["complete"]}
     said = defaultdict(list)
