@@ -23,7 +23,12 @@ CONFIRM_DAYS = 7  # a sign-up not confirmed within this is deleted (its link exp
 
 def link(purpose: str, data, *, expires_at: float | None = None) -> str:
     """The address of one of the alerts' pages, for ``purpose`` (confirm, unsubscribe, choices, renew)."""
-    return f"{links.site_url()}/api/alerts/{purpose}/{signing.make('alert-' + purpose, data, expires_at=expires_at)}"
+    return links.site_url() + path(purpose, data, expires_at=expires_at)
+
+
+def path(purpose: str, data, *, expires_at: float | None = None) -> str:
+    """:func:`link` without the site: the handler's own pages link to each other."""
+    return f"/api/alerts/{purpose}/{signing.make('alert-' + purpose, data, expires_at=expires_at)}"
 
 
 def confirmation(subscription, signup, now: float, *, update: bool) -> OutgoingMail:

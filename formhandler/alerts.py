@@ -26,14 +26,13 @@ import time
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
 
 from catalog.alerts import FIELDS, Choices, SignUp, check_new_choices, form_model, validate_signup
-from catalog.application import iso_date
 
-from . import db, links, outbox, signing
+from . import alert_mails, db, links, outbox, signing
 from .alert_mails import confirmation
 from .applications import _problem, check_origin
 from .content import catalog, today
 from .db import StorageError
-from .security import address_limited, ip_limited, posted_data, wants_json
+from .security import address_limited, form_values, ip_limited, posted_data, wants_json
 
 bp = Blueprint("alerts", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
@@ -66,14 +65,6 @@ def _thanks():
     return redirect(links.site_url() + "/etre-prevenu/merci/", code=303)
 
 
-def _values(data: dict) -> dict:
-    """What the form shows again with its errors (a date field cannot show another text: browsers empty it)."""
-    values = {k: data.get(k) for k in FIELDS if isinstance(data.get(k), (str, list))}
-    if iso_date(values.get("birth_date")) is None:
-        values.pop("birth_date", None)
-    return values
-
-
 @bp.post("/alerts")
 def sign_up():
     """Check, store (the subscription, pending, and its confirmation mail), then answer."""
@@ -88,7 +79,9 @@ def sign_up():
     if errors:
         if wants_json():
             return jsonify({"errors": errors}), 422
-        return render_template("alert_errors.html", form=alert_form(current, values=_values(data), errors=errors)), 422
+        return render_template(
+            "alert_errors.html", form=alert_form(current, values=form_values(data, FIELDS, (str, list)), errors=errors)
+        ), 422
     if address_limited("email", signup.email_key):  # counted for a valid sign-up only, as for applications
         abort(429)
     now = time.time()
@@ -178,12 +171,8 @@ def confirm(token: str):
         "C'est confirmé",
         "Nous vous écrirons quand une mission qui vous correspond sera publiée, au plus une fois par jour. Votre"
         " inscription dure six mois ; un mois avant la fin, un e-mail vous proposera de la prolonger.",
-        choices_url=_link("choices", row["id"]),
+        choices_url=alert_mails.path("choices", {"s": row["id"]}),
     )
-
-
-def _link(purpose: str, subscription_id: str) -> str:
-    return f"/api/alerts/{purpose}/{signing.make('alert-' + purpose, {'s': subscription_id})}"
 
 
 @bp.route("/alerts/unsubscribe/<token>", methods=["GET", "POST"])
@@ -225,7 +214,7 @@ def renew(token: str):
     return _page(
         "Votre inscription est prolongée",
         "Nous vous écrirons pendant six mois de plus quand une mission qui vous correspond sera publiée.",
-        choices_url=_link("choices", row["id"]),
+        choices_url=alert_mails.path("choices", {"s": row["id"]}),
     )
 
 
@@ -245,14 +234,14 @@ def choices(token: str):
     data = _posted()
     new, errors = check_new_choices(data, current, row["postal_code"])
     if errors:
-        form = alert_form(current, values=_values(data), errors=errors, choices_only=True)
+        form = alert_form(current, values=form_values(data, FIELDS, (str, list)), errors=errors, choices_only=True)
         return render_template("alert_choices.html", form=form), 422
     with db.transaction() as store:
         store.change_subscription_choices(row["id"], new)
     return _page(
         "Vos choix sont enregistrés",
         "Les prochains e-mails ne parleront que des missions qui correspondent à vos nouveaux choix.",
-        choices_url=_link("choices", row["id"]),
+        choices_url=alert_mails.path("choices", {"s": row["id"]}),
     )
 
 

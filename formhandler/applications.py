@@ -11,13 +11,13 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from werkzeug.exceptions import HTTPException
 
 from catalog import PublicMission
-from catalog.application import FIELDS, iso_date, places_left, validate_application
+from catalog.application import FIELDS, places_left, validate_application
 
 from . import db, links, outbox
 from .content import catalog_for, today
 from .db import StorageError
 from .mails import application_mails
-from .security import NotJSON, address_limited, ip_limited, origin_allowed, posted_data, wants_json
+from .security import NotJSON, address_limited, form_values, ip_limited, origin_allowed, posted_data, wants_json
 
 bp = Blueprint("applications", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
@@ -92,11 +92,11 @@ def apply(mission_id: str):
     if errors:
         if wants_json():
             return jsonify({"errors": errors}), 422
-        values = {k: data.get(k) for k in FIELDS if isinstance(data.get(k), str)}
-        if iso_date(values.get("birth_date")) is None:  # a date field cannot show another text: browsers empty it
-            values.pop("birth_date", None)
         return render_template(
-            "application_errors.html", mission=mission_page(current, mission), errors=errors, values=values
+            "application_errors.html",
+            mission=mission_page(current, mission),
+            errors=errors,
+            values=form_values(data, FIELDS),
         ), 422
     # counted only for a valid application: posts with someone else's address cannot lock them out
     if address_limited("email", application.email_key):

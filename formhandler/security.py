@@ -16,6 +16,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.http import parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from catalog.application import iso_date
 from catalog.emails import inbox_key, inbox_of
 
 from . import ratelimits
@@ -75,6 +76,15 @@ def posted_data() -> dict:
         else:
             g.posted_data = {key: request.form.get(key) for key in request.form}
     return g.posted_data
+
+
+def form_values(data: dict, fields, kinds: tuple[type, ...] = (str,)) -> dict:
+    """What a form shows again with its errors: the posted ``fields`` of the ``kinds`` it can show
+    (a date field cannot show another text: browsers empty it)."""
+    values = {k: data.get(k) for k in fields if isinstance(data.get(k), kinds)}
+    if iso_date(values.get("birth_date")) is None:
+        values.pop("birth_date", None)
+    return values
 
 
 # Each form and the field holding the address its limit counts (see :func:`address_limit_keys`).
