@@ -16,13 +16,17 @@ from flask import Flask
 _local = threading.local()
 
 
-def _db() -> sqlite3.Connection:
+ROWS_TABLE = "CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, body TEXT)"
+
+
+def connection(table: str = ROWS_TABLE) -> sqlite3.Connection:
+    """This thread's connection to ``BARE_DATABASE`` (WAL, ``synchronous=FULL``), ``table`` made."""
     conn = getattr(_local, "conn", None)
     if conn is None:
         conn = _local.conn = sqlite3.connect(os.environ["BARE_DATABASE"], isolation_level=None, timeout=10)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, body TEXT)")
+        conn.execute(table)
     return conn
 
 
@@ -31,7 +35,7 @@ def create_app() -> Flask:
 
     @app.post("/api/missions/<mission_id>/applications")
     def insert(mission_id: str):
-        _db().execute("INSERT INTO rows (body) VALUES (?)", (mission_id,))
+        connection().execute("INSERT INTO rows (body) VALUES (?)", (mission_id,))
         return {"id": mission_id}, 201
 
     @app.get("/healthz")

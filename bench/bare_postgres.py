@@ -15,7 +15,8 @@ from flask import Flask
 _local = threading.local()
 
 
-def _db() -> psycopg.Connection:
+def connection() -> psycopg.Connection:
+    """This thread's connection to ``BARE_DATABASE`` (autocommit)."""
     conn = getattr(_local, "conn", None)
     if conn is None:
         conn = _local.conn = psycopg.connect(os.environ["BARE_DATABASE"], autocommit=True)
@@ -27,7 +28,7 @@ def create_app() -> Flask:
 
     @app.post("/api/missions/<mission_id>/applications")
     def insert(mission_id: str):
-        _db().execute("INSERT INTO bare_rows (body) VALUES (%s)", (mission_id,))
+        connection().execute("INSERT INTO bare_rows (body) VALUES (%s)", (mission_id,))
         return {"id": mission_id}, 201
 
     @app.get("/healthz")

@@ -5,8 +5,9 @@ places, no history, no mail, no origin check, no security headers. Under the sam
 
 Between the bare view (one row, no form read) and the handler, it tells how much of the gap is the
 work of checking an application at all, which no delivery layout or storage trick removes.
-``BARE_DATABASE``: a SQLite file (WAL, ``synchronous=FULL``) or a PostgreSQL URL (``synchronous_commit``
-on), whose table the benchmark makes beforehand for PostgreSQL; ``FLASK_CONTENT_DIR``,
+``BARE_DATABASE``: a SQLite file or a PostgreSQL URL, on the bare views' connections (WAL and
+``synchronous=FULL``; ``synchronous_commit`` on), whose table the benchmark makes beforehand for
+PostgreSQL; ``FLASK_CONTENT_DIR``,
 ``FLASK_TODAY``: the handler's content and day.
 """
 
@@ -15,16 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-import sqlite3
-import threading
 import time
 
 from flask import Flask, request
 
+from bench import bare_app
 from catalog import load_content
 from catalog.application import validate_application
 
-_local = threading.local()
 COLUMNS = "id, mission_id, first_name, last_name, email, birth_date, postal_code, created_at"
 SQLITE_TABLE = f"CREATE TABLE IF NOT EXISTS floor_rows ({COLUMNS.replace(', ', ' TEXT, ')} REAL)"
 POSTGRES_TABLE = (
@@ -34,21 +33,12 @@ POSTGRES_TABLE = (
 
 
 def _insert(row: tuple) -> None:
-    url = os.environ["BARE_DATABASE"]
-    conn = getattr(_local, "conn", None)
-    if url.startswith("postgresql://"):
-        if conn is None:
-            import psycopg
+    if os.environ["BARE_DATABASE"].startswith("postgresql://"):
+        from bench import bare_postgres
 
-            conn = _local.conn = psycopg.connect(url, autocommit=True)
-        conn.execute(f"INSERT INTO floor_rows ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", row)
+        bare_postgres.connection().execute(f"INSERT INTO floor_rows ({COLUMNS}) VALUES ({', '.join(['%s'] * 8)})", row)
         return
-    if conn is None:
-        conn = _local.conn = sqlite3.connect(url, isolation_level=None, timeout=10)
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute(SQLITE_TABLE)
-    conn.execute(f"INSERT INTO floor_rows ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+    bare_app.connection(SQLITE_TABLE).execute(f"INSERT INTO floor_rows ({COLUMNS}) VALUES ({', '.join('?' * 8)})", row)
 
 
 def create_app() -> Flask:

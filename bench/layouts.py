@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.floor_app import POSTGRES_TABLE as FLOOR_TABLE  # noqa: E402
 from bench.handler import (  # noqa: E402
     MISSION,
     OPEN_MISSIONS,
@@ -53,7 +54,16 @@ LAYOUTS = {
     "postgresql": ("bare", "floor", "none", "default", "process", "two"),
 }
 LIMITS_OFF = {"RATELIMIT_ENABLED": "false"}
-REFERENCES = ("bare", "floor")  # views of this checkout only, not the handler's layouts
+# The reference views (this checkout's only, not the handler's layouts): their gunicorn application
+# on SQLite and on PostgreSQL, and the table they need on PostgreSQL, made beforehand.
+REFERENCES = {
+    "bare": (
+        "bench.bare_app:create_app()",
+        "bench.bare_postgres:create_app()",
+        "CREATE TABLE bare_rows (id bigserial PRIMARY KEY, body text)",
+    ),
+    "floor": ("bench.floor_app:create_app()", "bench.floor_app:create_app()", FLOOR_TABLE),
+}
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -94,26 +104,15 @@ def start_layout(
     url = pg.create_database(empty=True) if database == "postgresql" else ""
     if url:
         env["FLASK_DATABASE"] = url
-    if layout == "bare":
-        if database == "postgresql":
+    if layout in REFERENCES:
+        on_sqlite, on_postgres, table = REFERENCES[layout]
+        if url:
             import psycopg
 
-            with psycopg.connect(env["FLASK_DATABASE"], autocommit=True) as conn:
-                conn.execute("CREATE TABLE bare_rows (id bigserial PRIMARY KEY, body text)")
-            env["BARE_DATABASE"], app = env["FLASK_DATABASE"], "bench.bare_postgres:create_app()"
-        else:
-            env["BARE_DATABASE"], app = str(work / "bare.sqlite3"), "bench.bare_app:create_app()"
-        return [start_gunicorn(env, ports[0], app, root=root)], ports, url
-    if layout == "floor":
-        from bench.floor_app import POSTGRES_TABLE
-
-        if database == "postgresql":
-            import psycopg
-
-            with psycopg.connect(env["FLASK_DATABASE"], autocommit=True) as conn:
-                conn.execute(POSTGRES_TABLE)
-        env["BARE_DATABASE"] = env["FLASK_DATABASE"] if url else str(work / "floor.sqlite3")
-        return [start_gunicorn(env, ports[0], "bench.floor_app:create_app()", root=root)], ports, url
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(table)
+        env["BARE_DATABASE"] = url or str(work / f"{layout}.sqlite3")
+        return [start_gunicorn(env, ports[0], on_postgres if url else on_sqlite, root=root)], ports, url
     if layout in ("none", "process"):
         env["FLASK_OUTBOX_WORKER"] = "none"
     processes = [start_gunicorn(env, port, root=root) for port in ports]
