@@ -94,9 +94,8 @@ class CatalogGenerator(Generator):
             latest=options.latest,
             resources=with_data(load_resources(content_dir), self._made),
             url=self.settings.get("SITEURL", ""),
+            waiting=read_waiting(site_folder, options.handler_exports, options.handler_exports_max_age),
         )
-        # what only the form handler knows: read at each build, shown by pages that are made at each build
-        self.site.waiting = read_waiting(site_folder, options.handler_exports, options.handler_exports_max_age)
         self.context["rc"] = self.site.model
         self._share_images(result.catalog.domains.values())
 

@@ -35,7 +35,7 @@ def _listings(site: Site, kind: str) -> dict:
 
 
 def _stats(site: Site) -> dict:
-    return {"stats": build_stats(site.open), "waiting": site.waiting}
+    return {"stats": build_stats(site.open), **_waiting(site)}
 
 
 def _waiting(site: Site) -> dict:

@@ -175,10 +175,11 @@ class Site:
     @classmethod
     def of(
         cls, catalog: Catalog, today: dt.date, handler_path: str, latest: int, resources: list, url: str,
-        places: dict | None = None,
+        places: dict | None = None, waiting: list[str] = (),
     ) -> Site:  # fmt: skip
-        """The views, listings and site model of ``catalog`` on ``today``; ``places``: the handler's
-        ``missions`` export (mission id -> counts), when there is one."""
+        """The views, listings and site model of ``catalog`` on ``today``; what only the form handler
+        knows, from its exports: ``places``, its ``missions`` export (mission id -> counts), when
+        there is one, and ``waiting``, the sentences of its ``pool`` export."""
         views = build_mission_views(catalog, today, handler_path)
         if isinstance(places, dict):
             for mission_id, view in views.items():
@@ -208,4 +209,5 @@ class Site:
             url=url.rstrip("/"),
             date=dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC),
             model=model,
+            waiting=list(waiting),
         )
