@@ -58,7 +58,7 @@ def _text(data: dict, name: str) -> tuple[str | None, str | None]:
     return (value or None), None
 
 
-def _checkbox(data: dict, name: str) -> bool:
+def checkbox(data: dict, name: str) -> bool:
     value = data.get(name)
     if isinstance(value, bool):
         return value
@@ -77,7 +77,7 @@ def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def _check_name(data, name, label, errors) -> str | None:
+def check_name(data, name, label, errors) -> str | None:
     value, error = _text(data, name)
     if error:
         errors[name] = f"Le {label} {error}"
@@ -92,7 +92,7 @@ def _check_name(data, name, label, errors) -> str | None:
     return None
 
 
-def _check_email(data, errors) -> Address | None:
+def check_email(data, errors) -> Address | None:
     try:
         return check_address(data.get("email"))
     except InvalidAddress as problem:
@@ -129,10 +129,6 @@ def iso_date(value) -> dt.date | None:
         return None
 
 
-def _check_birth_date(data, mission: Mission, today: dt.date, errors) -> dt.date | None:
-    return check_birth_date(data, today, errors, mission.age_min, mission.age_max, "Cette mission est ouverte")
-
-
 def check_birth_date(data, today: dt.date, errors, age_min: int, age_max: int, who: str) -> dt.date | None:
     """The posted ``birth_date`` of a person aged ``age_min`` to ``age_max`` on ``today``; else ``None`` and
     a message in ``errors`` (``who``: what is open to that range, « Cette mission est ouverte »)."""
@@ -161,7 +157,7 @@ def check_birth_date(data, today: dt.date, errors, age_min: int, age_max: int, w
     return birth
 
 
-def _check_postal_code(data, errors) -> str | None:
+def check_postal_code(data, errors) -> str | None:
     value, error = _text(data, "postal_code")
     if error or value is None:
         errors["postal_code"] = "Saisissez votre code postal, par exemple 02000"
@@ -194,27 +190,23 @@ def _check_message(data, errors) -> str | None:
     return value or None
 
 
-# The checks another form of the same person shares (formhandler's alert sign-up, catalog.alerts).
-check_name, check_email, check_postal_code, checkbox = _check_name, _check_email, _check_postal_code, _checkbox
-
-
 def validate_application(data: dict, mission: Mission, today: dt.date) -> tuple[Application | None, dict[str, str]]:
     """Check the posted fields; return ``(application, {})`` or ``(None, {field: message})``.
 
     Messages are in French and name the field; the order of ``errors`` follows the form.
     """
     errors: dict[str, str] = {}
-    first_name = _check_name(data, "first_name", "prénom", errors)
-    last_name = _check_name(data, "last_name", "nom", errors)
-    email = _check_email(data, errors)
+    first_name = check_name(data, "first_name", "prénom", errors)
+    last_name = check_name(data, "last_name", "nom", errors)
+    email = check_email(data, errors)
     phone = _check_phone(data, errors)
-    birth = _check_birth_date(data, mission, today, errors)
-    postal_code = _check_postal_code(data, errors)
+    birth = check_birth_date(data, today, errors, mission.age_min, mission.age_max, "Cette mission est ouverte")
+    postal_code = check_postal_code(data, errors)
     message = _check_message(data, errors)
-    accepted = _checkbox(data, "accept_requirements")
+    accepted = checkbox(data, "accept_requirements")
     if mission.requirements and not accepted:
         errors["accept_requirements"] = "Cochez cette case pour accepter les engagements de la mission"
-    if not _checkbox(data, "consent"):
+    if not checkbox(data, "consent"):
         errors["consent"] = "Cochez cette case pour accepter la transmission de vos données à la structure"
     if errors:
         ordered = {name: errors[name] for name in FIELDS if name in errors}
