@@ -7,7 +7,7 @@ import json
 import re
 
 from tests.helpers import wait_for
-from tests.system.test_deploy import needs_nginx, nginx, request  # noqa: F401 (nginx: a fixture)
+from tests.helpers.nginx import needs_nginx, request
 
 SIGN_UP = {
     "email": "claire.nginx@exemple.fr",
@@ -19,7 +19,7 @@ SIGN_UP = {
 
 
 @needs_nginx
-def test_the_alert_links_work_through_nginx_and_its_access_log_keeps_no_token(make_stack, smtp, nginx, tmp_path):  # noqa: F811
+def test_the_alert_links_work_through_nginx_and_its_access_log_keeps_no_token(make_stack, smtp, nginx, tmp_path):
     from devtools.mailcatcher import free_port
 
     https_port = free_port()

@@ -6,11 +6,11 @@ import re
 
 from tests.helpers import wait_for
 from tests.helpers.answers import ANSWER_LINK, WITHDRAW_LINK, text_of
-from tests.system.test_deploy import APPLY, application, needs_nginx, nginx, request  # noqa: F401 (nginx: a fixture)
+from tests.helpers.nginx import APPLY, application, needs_nginx, request
 
 
 @needs_nginx
-def test_the_links_work_through_nginx_and_its_access_log_keeps_no_token(make_stack, smtp, nginx, tmp_path):  # noqa: F811
+def test_the_links_work_through_nginx_and_its_access_log_keeps_no_token(make_stack, smtp, nginx, tmp_path):
     from devtools.mailcatcher import free_port
 
     https_port = free_port()

@@ -1,165 +1,17 @@
 """The example deployment files: nginx accepts its configuration, and slow clients cannot starve the handler."""
 
 import http.client
-import json
-import os
-import re
-import shutil
 import socket
-import ssl
 import subprocess
 import threading
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, VALID, wait_for
-
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-
-needs_nginx = pytest.mark.skipif(
-    NGINX is None and not os.environ.get("CI"),
-    reason="nginx absent : la configuration n'est vérifiée qu'avec nginx (installé par .ci/run)",
-)
+from tests.helpers import ROOT, wait_for
+from tests.helpers.nginx import APPLY, NGINX, application, needs_nginx, render_nginx, request, tls_context
 
 SERVICE = ROOT / "deploy" / "reserve-civique-web.service"
 WORKERS = 2  # what the Stack fixture starts (gunicorn -w 2, sync workers), checked against SERVICE below
-
-
-# -- the deployed nginx configuration, run on loopback ----------------------------
-
-
-@dataclass
-class NginxSite:
-    conf: Path  # the main configuration, which includes deploy/nginx.conf as rendered
-    https_port: int
-    http_port: int
-    root: Path  # the static site's folder (stands for /srv/reserve-civique/output)
-
-
-def _replace(text: str, old: str, new: str) -> str:
-    """Replace ``old`` (which must be there: a changed deploy file fails here, not by testing defaults)."""
-    assert old in text, f"{old!r} not in deploy/nginx.conf"
-    return text.replace(old, new)
-
-
-def render_nginx(tmp_path: Path, upstream_port: int = 8001, https_port: int | None = None) -> NginxSite:
-    """deploy/nginx.conf with only ports, upstream, paths, certificate and static root substituted,
-    inside a main configuration that keeps pid, logs and temporary files in ``tmp_path``."""
-    from devtools.mailcatcher import free_port
-
-    assert NGINX, "CI installs nginx (see .ci/run)"
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    site = NginxSite(tmp_path / "nginx.conf", https_port or free_port(), free_port(), tmp_path / "output")
-    text = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
-    # Only the listen lines change, to a free port on 127.0.0.1 (the deployed ones need root and
-    # port 80/443, and [::] may be absent in a container); `ssl http2` stays, so the clients below
-    # speak HTTPS (HTTP/1.1) to the real TLS server.
-    text = _replace(text, "    listen [::]:80;\n", "")
-    text = _replace(text, "    listen [::]:443 ssl http2;\n", "")
-    text = _replace(text, "listen 80;", f"listen 127.0.0.1:{site.http_port};")
-    text = _replace(text, "listen 443 ssl http2;", f"listen 127.0.0.1:{site.https_port} ssl http2;")
-    text = _replace(text, "server 127.0.0.1:8001;", f"server 127.0.0.1:{upstream_port};")
-    text = _replace(text, "/etc/ssl/certs/ssl-cert-snakeoil.pem", str(cert))
-    text = _replace(text, "/etc/ssl/private/ssl-cert-snakeoil.key", str(key))
-    text = _replace(text, "/var/log/nginx/", f"{tmp_path}/")
-    text = _replace(text, "root /srv/reserve-civique/output;", f"root {site.root};")
-    assert all(a.startswith("127.0.0.1:") for a in re.findall(r"listen\s+(\S+)", text)), text
-    (tmp_path / "site.conf").write_text(text, encoding="utf-8")
-    site.root.mkdir()
-    (site.root / "index.html").write_text("<!doctype html><title>Je veux aider</title>", encoding="utf-8")
-    (site.root / "404.html").write_text("<!doctype html><title>Page introuvable</title>", encoding="utf-8")
-    temp = "\n".join(
-        f"    {kind}_temp_path {tmp_path}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    # Run by root (as in CI), nginx would start its workers as `nobody`, who cannot read the
-    # private pytest folders: they keep the user that runs the tests.
-    user = "user root;" if os.geteuid() == 0 else ""
-    site.conf.write_text(
-        f"""{user}
-daemon off;
-worker_processes 1;
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/error.log;
-events {{}}
-http {{
-    include /etc/nginx/mime.types;
-    access_log off;
-{temp}
-    include {tmp_path}/site.conf;
-}}
-""",
-        encoding="utf-8",
-    )
-    return site
-
-
-def _tls() -> ssl.SSLContext:
-    """The test certificate is self-signed: no verification (loopback only)."""
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def request(port: int, method: str, path: str, body: str | None = None, headers=None, tls=True, timeout=20.0):
-    """One request to 127.0.0.1:port (HTTPS: through nginx); return (status, body). The connection
-    is closed even when the answer does not come in time (TimeoutError)."""
-    if tls:
-        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout, context=_tls())
-    else:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body, headers or {})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-def application(n: int, origin: str) -> tuple[str, dict]:
-    """A valid application as the mission page posts it (JSON): body and headers."""
-    body = json.dumps({**VALID, "email": f"v{n}@exemple.fr", "last_name": f"Rapide{n}"})
-    return body, {"Content-Type": "application/json", "Accept": "application/json", "Origin": origin}
-
-
-APPLY = "/api/missions/colis-laon/applications"
-
-
-@pytest.fixture
-def nginx(tmp_path):
-    """Start nginx on a rendered site: ``nginx(upstream_port, https_port) -> NginxSite``; stopped at the end."""
-    procs = []
-
-    def _start(upstream_port: int, https_port: int | None = None) -> NginxSite:
-        site = render_nginx(tmp_path, upstream_port, https_port)
-        proc = subprocess.Popen([NGINX, "-c", str(site.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(proc)
-
-        def answer():
-            assert proc.poll() is None, (tmp_path / "error.log").read_text(encoding="utf-8", errors="replace")
-            try:
-                return request(site.https_port, "GET", "/", timeout=2)[0]
-            except OSError:
-                return None  # not listening yet
-
-        status = wait_for(answer, timeout=30)
-        assert status == 200, f"nginx answered {status}: " + (tmp_path / "error.log").read_text(encoding="utf-8")
-        return site
-
-    yield _start
-    for proc in procs:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 # -- slow clients -------------------------------------------------------------------
@@ -194,7 +46,7 @@ class SlowClient(threading.Thread):
         try:
             sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
             if self.tls:
-                sock = _tls().wrap_socket(sock, server_hostname="127.0.0.1")
+                sock = tls_context().wrap_socket(sock, server_hostname="127.0.0.1")
             with sock:
                 sock.sendall(self.first)
                 self.steps = 1

@@ -19,8 +19,8 @@ import pytest
 from devtools.mailcatcher import free_port
 from formhandler import postgres_schema
 from tests.helpers import ROOT, Tables, wait_for
+from tests.helpers.nginx import NGINX, application, needs_nginx, request, write_main_conf
 
-from .test_deploy import NGINX, application, needs_nginx, request
 from .test_production import section, shell_blocks, unit_setting
 
 HERE = ROOT / "deploy" / "two-servers"
@@ -227,25 +227,8 @@ def render_front(tmp_path: Path, upstreams: list[int], port: int) -> Path:
         assert old in text, old
         text = text.replace(old, new)
     (tmp_path / "front.conf").write_text(text, encoding="utf-8")
-    temp = "\n".join(
-        f"    {kind}_temp_path {tmp_path}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
     main = tmp_path / "nginx.conf"
-    main.write_text(
-        f"""{"user root;" if os.geteuid() == 0 else ""}
-daemon off;
-worker_processes 1;
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/error.log;
-events {{}}
-http {{
-    include /etc/nginx/mime.types;
-{temp}
-    include {tmp_path}/front.conf;
-}}
-""",
-        encoding="utf-8",
-    )
+    write_main_conf(main, tmp_path, tmp_path / "front.conf")
     return main
 
 
@@ -295,7 +278,7 @@ def _answers(port: int) -> bool:
 
 @needs_nginx
 def test_each_hosts_nginx_accepts_the_real_ip_setting_beside_its_site(tmp_path):
-    from .test_deploy import render_nginx
+    from tests.helpers.nginx import render_nginx
 
     site = render_nginx(tmp_path)
     main = site.conf.read_text(encoding="utf-8")
