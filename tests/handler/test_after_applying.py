@@ -11,9 +11,9 @@ from formhandler.outbox import deliver_due
 
 
 def _volunteer_mail(app, post, smtp, edit, places):
-    edit("missions/colis-laon.yaml", "places: 6", f"places: {places}")
-    app.extensions["content"].reload_seconds = 0
-    from tests.helpers.answers import click, structure_link
+    from tests.helpers.answers import click, few_places, structure_link
+
+    few_places(app, edit, places)
 
     post(email="premier@exemple.fr")
     # accepted volunteers take the places (issue 15)

@@ -24,8 +24,10 @@ from tests.helpers.answers import (
     WITHDRAW_LINK,
     apply,
     click,
+    few_places,
     link_in,
     mails_to,
+    state,
     structure_link,
     text_of,
     withdraw_link,
@@ -39,11 +41,6 @@ def shown(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
-def state(rows, email: str):
-    found = rows("SELECT id, status, answered_at, status_at, waiting_list FROM applications WHERE email = ?", email)
-    return found[0] if found else None
-
-
 def events(rows, application_id: str) -> list[tuple]:
     return [
         tuple(e)
@@ -51,11 +48,6 @@ def events(rows, application_id: str) -> list[tuple]:
             "SELECT status, actor FROM application_events WHERE application_id = ? ORDER BY id", application_id
         )
     ]
-
-
-def few_places(app, edit, places: int) -> None:
-    edit("missions/colis-laon.yaml", "places: 6", f"places: {places}")
-    app.extensions["content"].reload_seconds = 0
 
 
 def test_the_mailed_links_work_until_the_last_second_of_the_30th_day_after_the_mission_in_france(app, client, smtp):

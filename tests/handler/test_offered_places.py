@@ -7,8 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from tests.handler.test_answers import few_places, state
-from tests.helpers.answers import apply, click, structure_link
+from tests.helpers.answers import apply, click, few_places, state, structure_link
 
 
 def test_a_place_offered_to_the_waiting_list_is_not_given_to_a_newcomer(app, client, smtp, rows, edit, post):

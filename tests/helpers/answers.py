@@ -69,3 +69,15 @@ def apply_status(client, n: int, mission: str = "colis-laon") -> int:
         headers={"Origin": SITE, "Accept": "application/json"},
     )
     return response.status_code
+
+
+def state(rows, email: str):
+    """The application of ``email``: its id, state, answer and waiting-list marks; ``None`` if none."""
+    found = rows("SELECT id, status, answered_at, status_at, waiting_list FROM applications WHERE email = ?", email)
+    return found[0] if found else None
+
+
+def few_places(app, edit, places: int) -> None:
+    """« colis-laon » with ``places`` places, the handler reading the content again at once."""
+    edit("missions/colis-laon.yaml", "places: 6", f"places: {places}")
+    app.extensions["content"].reload_seconds = 0
