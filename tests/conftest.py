@@ -10,4 +10,9 @@ The fixtures that several folders use are registered here from tests/fixtures/; 
 are in its conftest.py. Helpers that are not fixtures: ``from tests.helpers import …``.
 """
 
-pytest_plugins = ["tests.fixtures.content", "tests.fixtures.databases", "tests.fixtures.handler"]
+pytest_plugins = [
+    "tests.fixtures.content",
+    "tests.fixtures.databases",
+    "tests.fixtures.handler",
+    "tests.fixtures.validator",
+]

@@ -9,11 +9,11 @@ import pytest
 from formhandler import signing
 from formhandler.outbox import deliver_due
 from tests.helpers.answers import apply, click, structure_link, withdraw_link
-from tests.site.test_html_validity import _problems, nu  # noqa: F401 (nu: a fixture)
+from tests.helpers.html import html_problems
 
 
 @pytest.mark.backends("sqlite")
-def test_the_answer_and_withdraw_pages_are_valid_in_every_state(nu, app, client, smtp, tmp_path):  # noqa: F811
+def test_the_answer_and_withdraw_pages_are_valid_in_every_state(nu, app, client, smtp, tmp_path):
     apply(client, "jeanne@exemple.fr")
     path = structure_link(app, smtp, "jeanne@exemple.fr")
     withdraw = withdraw_link(app, smtp, "jeanne@exemple.fr")
@@ -37,4 +37,4 @@ def test_the_answer_and_withdraw_pages_are_valid_in_every_state(nu, app, client,
     for name, response in pages.items():
         assert response.mimetype == "text/html", name
         (folder / f"{name}.html").write_text(response.get_data(as_text=True), encoding="utf-8")
-    assert _problems({"answers": folder}, svg=False) == {}
+    assert html_problems({"answers": folder}, svg=False) == {}

@@ -9,7 +9,7 @@ import time
 
 from tests.helpers import TODAY, build_site
 from tests.helpers.answers import apply, click, structure_link
-from tests.site.test_html_validity import _problems, nu  # noqa: F401 (nu: a fixture)
+from tests.helpers.html import html_problems
 
 FULL = "Complet — liste d'attente"
 
@@ -79,7 +79,7 @@ def test_pages_are_made_again_when_the_export_changes_and_without_one_the_site_i
     assert page(output, "missions/index.html") == plain
 
 
-def test_a_full_missions_pages_are_valid_html(nu, content_dir, tmp_path):  # noqa: F811
+def test_a_full_missions_pages_are_valid_html(nu, content_dir, tmp_path):
     exports = tmp_path / "exports"
     write_export(exports, {"colis-laon": {"accepted": 6, "applications": 6, "waiting": 0, "complete": False}})
     output = build(content_dir, tmp_path / "output", exports)
@@ -88,4 +88,4 @@ def test_a_full_missions_pages_are_valid_html(nu, content_dir, tmp_path):  # noq
     for relpath in ("missions/index.html", "missions/colis-laon/index.html", "departements/02/index.html"):
         assert FULL in page(output, relpath)
         (checked / relpath.replace("/", "-")).write_bytes((output / relpath).read_bytes())
-    assert _problems({"full": checked}, svg=False) == {}
+    assert html_problems({"full": checked}, svg=False) == {}

@@ -10,27 +10,16 @@ the jar, the module is skipped with the command that installs them; in CI
 
 from __future__ import annotations
 
-import os
 import shutil
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
-from devtools import validator
 from formhandler.outbox import deliver_due
 from tests.helpers import ROOT, SITE, TODAY, build_site
+from tests.helpers.html import html_problems
 
 INVALID = '<!doctype html><html lang="fr"><head><title>t</title></head><body><p><img src="x.png"></p></body></html>'
-
-
-@pytest.fixture(scope="module")
-def nu():
-    reason = validator.missing()
-    if reason and os.environ.get("CI"):
-        pytest.fail(reason)
-    if reason:
-        pytest.skip(reason)
 
 
 def _handler_pages(client, post, smtp, folder: Path) -> None:
@@ -61,16 +50,6 @@ def _handler_pages(client, post, smtp, folder: Path) -> None:
     assert len(list(folder.glob("mail-*.html"))) == 2  # to the structure and to the volunteer
 
 
-def _problems(folders: dict[str, Path], **options) -> dict[str, list[str]]:
-    """vnu's errors and warnings on ``folders`` (one run), by file shown as ``name/path in it``."""
-    found = defaultdict(list)
-    for message in validator.check(list(folders.values()), **options):
-        path = message["url"].removeprefix("file:")
-        name, folder = next((n, f) for n, f in folders.items() if path.startswith(f"{f}/"))
-        found[f"{name}/{os.path.relpath(path, folder)}"].append(f"{message.get('lastLine', '?')}: {message['message']}")
-    return dict(found)
-
-
 @pytest.fixture(scope="module")
 def built(nu, site, tmp_path_factory) -> dict[str, Path]:
     """The test site, the demo site with two missions a page, and a page known to be invalid."""
@@ -86,7 +65,7 @@ def built(nu, site, tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def messages(built) -> dict[str, list[str]]:
-    return _problems(built)
+    return html_problems(built)
 
 
 def test_the_checker_reports_an_invalid_page(messages):
@@ -107,4 +86,4 @@ def test_every_built_page_its_css_and_svg_are_valid(built, messages, name):
 
 def test_the_handlers_pages_and_mails_are_valid(nu, client, post, smtp, tmp_path):
     _handler_pages(client, post, smtp, tmp_path / "handler")
-    assert _problems({"handler": tmp_path / "handler"}, svg=False) == {}
+    assert html_problems({"handler": tmp_path / "handler"}, svg=False) == {}

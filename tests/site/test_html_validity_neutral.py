@@ -13,8 +13,7 @@ import pytest
 
 from devtools import validator
 from tests.helpers import ROOT, TODAY, build_site
-
-from .test_html_validity import _problems
+from tests.helpers.html import html_problems
 
 
 @pytest.fixture(scope="module")
@@ -34,4 +33,4 @@ def neutral(tmp_path_factory):
 def test_every_page_of_the_neutral_identity_is_valid(neutral):
     pages = [p for p in neutral.rglob("*.html")]
     assert len(pages) > 20 and 'data-rc-identity="neutre"' in (neutral / "index.html").read_text(encoding="utf-8")
-    assert _problems({"neutral": neutral}) == {}
+    assert html_problems({"neutral": neutral}) == {}
