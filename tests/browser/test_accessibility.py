@@ -3,9 +3,8 @@
 import json
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+from tests.helpers.browser import violations
 
 PAGES = [
     "/",
@@ -32,14 +31,6 @@ PAGES = [
 ]
 
 
-def violations(page):
-    results = Axe().run(page, options=WCAG)
-    return [
-        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in results.response["violations"]
-    ]
-
-
 @pytest.mark.parametrize("path", PAGES)
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_no_wcag_violation(open_page, path, javascript):
@@ -49,7 +40,7 @@ def test_no_wcag_violation(open_page, path, javascript):
 
 
 def test_full_mission_page(open_page, live_site):
-    from .test_answers_journeys import accept_volunteers
+    from tests.helpers.browser import accept_volunteers
 
     mission = "garde-enfants-soignants-chauny"  # 4 places, taken by 4 accepted volunteers
     accept_volunteers(live_site, mission, 4, "a11y")

@@ -7,8 +7,7 @@ import time
 
 import pytest
 
-from .test_accessibility import violations
-from .test_journeys import wait_for_mails
+from tests.helpers.browser import violations, wait_for_mails
 
 
 def sign_up(page, email, birth_date="1988-03-14"):

@@ -5,78 +5,21 @@ are axe-clean, with and without JavaScript, and at 320 px."""
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
-from urllib.parse import urlencode
 
 import pytest
 
-from tests.helpers.answers import ANSWER_LINK, WITHDRAW_LINK, text_of
-
-from .test_accessibility import violations
-from .test_journeys import fill_form, wait_for_mails
-
-
-def structure_address(live_site, mission: str) -> str:
-    catalog = live_site.app.extensions["content"].for_mission(mission)
-    return catalog.structure_of(catalog.missions[mission]).contact.email
-
-
-def link_for(live_site, mission: str, volunteer: str, pattern=ANSWER_LINK) -> str:
-    """The link in the newest mail to ``mission``'s structure (or to ``volunteer``) that is about ``volunteer``."""
-    deadline = time.monotonic() + 15
-    to = volunteer if pattern is WITHDRAW_LINK else structure_address(live_site, mission)
-    while time.monotonic() < deadline:
-        for message in reversed(live_site.mails_to(to)):
-            text = " ".join(text_of(message).split(" "))
-            about = to == volunteer or volunteer in str(message.get("Reply-To", "")) or volunteer in text
-            if about and (found := pattern.search(text)):
-                return found.group(0)
-        time.sleep(0.1)
-    raise AssertionError(f"no mail with a link about {volunteer}")
-
-
-def post_json(live_site, path: str, data: dict) -> dict:
-    request = urllib.request.Request(
-        live_site.url + path,
-        data=json.dumps(data).encode(),
-        headers={"Content-Type": "application/json", "Accept": "application/json", "Origin": live_site.url},
-    )
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
-
-
-def press(live_site, link: str, action: str) -> int:
-    """A structure's button, as its page's form posts it (no redirect followed)."""
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    request = urllib.request.Request(
-        link, data=urlencode({"action": action, "message": ""}).encode(), headers={"Origin": live_site.url}
-    )
-    try:
-        with urllib.request.build_opener(NoRedirect).open(request) as response:
-            return response.status
-    except urllib.error.HTTPError as answer:
-        return answer.code
-
-
-def accept_volunteers(live_site, mission: str, count: int, prefix: str) -> list[str]:
-    """``count`` volunteers apply to ``mission`` and its structure accepts each from its link."""
-    emails = []
-    for n in range(count):
-        email = f"{prefix}{n}@exemple.fr"
-        post_json(live_site, f"/api/missions/{mission}/applications", {
-            "first_name": "Plein", "last_name": f"{prefix.title()}{n}", "email": email, "birth_date": "1980-01-01",
-            "postal_code": "02300", "consent": True, "accept_requirements": True,
-        })  # fmt: skip
-        assert press(live_site, link_for(live_site, mission, email), "accepter") == 303
-        emails.append(email)
-    return emails
+from tests.helpers.answers import WITHDRAW_LINK, text_of
+from tests.helpers.browser import (
+    accept_volunteers,
+    fill_form,
+    link_for,
+    post_json,
+    press,
+    structure_address,
+    violations,
+    wait_for_mails,
+)
 
 
 def test_apply_then_the_structure_accepts_from_its_link_and_the_volunteer_is_told(open_page, live_site):

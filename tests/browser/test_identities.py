@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from .test_accessibility import violations
+from tests.helpers.browser import violations
 
 MAIN_PAGES = [
     "/", "/missions/", "/missions/distribution-colis-alimentaires-laon/", "/missions/maraude-hiver-saint-quentin/",

@@ -2,42 +2,11 @@
 
 import html
 import re
-import time
 
 import pytest
 
 from tests.helpers import TODAY
-
-
-def wait_for_mails(live_site, address, count=1, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        mails = live_site.mails_to(address)
-        if len(mails) >= count:
-            return mails
-        time.sleep(0.1)
-    return live_site.mails_to(address)
-
-
-def wait_until(page, expression, timeout=10.0):
-    """Poll a JavaScript expression from Python (the pages' CSP forbids Playwright's in-page eval)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if page.evaluate(expression):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"still false after {timeout} s: {expression}")
-
-
-def fill_form(page, email, birth_date="1988-03-14", **overrides):
-    values = {"first_name": "Camille", "last_name": "Lefort", "email": email, "phone": "06 11 22 33 44",
-              "birth_date": birth_date, "postal_code": "02200", "message": "Disponible en soirée.", **overrides}  # fmt: skip
-    for name, value in values.items():
-        page.fill(f"[name={name}]", value)
-    # the DSFR draws each box before its label, over the (transparent) checkbox: readers click the label
-    if page.locator("#accept_requirements").count():
-        page.check("label[for=accept_requirements]")
-    page.check("label[for=consent]")
+from tests.helpers.browser import fill_form, wait_for_mails, wait_until
 
 
 def test_apply_with_javascript_from_the_home_page(open_page, live_site):
@@ -302,7 +271,7 @@ def test_closed_mission_shows_no_form(open_page):
 
 
 def test_full_mission_says_waiting_list(open_page, live_site):
-    from .test_answers_journeys import accept_volunteers
+    from tests.helpers.browser import accept_volunteers
 
     mission = "accueil-periscolaire-soissons"  # 3 places, taken by 3 accepted volunteers
     accept_volunteers(live_site, mission, 3, "plein")

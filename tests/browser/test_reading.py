@@ -18,7 +18,7 @@ import urllib.parse
 
 import pytest
 
-from .test_journeys import wait_until
+from tests.helpers.browser import wait_until
 
 PHONE = {"width": 320, "height": 640}
 # Every page type of the site (the handler's pages are below)
