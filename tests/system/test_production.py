@@ -17,33 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT, wait_for
+from tests.helpers.guide import GUIDE, run_lines, section, shell_blocks, unit_setting
 
-GUIDE = ROOT / "docs" / "production.md"
 DEPLOY = ROOT / "deploy"
 BACKUP_UNIT = DEPLOY / "reserve-civique-backup.service"
-
-
-def section(number: int) -> str:
-    text = GUIDE.read_text(encoding="utf-8")
-    start = text.index(f"\n## {number}. ")
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end > 0 else None]
-
-
-def shell_blocks(text: str) -> list[list[str]]:
-    """The command lines of each ```sh block."""
-    return [
-        [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-        for block in re.findall(r"^```sh\n(.*?)^```$", text, flags=re.M | re.S)
-    ]
-
-
-def unit_setting(unit: Path, name: str) -> str:
-    """A unit's setting as systemd reads it (``%%`` is ``%``); ``Environment=NAME=…`` by NAME."""
-    text = unit.read_text(encoding="utf-8")
-    if name.isupper():
-        return re.search(rf"^Environment={name}=(.*)$", text, re.M).group(1)
-    return re.search(rf"^{name}=(.*)$", text, re.M).group(1).replace("%%", "%")
 
 
 def backup_command() -> list[str]:
@@ -51,19 +28,6 @@ def backup_command() -> list[str]:
     line = unit_setting(BACKUP_UNIT, "ExecStart")
     assert "\\" not in line and "${" not in line, "systemd and sh would read the line differently"
     return shlex.split(line)
-
-
-def run_lines(lines: list[str], replacements: dict[str, str], shims, cwd=ROOT) -> list[subprocess.CompletedProcess]:
-    folder, _ = shims
-    env = {**os.environ, "PATH": f"{folder}:{os.environ['PATH']}"}
-    results = []
-    for line in lines:
-        for old, new in replacements.items():
-            line = line.replace(old, new)
-        result = subprocess.run(["sh", "-c", line], cwd=cwd, env=env, capture_output=True, text=True)
-        assert result.returncode == 0, f"{line}\n{result.stdout}{result.stderr}"
-        results.append(result)
-    return results
 
 
 # -- backup and restore ---------------------------------------------------------------

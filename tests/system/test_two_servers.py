@@ -19,9 +19,8 @@ import pytest
 from devtools.mailcatcher import free_port
 from formhandler import postgres_schema
 from tests.helpers import ROOT, Tables, wait_for
+from tests.helpers.guide import run_lines, section, shell_blocks, unit_setting
 from tests.helpers.nginx import NGINX, application, needs_nginx, request, write_main_conf
-
-from .test_production import section, shell_blocks, unit_setting
 
 HERE = ROOT / "deploy" / "two-servers"
 BACKUP_UNIT = HERE / "reserve-civique-pg-backup.service"
@@ -31,21 +30,6 @@ FLASK = "/srv/reserve-civique/.venv/bin/flask"
 
 def blocks() -> list[list[str]]:
     return shell_blocks(section(13))
-
-
-def run(lines: list[str], replacements: dict[str, str], shims, env=None) -> list[subprocess.CompletedProcess]:
-    """The guide's lines, with the machine's names replaced, under the systemctl and sudo shims."""
-    folder, _ = shims
-    environment = {**os.environ, **(env or {})}
-    environment["PATH"] = f"{folder}:{environment['PATH']}"
-    results = []
-    for line in lines:
-        for old, new in replacements.items():
-            line = line.replace(old, new)
-        result = subprocess.run(["sh", "-c", line], cwd=ROOT, env=environment, capture_output=True, text=True)
-        assert result.returncode == 0, f"{line}\n{result.stdout}{result.stderr}"
-        results.append(result)
-    return results
 
 
 def _client_env(server) -> dict[str, str]:
@@ -66,7 +50,7 @@ def test_the_database_server_lines_make_a_role_that_owns_its_database(postgres_s
     assert shlex.split(install) == ["apt-get", "install", "-y", "--no-install-recommends", "postgresql"]
     admin = postgres_server.admin()
     try:
-        run(make, {}, shims, {**_client_env(postgres_server), "PGUSER": "postgres"})
+        run_lines(make, {}, shims, env={**_client_env(postgres_server), "PGUSER": "postgres"})
         url = f"postgresql://reserve_civique@127.0.0.1:{postgres_server.port}/reserve_civique"
         result = subprocess.run(
             [str(ROOT / ".venv" / "bin" / "flask"), "--app", "formhandler", "db", "upgrade"],
@@ -89,7 +73,7 @@ def test_the_guides_lines_move_a_sqlite_database_to_postgresql(make_app, post, p
     for n in range(3):
         post(email=f"v{n}@exemple.fr")
     source = Tables(app.config["DATABASE"])
-    run(blocks()[1], {
+    run_lines(blocks()[1], {
         "/var/lib/reserve-civique/reserve-civique.sqlite3": app.config["DATABASE"],
         DATABASE_URL: postgres_database,
         FLASK: str(ROOT / ".venv" / "bin" / "flask"),
@@ -187,10 +171,10 @@ def test_a_backup_taken_while_two_instances_write_restores_every_application(
     for stack in stacks:
         stack.stop()
 
-    run(blocks()[6], {
+    run_lines(blocks()[6], {
         DATABASE_URL: database,
         "/var/backups/reserve-civique/reserve-civique-3.dump": str(copy),
-    }, shims, _client_env(postgres_server))  # fmt: skip
+    }, shims, env=_client_env(postgres_server))  # fmt: skip
     assert shims[1].read_text(encoding="utf-8").splitlines() == [
         "stop reserve-civique-web reserve-civique-outbox@*",
         "start reserve-civique-web reserve-civique-outbox@1",
