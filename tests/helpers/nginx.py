@@ -36,18 +36,24 @@ def _replace(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1, valid a day, and its key, in ``folder``."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
 def render_nginx(tmp_path: Path, upstream_port: int = 8001, https_port: int | None = None) -> NginxSite:
     """deploy/nginx.conf with only ports, upstream, paths, certificate and static root substituted,
     inside a main configuration that keeps pid, logs and temporary files in ``tmp_path``."""
     from devtools.mailcatcher import free_port
 
     assert NGINX, "CI installs nginx (see .ci/run)"
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cert, key = self_signed_certificate(tmp_path)
     site = NginxSite(tmp_path / "nginx.conf", https_port or free_port(), free_port(), tmp_path / "output")
     text = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
     # Only the listen lines change, to a free port on 127.0.0.1 (the deployed ones need root and

@@ -20,7 +20,7 @@ from devtools.mailcatcher import free_port
 from formhandler import postgres_schema
 from tests.helpers import ROOT, Tables, wait_for
 from tests.helpers.guide import run_lines, section, shell_blocks, unit_setting
-from tests.helpers.nginx import NGINX, application, needs_nginx, request, write_main_conf
+from tests.helpers.nginx import NGINX, application, needs_nginx, request, self_signed_certificate, write_main_conf
 
 HERE = ROOT / "deploy" / "two-servers"
 BACKUP_UNIT = HERE / "reserve-civique-pg-backup.service"
@@ -192,12 +192,7 @@ def test_a_backup_taken_while_two_instances_write_restores_every_application(
 def render_front(tmp_path: Path, upstreams: list[int], port: int) -> Path:
     """deploy/two-servers/nginx-front.conf with its ports, upstreams (plain HTTP gunicorn here, as
     the hosts' nginx is not run), paths and certificate replaced, listening on ``port``; its main configuration."""
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cert, key = self_signed_certificate(tmp_path)
     text = (HERE / "nginx-front.conf").read_text(encoding="utf-8")
     for old, new in [
         ("    listen [::]:80;\n", ""), ("    listen [::]:443 ssl http2;\n", ""),
